@@ -1,0 +1,288 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	ILoadOptionsFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { abortableSleep } from '../abortableSleep';
+import { normalizeBaseUrl } from './baseUrl';
+import { describeHttpError, truncate } from './errorMessages';
+import { RateLimitGate } from './rateLimitGate';
+import {
+	type AttemptOutcome,
+	DEFAULT_RETRY_POLICY,
+	isRetryable,
+	type RetryPolicy,
+	retryDelayMs,
+} from './retryPolicy';
+
+export const CREDENTIAL_TYPE = 'mistralAiApi';
+
+export interface ClientOptions {
+	timeoutMs: number;
+	maxRetries: number;
+	/** Overrides for tests and benchmarks; the defaults suit Mistral's API. */
+	retryPolicy?: Partial<RetryPolicy>;
+}
+
+/** Totals for one node execution, reported by the nodes' own logging and the benchmarks. */
+export interface ClientStats {
+	requests: number;
+	retries: number;
+	retryWaitMs: number;
+}
+
+export interface RequestMeta {
+	/** Named in "model not found" errors. */
+	model?: string;
+}
+
+/** What the node can learn from a failed request (kept on NodeApiError.context.mistral). */
+export interface FailureInfo {
+	kind: 'http' | 'network' | 'timeout' | 'invalid-response' | 'cancelled' | 'configuration';
+	status?: number;
+	code?: string;
+	message?: string;
+}
+
+type CallerContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+interface FullResponse {
+	statusCode: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: unknown;
+}
+
+function headerValue(headers: FullResponse['headers'], name: string): string | undefined {
+	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+function networkCodeOf(error: unknown): { code?: string; message: string } {
+	const candidates: unknown[] = [error];
+	for (let i = 0; i < candidates.length && i < 6; i++) {
+		const current = candidates[i] as { code?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
+		if (!current || typeof current !== 'object') continue;
+		if (typeof current.code === 'string' && current.code !== '') {
+			return { code: current.code, message: String((current as { message?: unknown }).message ?? '') };
+		}
+		candidates.push(current.cause, current.errorResponse);
+	}
+	return { message: error instanceof Error ? error.message : String(error) };
+}
+
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+const CANCEL_CODES = new Set(['ERR_CANCELED', 'ABORT_ERR']);
+
+/**
+ * Every HTTP request of both nodes goes through here: authentication by n8n's credential helper,
+ * JSON in and out, a timeout, retries with backoff, one shared rate-limit gate per execution, and
+ * errors that name the cause without ever carrying headers or the API key.
+ */
+export class MistralClient {
+	readonly stats: ClientStats = { requests: 0, retries: 0, retryWaitMs: 0 };
+
+	private readonly policy: RetryPolicy;
+
+	private readonly gate = new RateLimitGate();
+
+	private baseUrl?: string;
+
+	private secret?: string;
+
+	constructor(
+		private readonly context: CallerContext,
+		private readonly options: ClientOptions,
+	) {
+		this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy, maxRetries: options.maxRetries };
+	}
+
+	async post<T>(path: string, body: IDataObject, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
+		return await this.request<T>('POST', path, body, meta, itemIndex);
+	}
+
+	async get<T>(path: string, meta: RequestMeta = {}): Promise<T> {
+		return await this.request<T>('GET', path, undefined, meta);
+	}
+
+	private async resolveBaseUrl(): Promise<string> {
+		if (this.baseUrl) return this.baseUrl;
+		const credentials = await this.context.getCredentials(CREDENTIAL_TYPE);
+		this.secret = typeof credentials.apiKey === 'string' && credentials.apiKey !== '' ? credentials.apiKey : undefined;
+		const normalized = normalizeBaseUrl(credentials.baseUrl);
+		if ('error' in normalized) {
+			throw this.failure({ kind: 'configuration' }, normalized.error, 'Fix the Base URL in the "Mistral AI API" credential.');
+		}
+		this.baseUrl = normalized.url;
+		return this.baseUrl;
+	}
+
+	private cancelSignal(): AbortSignal | undefined {
+		const context = this.context as Partial<IExecuteFunctions>;
+		return typeof context.getExecutionCancelSignal === 'function' ? context.getExecutionCancelSignal() : undefined;
+	}
+
+	private async request<T>(
+		method: IHttpRequestMethods,
+		path: string,
+		body: IDataObject | undefined,
+		meta: RequestMeta,
+		itemIndex?: number,
+	): Promise<T> {
+		const url = `${await this.resolveBaseUrl()}${path}`;
+		const signal = this.cancelSignal();
+
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await this.gate.pass(signal);
+			} catch {
+				throw this.cancelled(itemIndex);
+			}
+			if (signal?.aborted) throw this.cancelled(itemIndex);
+
+			this.stats.requests++;
+			let outcome: AttemptOutcome;
+			let response: FullResponse | undefined;
+			let transportError: { code?: string; message: string } | undefined;
+			try {
+				response = (await this.context.helpers.httpRequestWithAuthentication.call(this.context, CREDENTIAL_TYPE, {
+					method,
+					url,
+					body,
+					json: true,
+					timeout: this.options.timeoutMs,
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+				})) as FullResponse;
+			} catch (error) {
+				transportError = networkCodeOf(error);
+			}
+
+			if (transportError) {
+				if (signal?.aborted || (transportError.code && CANCEL_CODES.has(transportError.code))) {
+					throw this.cancelled(itemIndex);
+				}
+				outcome = { kind: 'network', code: transportError.code };
+			} else {
+				const { statusCode, body: responseBody } = response as FullResponse;
+				const jsonBody = typeof responseBody === 'object' && responseBody !== null;
+				if (statusCode >= 200 && statusCode < 300 && jsonBody) return responseBody as T;
+				outcome = !jsonBody && statusCode >= 200 && statusCode < 300
+					? { kind: 'invalid-body', status: statusCode }
+					: !jsonBody && (statusCode >= 500 || statusCode === 429)
+						? { kind: 'invalid-body', status: statusCode }
+						: { kind: 'http', status: statusCode, retryAfter: headerValue((response as FullResponse).headers, 'retry-after') };
+				// A truncated JSON body on a 2xx is transient too; an HTML page on a 2xx means a wrong URL.
+				if (outcome.kind === 'invalid-body' && statusCode < 300 && looksLikeTruncatedJson(responseBody)) {
+					outcome = { kind: 'invalid-body', status: 502 };
+				}
+			}
+
+			if (attempt <= this.policy.maxRetries && isRetryable(outcome)) {
+				const delay = retryDelayMs(attempt, outcome, this.policy, Date.now());
+				if (outcome.kind === 'http' && outcome.status === 429) this.gate.closeFor(delay);
+				this.stats.retries++;
+				this.stats.retryWaitMs += delay;
+				try {
+					await abortableSleep(delay, signal);
+				} catch {
+					throw this.cancelled(itemIndex);
+				}
+				continue;
+			}
+			throw this.finalError(outcome, response, transportError, url, meta, attempt, itemIndex);
+		}
+	}
+
+	private finalError(
+		outcome: AttemptOutcome,
+		response: FullResponse | undefined,
+		transportError: { code?: string; message: string } | undefined,
+		url: string,
+		meta: RequestMeta,
+		attempts: number,
+		itemIndex?: number,
+	): NodeApiError {
+		const host = safeHost(url);
+		if (outcome.kind === 'network') {
+			const code = transportError?.code;
+			if (code && TIMEOUT_CODES.has(code)) {
+				return this.failure(
+					{ kind: 'timeout', code },
+					`No answer from ${host} within ${Math.round(this.options.timeoutMs / 1000)} s${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
+					'Raise the "Timeout" option for long answers, or check that the server is up.',
+					itemIndex,
+				);
+			}
+			return this.failure(
+				{ kind: 'network', code },
+				`Could not reach ${host} (${code ?? 'connection failed'})${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+				'Check the Base URL in the "Mistral AI API" credential and that the server is reachable from n8n.',
+				itemIndex,
+			);
+		}
+		if (outcome.kind === 'invalid-body') {
+			const text = typeof response?.body === 'string' ? response.body : '';
+			const html = /^\s*</.test(text);
+			return this.failure(
+				{ kind: 'invalid-response', status: response?.statusCode, message: truncate(text, 200) },
+				`The server at ${host} answered ${html ? 'with an HTML page' : 'with a body that is not JSON'} (HTTP ${response?.statusCode})${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+				html && (response?.statusCode ?? 0) < 300
+					? 'The Base URL seems to point at a web page, not an API. Use the API root, e.g. https://api.mistral.ai/v1.'
+					: 'A proxy or the server failed. This is usually temporary; try again or raise "Max Retries".',
+				itemIndex,
+			);
+		}
+		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts });
+		return this.failure({ kind: 'http', status: outcome.status }, text.message, text.description, itemIndex);
+	}
+
+	private cancelled(itemIndex?: number): NodeApiError {
+		return this.failure({ kind: 'cancelled' }, 'The execution was cancelled', 'The request was aborted.', itemIndex);
+	}
+
+	private redact(text: string): string {
+		return this.secret ? text.split(this.secret).join('***') : text;
+	}
+
+	private failure(info: FailureInfo, message: string, description: string, itemIndex?: number): NodeApiError {
+		const cleanMessage = this.redact(message);
+		const cleanDescription = this.redact(description);
+		const error = new NodeApiError(
+			this.context.getNode(),
+			{ message: cleanMessage, description: cleanDescription } as JsonObject,
+			{
+				message: cleanMessage,
+				description: cleanDescription,
+				httpCode: info.status !== undefined ? String(info.status) : undefined,
+				itemIndex,
+			},
+		);
+		error.context.mistral = { ...info, message: info.message && this.redact(info.message) };
+		return error;
+	}
+}
+
+export function failureInfoOf(error: unknown): FailureInfo | undefined {
+	const context = (error as { context?: { mistral?: FailureInfo } })?.context;
+	return context?.mistral;
+}
+
+function looksLikeTruncatedJson(body: unknown): boolean {
+	return typeof body === 'string' && /^\s*[[{]/.test(body);
+}
+
+function safeHost(url: string): string {
+	try {
+		return new URL(url).host;
+	} catch {
+		return 'the server';
+	}
+}
+
+export function configurationError(context: CallerContext, message: string, itemIndex?: number): NodeOperationError {
+	return new NodeOperationError(context.getNode(), message, { itemIndex });
+}

@@ -1,0 +1,174 @@
+/**
+ * Turns the error bodies Mistral (and OpenAI-compatible servers) send into one actionable sentence.
+ * All body shapes listed in the project's API notes are handled here; pure, no I/O.
+ */
+
+export interface FieldError {
+	field: string;
+	type: string;
+	msg: string;
+}
+
+export interface ParsedErrorBody {
+	message?: string;
+	type?: string;
+	code?: string;
+	fieldErrors: FieldError[];
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function tryParseJson(text: string): unknown {
+	const trimmed = text.trim();
+	if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined;
+	try {
+		return JSON.parse(trimmed);
+	} catch {
+		return undefined;
+	}
+}
+
+function fieldErrorsFrom(detail: unknown): FieldError[] {
+	if (!Array.isArray(detail)) return [];
+	return detail.filter(isObject).map((entry) => {
+		const loc = Array.isArray(entry.loc) ? entry.loc.filter((part) => part !== 'body') : [];
+		return {
+			field: loc.map(String).join('.') || '(request)',
+			type: typeof entry.type === 'string' ? entry.type : 'invalid',
+			msg: typeof entry.msg === 'string' ? entry.msg : '',
+		};
+	});
+}
+
+function asText(value: unknown): string | undefined {
+	if (typeof value === 'string' && value.trim() !== '') return value.trim();
+	if (typeof value === 'number') return String(value);
+	return undefined;
+}
+
+export function parseErrorBody(body: unknown): ParsedErrorBody {
+	if (typeof body === 'string') {
+		const parsed = tryParseJson(body);
+		if (parsed !== undefined) return parseErrorBody(parsed);
+		return { message: undefined, fieldErrors: [] };
+	}
+	if (!isObject(body)) return { fieldErrors: [] };
+
+	// OpenAI-style servers (vLLM, LiteLLM) nest everything under `error`.
+	if (isObject(body.error)) return parseErrorBody(body.error);
+
+	const result: ParsedErrorBody = {
+		type: asText(body.type),
+		code: asText(body.code),
+		fieldErrors: fieldErrorsFrom(body.detail),
+	};
+	if (typeof body.detail === 'string') result.message = body.detail;
+
+	let message: unknown = body.message;
+	if (typeof message === 'string') {
+		const nested = tryParseJson(message);
+		if (nested !== undefined) message = nested;
+	}
+	if (isObject(message)) {
+		result.fieldErrors.push(...fieldErrorsFrom(message.detail));
+		if (typeof message.detail === 'string') result.message = message.detail;
+		else if (typeof message.message === 'string') result.message = message.message;
+	} else if (typeof message === 'string' && message.trim() !== '') {
+		result.message = message.trim();
+	}
+	return result;
+}
+
+export function describeFieldErrors(fieldErrors: FieldError[]): string {
+	return fieldErrors
+		.map(({ field, type, msg }) =>
+			type === 'extra_forbidden'
+				? `Mistral rejected field \`${field}\` (extra_forbidden): the API does not accept it`
+				: `Mistral rejected field \`${field}\` (${type})${msg ? `: ${msg}` : ''}`,
+		)
+		.join('; ');
+}
+
+export interface HttpErrorContext {
+	status: number;
+	body: unknown;
+	url: string;
+	model?: string;
+	attempts: number;
+}
+
+export interface ErrorText {
+	message: string;
+	description: string;
+}
+
+const MODEL_MISSING = /(invalid model|model.*(not found|does not exist|unknown|no such)|unknown model|no such model)/i;
+
+function afterRetries(attempts: number): string {
+	return attempts > 1 ? ` after ${attempts} attempts` : '';
+}
+
+/** The message a user sees for an HTTP error status. */
+export function describeHttpError(context: HttpErrorContext): ErrorText {
+	const { status, url, model, attempts } = context;
+	const parsed = parseErrorBody(context.body);
+	const serverSaid = parsed.message ?? '';
+	const said = serverSaid ? ` Server said: "${truncate(serverSaid, 300)}".` : '';
+
+	if (status === 401) {
+		return {
+			message: 'The API key was rejected (401 Unauthorized)',
+			description: `Check the API key in the "Mistral AI API" credential; copy a current key from the Mistral console.${said}`,
+		};
+	}
+	if (status === 403) {
+		return {
+			message: `Access denied (403)${model ? ` for model "${model}"` : ''}`,
+			description: `The API key is valid but may not use this model or endpoint (plan, workspace or region).${said}`,
+		};
+	}
+	if (parsed.fieldErrors.length > 0) {
+		return {
+			message: describeFieldErrors(parsed.fieldErrors),
+			description: `The request body does not match Mistral's API (HTTP ${status}). Remove or correct the named field.`,
+		};
+	}
+	if (model && (status === 404 || status === 400) && MODEL_MISSING.test(serverSaid + ' ' + status)) {
+		return {
+			message: `Model "${model}" was not found (${status})`,
+			description: `Pick a model from the list, or check the model ID and that your key may use it.${said}`,
+		};
+	}
+	if (status === 404) {
+		const looksUnversioned = !/\/v\d+[^/]*\/[^/]+$/.test(url.replace(/\/(chat\/completions|embeddings|models)$/, '/x'));
+		return {
+			message: model ? `Not found (404): the server has no such endpoint or model "${model}"` : 'Not found (404)',
+			description: `Requested ${url}. ${
+				looksUnversioned ? 'The Base URL usually ends with a version path such as /v1. ' : ''
+			}Check the Base URL in the credential and the model ID.${said}`,
+		};
+	}
+	if (status === 429) {
+		return {
+			message: `Rate limit exceeded (429)${afterRetries(attempts)}`,
+			description: `Mistral kept answering "too many requests". Lower "Max Concurrent Requests", raise "Max Retries", or raise your plan's limits.${said}`,
+		};
+	}
+	if (status >= 500) {
+		return {
+			message: `The Mistral server failed (${status})${afterRetries(attempts)}`,
+			description: `This is usually temporary. Try again later or raise "Max Retries".${said}`,
+		};
+	}
+	return {
+		message: `Mistral rejected the request (${status})${serverSaid ? `: ${truncate(serverSaid, 300)}` : ''}`,
+		description: `Check the node's parameters for this item.${parsed.code ? ` Error code ${parsed.code}.` : ''}`,
+	};
+}
+
+export function truncate(text: string, max: number): string {
+	return text.length > max ? `${text.slice(0, max)}…` : text;
+}
