@@ -1,7 +1,17 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeExecutionData,
+	INodeListSearchResult,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-// Placeholder while the node is being built.
+import { searchModels } from '../shared/models';
+import { executeChat } from './actions/execute';
+import { chatProperties } from './description';
+
 export class MistralChat implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Mistral Chat',
@@ -9,17 +19,26 @@ export class MistralChat implements INodeType {
 		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter.model?.value ?? $parameter.model }}',
-		description: 'Mistral Chat',
+		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
+		description:
+			'Send each item to a Mistral chat model (or any OpenAI-compatible server): text, JSON-schema output, vision, tools and reasoning',
 		defaults: { name: 'Mistral Chat' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'mistralAiApi', required: true }],
-		properties: [],
+		properties: chatProperties,
+	};
+
+	methods = {
+		listSearch: {
+			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+				return await searchModels(this, 'chat', filter);
+			},
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } }))];
+		return await executeChat.call(this);
 	}
 }

@@ -1,0 +1,111 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { readTransportOptions } from '../../shared/commonOptions';
+import { settleWithConcurrency } from '../../shared/concurrency';
+import { collectOutput } from '../../shared/itemResults';
+import { MistralClient } from '../../shared/transport/client';
+import { DEFAULT_CHAT_CONCURRENCY } from '../description';
+import { checkImageUrl, imageDataUrl } from './images';
+import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
+import { buildChatBody, type ChatOptions } from './requestBody';
+import { simplifyResponse } from './response';
+
+interface ImageEntry {
+	source?: string;
+	binaryProperty?: string;
+	url?: string;
+	detail?: string;
+}
+
+function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(context.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
+}
+
+async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
+	const entries = (context.getNodeParameter('images.image', itemIndex, []) as ImageEntry[]) ?? [];
+	const chunks: ContentChunk[] = [];
+	for (const [position, entry] of entries.entries()) {
+		let url: string;
+		if ((entry.source ?? 'binary') === 'binary') {
+			const property = (entry.binaryProperty ?? 'data').trim();
+			const label = `Image ${position + 1} (binary property "${property}")`;
+			const binary = context.getInputData()[itemIndex]?.binary?.[property];
+			if (!binary) {
+				const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
+				throw new Error(
+					`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`,
+				);
+			}
+			const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+			url = imageDataUrl(bytes, label, binary.mimeType);
+		} else {
+			url = checkImageUrl(entry.url, `Image ${position + 1} URL`);
+		}
+		const detail = entry.detail && entry.detail !== 'auto' ? entry.detail : undefined;
+		chunks.push({ type: 'image_url', image_url: detail ? { url, detail } : url });
+	}
+	return chunks;
+}
+
+function extraMessages(context: IExecuteFunctions, itemIndex: number): ChatMessage[] {
+	const entries = context.getNodeParameter('extraMessages.message', itemIndex, []) as IDataObject[];
+	return entries.map((entry, index) => normalizeMessage(entry, `Extra message ${index + 1}`));
+}
+
+async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject) {
+	const historyField = typeof options.historyField === 'string' ? options.historyField.trim() : '';
+	const item = context.getInputData()[itemIndex];
+	const messages = buildConversation({
+		systemMessage: context.getNodeParameter('systemMessage', itemIndex, ''),
+		history: historyField ? normalizeHistory(item.json[historyField], historyField) : [],
+		extraMessages: extraMessages(context, itemIndex),
+		prompt: context.getNodeParameter('prompt', itemIndex, ''),
+		images: await imageChunks(context, itemIndex),
+	});
+	const responseFormat = context.getNodeParameter('responseFormat', itemIndex, 'text') as string;
+	const model = context.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;
+	const body = buildChatBody(model, messages, options as ChatOptions, {
+		responseFormat,
+		schemaName: responseFormat === 'json_schema' ? (context.getNodeParameter('schemaName', itemIndex, '') as string) : undefined,
+		jsonSchema: responseFormat === 'json_schema' ? context.getNodeParameter('jsonSchema', itemIndex, '') : undefined,
+		strictSchema: responseFormat === 'json_schema' ? (context.getNodeParameter('strictSchema', itemIndex, true) as boolean) : undefined,
+	});
+	return { body, model: body.model as string, expectJson: responseFormat !== 'text' };
+}
+
+export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
+	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
+	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
+
+	const outcomes = await settleWithConcurrency(
+		items,
+		transport.maxConcurrency,
+		async (item, itemIndex): Promise<INodeExecutionData[]> => {
+			const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
+			let request: Awaited<ReturnType<typeof buildRequest>>;
+			try {
+				request = await buildRequest(this, itemIndex, options);
+			} catch (error) {
+				throw problem(this, error, itemIndex);
+			}
+			const response = await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
+			let results: IDataObject[];
+			try {
+				results = simplify ? (simplifyResponse(response, request.expectJson) as IDataObject[]) : [response];
+			} catch (error) {
+				throw problem(this, error, itemIndex);
+			}
+			const keepInput = this.getNodeParameter('includeInputFields', itemIndex, false) as boolean;
+			return results.map((json) => ({
+				json: keepInput ? { ...item.json, ...json } : json,
+				pairedItem: { item: itemIndex },
+			}));
+		},
+		!this.continueOnFail(),
+	);
+	return [collectOutput(this, outcomes)];
+}

@@ -1,0 +1,50 @@
+import type { IExecuteFunctions, INodeExecutionData, IDataObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { Settled } from './concurrency';
+
+/** Appends the item index to a message once, in n8n's "[item N]" form. */
+export function withItemIndex(message: string, itemIndex: number): string {
+	return /\[item \d+\]$/.test(message) ? message : `${message} [item ${itemIndex}]`;
+}
+
+/** The `json` of an error item for "Continue On Fail": the message, what to do, and the HTTP code. */
+export function errorJson(error: unknown, itemIndex: number): IDataObject {
+	const details = error as { message?: string; description?: string | null; httpCode?: string | null };
+	const json: IDataObject = { error: withItemIndex(details.message ?? String(error), itemIndex) };
+	if (details.description) json.errorDescription = details.description;
+	if (details.httpCode) json.httpCode = details.httpCode;
+	return json;
+}
+
+/** Makes sure the error that stops the node names the item it came from. */
+export function stopError(context: IExecuteFunctions, error: unknown, itemIndex: number): Error {
+	if (error instanceof Error) {
+		error.message = withItemIndex(error.message, itemIndex);
+		const withContext = error as Error & { context?: Record<string, unknown> };
+		if (withContext.context) withContext.context.itemIndex = itemIndex;
+		return error;
+	}
+	return new NodeOperationError(context.getNode(), withItemIndex(String(error), itemIndex), { itemIndex });
+}
+
+/**
+ * Turns per-item outcomes into the node's output in input order: results as produced, failures as
+ * error items with Continue On Fail, otherwise the first failure stops the node.
+ */
+export function collectOutput(
+	context: IExecuteFunctions,
+	outcomes: Array<Settled<INodeExecutionData[]>>,
+): INodeExecutionData[] {
+	const continueOnFail = context.continueOnFail();
+	const output: INodeExecutionData[] = [];
+	outcomes.forEach((outcome, itemIndex) => {
+		if (outcome.ok) {
+			for (const item of outcome.value) output.push(item);
+			return;
+		}
+		if (!continueOnFail) throw stopError(context, outcome.error, itemIndex);
+		output.push({ json: errorJson(outcome.error, itemIndex), pairedItem: { item: itemIndex } });
+	});
+	return output;
+}
