@@ -1,7 +1,17 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeExecutionData,
+	INodeListSearchResult,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-// Placeholder while the node is being built.
+import { searchModels } from '../shared/models';
+import { executeEmbed } from './actions/execute';
+import { embedProperties } from './description';
+
 export class MistralEmbed implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Mistral Embed',
@@ -9,17 +19,26 @@ export class MistralEmbed implements INodeType {
 		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter.model?.value ?? $parameter.model }}',
-		description: 'Mistral Embed',
+		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
+		description:
+			'Turn each item\'s text into a vector with Mistral (or any OpenAI-compatible server), batched under the token limit, for vector stores and search',
 		defaults: { name: 'Mistral Embed' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'mistralAiApi', required: true }],
-		properties: [],
+		properties: embedProperties,
+	};
+
+	methods = {
+		listSearch: {
+			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+				return await searchModels(this, 'embed', filter);
+			},
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } }))];
+		return await executeEmbed.call(this);
 	}
 }

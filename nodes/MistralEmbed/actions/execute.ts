@@ -1,0 +1,143 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { readTransportOptions } from '../../shared/commonOptions';
+import { settleWithConcurrency, type Settled } from '../../shared/concurrency';
+import { collectOutput } from '../../shared/itemResults';
+import { failureInfoOf, MistralClient } from '../../shared/transport/client';
+import { DEFAULT_BATCH_SIZE, DEFAULT_EMBED_CONCURRENCY, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../description';
+import { halve, packBatches } from './batching';
+import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
+import { type Dtype, vectorsByIndex } from './vectors';
+
+interface EmbedSettings {
+	model: string;
+	dtype: Dtype;
+	outputDimension?: number;
+	base64: boolean;
+}
+
+interface SlotResult {
+	vector?: number[];
+	error?: unknown;
+	usage?: IDataObject;
+}
+
+/** A batch rejected as a whole for one of its inputs is a 400 or 422; auth, rate and server errors are not. */
+function blamesAnInput(error: unknown): boolean {
+	const info = failureInfoOf(error);
+	return info?.kind === 'http' && (info.status === 400 || info.status === 422);
+}
+
+function requestBody(settings: EmbedSettings, texts: string[]): IDataObject {
+	const body: IDataObject = { model: settings.model, input: texts };
+	if (settings.outputDimension !== undefined) body.output_dimension = settings.outputDimension;
+	if (settings.dtype !== 'float') body.output_dtype = settings.dtype;
+	if (settings.base64) body.encoding_format = 'base64';
+	return body;
+}
+
+export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
+	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY);
+	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const dtype = ((options.outputDtype as Dtype) ?? 'float') as Dtype;
+	const settings: EmbedSettings = {
+		model: (this.getNodeParameter('model', 0, '', { extractValue: true }) as string).trim(),
+		dtype,
+		outputDimension: typeof options.outputDimension === 'number' ? options.outputDimension : undefined,
+		base64: dtype === 'float' && (options.vectorTransport ?? 'base64') === 'base64',
+	};
+	if (settings.model === '') {
+		throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex: 0 });
+	}
+	const limits = {
+		maxInputs: Math.max(1, Math.floor(Number(options.batchSize ?? DEFAULT_BATCH_SIZE))),
+		maxTokens: Math.min(MISTRAL_MAX_TOKENS_PER_REQUEST, Math.max(1, Number(options.maxTokensPerRequest ?? DEFAULT_MAX_TOKENS_PER_REQUEST))),
+	};
+
+	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(this.getNodeParameter('text', itemIndex, ''), itemIndex));
+	const continueOnFail = this.continueOnFail();
+	const firstInvalid = inputs.findIndex((input) => input.kind === 'invalid');
+	if (firstInvalid !== -1 && !continueOnFail) {
+		const input = inputs[firstInvalid] as { message: string };
+		throw new NodeOperationError(this.getNode(), `${input.message} [item ${firstInvalid}]`, { itemIndex: firstInvalid });
+	}
+
+	const slots: EmbedSlot[] = [];
+	for (const input of inputs) {
+		if (input.kind === 'single') slots.push(input.slot);
+		else if (input.kind === 'list') slots.push(...input.slots);
+	}
+	const results = new Map<EmbedSlot, SlotResult>();
+
+	const embed = async (batch: EmbedSlot[]): Promise<void> => {
+		let response: unknown;
+		try {
+			response = await client.post(
+				'/embeddings',
+				requestBody(settings, batch.map((slot) => slot.text)),
+				{ model: settings.model },
+				batch.length === 1 ? batch[0].itemIndex : undefined,
+			);
+		} catch (error) {
+			if (!blamesAnInput(error)) throw error as Error;
+			if (batch.length === 1) {
+				results.set(batch[0], { error });
+				return;
+			}
+			// Split until the input that the server rejects stands alone; the others still get vectors.
+			const [left, right] = halve(batch);
+			await embed(left);
+			await embed(right);
+			return;
+		}
+		let vectors: number[][];
+		try {
+			vectors = vectorsByIndex(response, batch.length, settings.dtype);
+		} catch (error) {
+			const problem = new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex });
+			for (const slot of batch) results.set(slot, { error: problem });
+			return;
+		}
+		const usage = (response as { usage?: IDataObject }).usage;
+		batch.forEach((slot, position) => results.set(slot, { vector: vectors[position], usage }));
+	};
+
+	const batches = packBatches(slots, limits);
+	const batchOutcomes = await settleWithConcurrency(batches, transport.maxConcurrency, embed, !continueOnFail);
+	batchOutcomes.forEach((outcome, batchIndex) => {
+		if (!outcome.ok) for (const slot of batches[batchIndex]) if (!results.has(slot)) results.set(slot, { error: outcome.error });
+	});
+
+	const outputField = (this.getNodeParameter('outputField', 0, 'embedding') as string).trim() || 'embedding';
+	const keepInput = this.getNodeParameter('includeInputFields', 0, true) as boolean;
+	const listMode = this.getNodeParameter('listMode', 0, 'vectors') as string;
+	const includeUsage = options.includeUsage === true;
+
+	const itemOutcomes: Array<Settled<INodeExecutionData[]>> = inputs.map((input, itemIndex) => {
+		if (input.kind === 'invalid') {
+			return { ok: false, error: new NodeOperationError(this.getNode(), input.message, { itemIndex }) };
+		}
+		const itemSlots = input.kind === 'single' ? [input.slot] : input.slots;
+		const slotResults = itemSlots.map((slot) => results.get(slot) ?? {});
+		const failed = slotResults.find((result) => result.error !== undefined || result.vector === undefined);
+		if (failed) return { ok: false, error: failed.error ?? new NodeOperationError(this.getNode(), 'No vector was returned', { itemIndex }) };
+
+		const base = keepInput ? items[itemIndex].json : {};
+		const extras = (result: SlotResult): IDataObject => (includeUsage ? { model: settings.model, usage: result.usage ?? null } : {});
+		if (input.kind === 'list' && listMode === 'items') {
+			return {
+				ok: true,
+				value: itemSlots.map((slot, position) => ({
+					json: { ...base, text: slot.text, textIndex: slot.elementIndex, [outputField]: slotResults[position].vector, ...extras(slotResults[position]) },
+					pairedItem: { item: itemIndex },
+				})),
+			};
+		}
+		const value = input.kind === 'list' ? slotResults.map((result) => result.vector as number[]) : slotResults[0].vector;
+		return { ok: true, value: [{ json: { ...base, [outputField]: value, ...extras(slotResults[0]) }, pairedItem: { item: itemIndex } }] };
+	});
+	return [collectOutput(this, itemOutcomes)];
+}

@@ -1,0 +1,66 @@
+/** Reads what each item asks to embed and checks it before any request is sent (pure). */
+
+export interface EmbedSlot {
+	itemIndex: number;
+	/** Position in the item's list when "Text" is a list of strings. */
+	elementIndex?: number;
+	text: string;
+	estimatedTokens: number;
+}
+
+export type ItemInput =
+	| { kind: 'single'; slot: EmbedSlot }
+	| { kind: 'list'; slots: EmbedSlot[] }
+	| { kind: 'invalid'; message: string };
+
+/**
+ * A deliberately high token estimate, so packed requests stay under Mistral's per-request cap:
+ * tokenizers split digits one by one and spend about a token per byte on non-Latin text, while
+ * ordinary words average about four characters per token.
+ */
+export function estimateTokens(text: string): number {
+	let digits = 0;
+	let otherAscii = 0;
+	let nonAsciiBytes = 0;
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code >= 48 && code <= 57) digits++;
+		else if (code < 128) otherAscii++;
+		else if (code < 0x800) nonAsciiBytes += 2;
+		else if (code >= 0xd800 && code <= 0xdbff) {
+			nonAsciiBytes += 4;
+			i++;
+		} else nonAsciiBytes += 3;
+	}
+	return digits + nonAsciiBytes + Math.ceil(otherAscii / 3) + 1;
+}
+
+const describe = (value: unknown) =>
+	value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+
+function checkText(value: unknown, where: string): string {
+	if (typeof value !== 'string') {
+		throw new Error(
+			`${where} is ${describe(value)}, not text. Map a text field, e.g. {{ $json.text }}, or convert it with JSON.stringify()`,
+		);
+	}
+	if (value.trim() === '') throw new Error(`${where} is empty. Give each item some text to embed, or filter empty rows out first`);
+	return value;
+}
+
+export function readItemInput(value: unknown, itemIndex: number): ItemInput {
+	try {
+		if (Array.isArray(value)) {
+			if (value.length === 0) throw new Error('"Text" is an empty list. Give at least one string to embed');
+			const slots = value.map((element, elementIndex) => {
+				const text = checkText(element, `Element ${elementIndex} of "Text"`);
+				return { itemIndex, elementIndex, text, estimatedTokens: estimateTokens(text) };
+			});
+			return { kind: 'list', slots };
+		}
+		const text = checkText(value, '"Text"');
+		return { kind: 'single', slot: { itemIndex, text, estimatedTokens: estimateTokens(text) } };
+	} catch (error) {
+		return { kind: 'invalid', message: (error as Error).message };
+	}
+}

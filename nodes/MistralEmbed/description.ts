@@ -1,0 +1,115 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { transportOptions } from '../shared/commonOptions';
+import { modelParameter } from '../shared/models';
+
+export const DEFAULT_EMBED_CONCURRENCY = 4;
+export const DEFAULT_BATCH_SIZE = 128;
+/** Mistral rejects requests over 16,384 tokens; the estimate is high, and this leaves room besides. */
+export const DEFAULT_MAX_TOKENS_PER_REQUEST = 12_000;
+export const MISTRAL_MAX_TOKENS_PER_REQUEST = 16_384;
+
+export const embedProperties: INodeProperties[] = [
+	modelParameter('mistral-embed', 'searchModels', 'embedding'),
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: '={{ $json.text }}',
+		description: 'The text to embed for each item. A list of strings embeds each string.',
+		hint: 'Map a field of the input item. Many items are sent per request, so thousands of rows are fast.',
+	},
+	{
+		displayName: 'Output Field',
+		name: 'outputField',
+		type: 'string',
+		default: 'embedding',
+		description: 'Name of the field that receives the vector',
+	},
+	{
+		displayName: 'Include Input Fields',
+		name: 'includeInputFields',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to keep the input item\'s fields next to the vector, e.g. an ID for the vector store',
+	},
+	{
+		displayName: 'When Text Is a List',
+		name: 'listMode',
+		type: 'options',
+		default: 'vectors',
+		description: 'What to output when "Text" holds a list of strings',
+		options: [
+			{ name: 'One Item With a List of Vectors', value: 'vectors', description: 'The output field holds one vector per string, in order' },
+			{ name: 'One Item per String', value: 'items', description: 'Each string becomes its own item with "text", "textIndex" and its vector' },
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Batch Size',
+				name: 'batchSize',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 2048 },
+				default: DEFAULT_BATCH_SIZE,
+				description: 'The most inputs sent in one request; requests also stay under the token limit below',
+			},
+			{
+				displayName: 'Include Model and Usage',
+				name: 'includeUsage',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to add "model" and "usage" (the token count of the request that carried the item, shared by its batch)',
+			},
+			{
+				displayName: 'Max Tokens per Request',
+				name: 'maxTokensPerRequest',
+				type: 'number',
+				typeOptions: { minValue: 100, maxValue: MISTRAL_MAX_TOKENS_PER_REQUEST },
+				default: DEFAULT_MAX_TOKENS_PER_REQUEST,
+				description:
+					'Token budget per request, from a deliberately high estimate. Mistral rejects requests over 16,384 tokens; a rejected batch is split and sent again.',
+			},
+			{
+				displayName: 'Output Data Type',
+				name: 'outputDtype',
+				type: 'options',
+				default: 'float',
+				description: 'Number type of the vectors, for models that support it',
+				options: [
+					{ name: 'Binary (Packed Bits, Signed)', value: 'binary' },
+					{ name: 'Float', value: 'float' },
+					{ name: 'Int8', value: 'int8' },
+					{ name: 'Ubinary (Packed Bits, Unsigned)', value: 'ubinary' },
+					{ name: 'Uint8', value: 'uint8' },
+				],
+			},
+			{
+				displayName: 'Output Dimension',
+				name: 'outputDimension',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 1024,
+				description: 'Length of each vector, for models that support it (e.g. codestral-embed up to 3072)',
+			},
+			{
+				displayName: 'Vector Transport',
+				name: 'vectorTransport',
+				type: 'options',
+				default: 'base64',
+				description: 'How float vectors travel over the network; items always hold plain numbers, identical either way',
+				options: [
+					{ name: 'Base64 (Faster)', value: 'base64', description: 'About a third of the bytes and much faster to parse' },
+					{ name: 'JSON Numbers', value: 'float', description: 'For servers without base64 support' },
+				],
+			},
+			...transportOptions(DEFAULT_EMBED_CONCURRENCY, 'Vectors keep the input order whatever this is'),
+		],
+	},
+];
