@@ -93,6 +93,9 @@ export class MistralClient {
 
 	private secret?: string;
 
+	/** After a 401 every further request would fail the same way: fail fast instead of a 401 storm. */
+	private rejectedKey?: { message: string; description: string };
+
 	constructor(
 		private readonly context: CallerContext,
 		private readonly options: ClientOptions,
@@ -134,6 +137,9 @@ export class MistralClient {
 	): Promise<T> {
 		const url = `${await this.resolveBaseUrl()}${path}`;
 		const signal = this.cancelSignal();
+		if (this.rejectedKey) {
+			throw this.failure({ kind: 'http', status: 401 }, this.rejectedKey.message, this.rejectedKey.description, itemIndex);
+		}
 
 		for (let attempt = 1; ; attempt++) {
 			try {
@@ -237,6 +243,7 @@ export class MistralClient {
 			);
 		}
 		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts });
+		if (outcome.status === 401) this.rejectedKey = text;
 		return this.failure({ kind: 'http', status: outcome.status }, text.message, text.description, itemIndex);
 	}
 
