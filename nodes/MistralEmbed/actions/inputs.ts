@@ -15,24 +15,33 @@ export type ItemInput =
 
 /**
  * A deliberately high token estimate, so packed requests stay under Mistral's per-request cap:
- * tokenizers split digits one by one and spend about a token per byte on non-Latin text, while
- * ordinary words average about four characters per token.
+ * a third of a token per letter of each word (tokenizers average about four), one per digit
+ * (they split numbers digit by digit), one per punctuation mark, and one per byte of non-ASCII
+ * text (non-Latin scripts cost about that).
  */
 export function estimateTokens(text: string): number {
-	let digits = 0;
-	let otherAscii = 0;
-	let nonAsciiBytes = 0;
+	let tokens = 0;
+	let letters = 0;
 	for (let i = 0; i < text.length; i++) {
 		const code = text.charCodeAt(i);
-		if (code >= 48 && code <= 57) digits++;
-		else if (code < 128) otherAscii++;
-		else if (code < 0x800) nonAsciiBytes += 2;
+		const isLetter = (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
+		if (isLetter) {
+			letters++;
+			continue;
+		}
+		if (letters > 0) {
+			tokens += Math.ceil(letters / 3);
+			letters = 0;
+		}
+		if (code === 32 || (code >= 9 && code <= 13)) continue;
+		if (code < 128) tokens++;
+		else if (code < 0x800) tokens += 2;
 		else if (code >= 0xd800 && code <= 0xdbff) {
-			nonAsciiBytes += 4;
+			tokens += 4;
 			i++;
-		} else nonAsciiBytes += 3;
+		} else tokens += 3;
 	}
-	return digits + nonAsciiBytes + Math.ceil(otherAscii / 3) + 1;
+	return tokens + Math.ceil(letters / 3) + 1;
 }
 
 const describe = (value: unknown) =>

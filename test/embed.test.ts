@@ -1,0 +1,120 @@
+import { runNode } from './harness/engine';
+import { countTokens } from './server/tokens';
+import { embeddingFor, startMistralServer, type MistralTestServer } from './server/mistralServer';
+
+const model = (value = 'mistral-embed') => ({ __rl: true, mode: 'id', value });
+const text = (i: number) => `Row ${i}: the customer asked about invoice ${i * 7} and shipping to Lyon.`;
+
+describe('Mistral Embed through the n8n engine', () => {
+	let server: MistralTestServer;
+	const credentials = () => ({ apiKey: server.apiKey as string, baseUrl: server.url });
+	const embedRequests = () => server.requests.filter((request) => request.path === '/embeddings');
+
+	beforeAll(async () => {
+		server = await startMistralServer();
+	});
+	afterAll(async () => await server.close());
+	beforeEach(() => {
+		server.reset();
+		server.configure({ latencyMs: 0, embeddingsLatencyMs: 0 });
+	});
+
+	it('embeds 1,000 items in few requests, each vector its own text, in order, under the token cap', async () => {
+		const items = Array.from({ length: 1000 }, (_, i) => ({ json: { id: i, text: text(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { batchSize: 128 } }, items, credentials: credentials() });
+
+		expect(result.error).toBeUndefined();
+		expect(embedRequests().length).toBeLessThanOrEqual(Math.ceil(1000 / 128));
+		expect(embedRequests().every((request) => request.status === 200 && (request.inputTokens ?? 0) <= 16_384)).toBe(true);
+		expect(result.items).toHaveLength(1000);
+		result.items.forEach((item, i) => {
+			expect(item.json.id).toBe(i);
+			expect(item.pairedItem).toEqual({ item: i });
+		});
+		for (const i of [0, 1, 499, 998, 999]) {
+			expect(result.items[i].json.embedding).toEqual(embeddingFor(text(i), 'mistral-embed', 1024));
+		}
+	});
+
+	it('splits by tokens: long texts never exceed 16,384 tokens per request', async () => {
+		const long = (i: number) => `${text(i)} ${'lorem ipsum dolor sit amet '.repeat(120)}`;
+		const items = Array.from({ length: 60 }, (_, i) => ({ json: { text: long(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials() });
+		expect(result.error).toBeUndefined();
+		expect(embedRequests().length).toBeGreaterThan(1);
+		const serverMax = Math.max(...embedRequests().map((request) => request.inputTokens ?? 0));
+		expect(serverMax).toBeLessThanOrEqual(16_384);
+		expect(embedRequests().reduce((n, request) => n + (request.body.input as string[]).length, 0)).toBe(60);
+		expect(result.items[59].json.embedding).toEqual(embeddingFor(long(59), 'mistral-embed', 1024));
+	});
+
+	it('with one 9,000-token input among 200 and Continue On Fail: 199 vectors and 1 error item', async () => {
+		const huge = 'word '.repeat(9000);
+		expect(countTokens(huge)).toBeGreaterThan(8192);
+		const items = Array.from({ length: 200 }, (_, i) => ({ json: { text: i === 123 ? huge : text(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials(), continueOnFail: true });
+
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(200);
+		const errors = result.items.map((item, i) => [i, item.json.error]).filter(([, error]) => error);
+		expect(errors).toEqual([[123, expect.stringMatching(/8192.*\[item 123\]/)]]);
+		expect(result.items.filter((item) => Array.isArray(item.json.embedding))).toHaveLength(199);
+		expect(result.items[124].json.embedding).toEqual(embeddingFor(text(124), 'mistral-embed', 1024));
+	});
+
+	it('bisects a batch rejected for one empty-after-trim input that slipped through as a server error', async () => {
+		const items = Array.from({ length: 16 }, (_, i) => ({ json: { text: text(i) } }));
+		server.enqueue({ path: '/embeddings', status: 400, body: { object: 'error', message: 'Input at index 5 is invalid', type: 'invalid_request_error', param: null, code: '3210' } });
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials(), continueOnFail: true });
+		expect(result.items.filter((item) => item.json.error)).toHaveLength(0);
+		expect(result.items.every((item, i) => JSON.stringify(item.json.embedding) === JSON.stringify(embeddingFor(text(i), 'mistral-embed', 1024)))).toBe(true);
+		expect(embedRequests().length).toBe(3);
+	});
+
+	it('without Continue On Fail, a bad input stops the node before any request, naming the item', async () => {
+		const items = [{ json: { text: 'fine' } }, { json: { text: '   ' } }];
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials() });
+		expect(result.error?.message).toMatch(/"Text" is empty.*\[item 1\]/);
+		expect(embedRequests()).toHaveLength(0);
+	});
+
+	it('gives identical numbers over base64 and JSON float transport', async () => {
+		const items = Array.from({ length: 10 }, (_, i) => ({ json: { text: text(i) } }));
+		const viaBase64 = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { vectorTransport: 'base64' } }, items, credentials: credentials() });
+		const viaFloat = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { vectorTransport: 'float' } }, items, credentials: credentials() });
+		expect(embedRequests().map((request) => request.body.encoding_format)).toEqual(['base64', undefined]);
+		expect(viaBase64.items.map((item) => item.json.embedding)).toEqual(viaFloat.items.map((item) => item.json.embedding));
+		expect(viaBase64.items[3].json.embedding).toEqual(embeddingFor(text(3), 'mistral-embed', 1024));
+	});
+
+	it('sends output_dimension and output_dtype and returns vectors of the asked size', async () => {
+		const items = [{ json: { text: 'a' } }, { json: { text: 'b' } }];
+		const sized = await runNode({ node: 'mistralEmbed', parameters: { model: model('codestral-embed'), options: { outputDimension: 256 } }, items, credentials: credentials() });
+		expect((sized.items[0].json.embedding as number[]).length).toBe(256);
+		const int8 = await runNode({ node: 'mistralEmbed', parameters: { model: model('codestral-embed'), options: { outputDimension: 512, outputDtype: 'int8' } }, items, credentials: credentials() });
+		const vector = int8.items[1].json.embedding as number[];
+		expect(vector).toHaveLength(512);
+		expect(vector.every((value) => Number.isInteger(value) && value >= -128 && value <= 127)).toBe(true);
+		expect(embedRequests().map((request) => [request.body.output_dimension, request.body.output_dtype])).toEqual([[256, undefined], [512, 'int8']]);
+	});
+
+	it('runs batches concurrently (shown by the server) and matches vectors by index', async () => {
+		server.configure({ embeddingsLatencyMs: 50 });
+		const items = Array.from({ length: 80 }, (_, i) => ({ json: { text: text(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { batchSize: 10, maxConcurrency: 4 } }, items, credentials: credentials() });
+		expect(result.error).toBeUndefined();
+		expect(embedRequests()).toHaveLength(8);
+		expect(server.maxInFlight).toBe(4);
+		expect(result.items[77].json.embedding).toEqual(embeddingFor(text(77), 'mistral-embed', 1024));
+	});
+
+	it('embeds a list of strings as a list of vectors, or as one item per string', async () => {
+		const items = [{ json: { text: ['alpha', 'beta'] } }, { json: { text: 'gamma' } }];
+		const lists = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials() });
+		expect(lists.items[0].json.embedding).toEqual([embeddingFor('alpha', 'mistral-embed', 1024), embeddingFor('beta', 'mistral-embed', 1024)]);
+		const split = await runNode({ node: 'mistralEmbed', parameters: { model: model(), listMode: 'items', includeInputFields: false }, items, credentials: credentials() });
+		expect(split.items.map((item) => [item.json.text, item.json.textIndex, item.pairedItem])).toEqual([
+			['alpha', 0, { item: 0 }], ['beta', 1, { item: 0 }], [undefined, undefined, { item: 1 }],
+		]);
+	});
+});
