@@ -34,11 +34,13 @@ export function stopError(context: IExecuteFunctions, error: unknown, itemIndex:
  */
 export function collectOutput(
 	context: IExecuteFunctions,
-	outcomes: Array<Settled<INodeExecutionData[]>>,
+	outcomes: Array<Settled<INodeExecutionData[]> | undefined>,
 ): INodeExecutionData[] {
 	const continueOnFail = context.continueOnFail();
 	const output: INodeExecutionData[] = [];
 	outcomes.forEach((outcome, itemIndex) => {
+		// Left undefined only after a failure that stops the node below.
+		if (outcome === undefined) return;
 		if (outcome.ok) {
 			for (const item of outcome.value) output.push(item);
 			return;

@@ -108,7 +108,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 	const batches = packBatches(slots, limits);
 	const batchOutcomes = await settleWithConcurrency(batches, transport.maxConcurrency, embed, !continueOnFail);
 	batchOutcomes.forEach((outcome, batchIndex) => {
-		if (!outcome.ok) for (const slot of batches[batchIndex]) if (!results.has(slot)) results.set(slot, { error: outcome.error });
+		if (outcome && !outcome.ok) for (const slot of batches[batchIndex]) if (!results.has(slot)) results.set(slot, { error: outcome.error });
 	});
 
 	const outputField = (this.getNodeParameter('outputField', 0, 'embedding') as string).trim() || 'embedding';
