@@ -2,7 +2,7 @@ import { sleep } from 'n8n-workflow';
 
 export class AbortedError extends Error {
 	constructor() {
-		super('The execution was cancelled');
+		super('The execution was canceled');
 		this.name = 'AbortedError';
 	}
 }

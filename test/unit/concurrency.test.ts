@@ -23,7 +23,7 @@ describe('settleWithConcurrency', () => {
 			return n;
 		});
 		expect(results[0]).toEqual({ ok: true, value: 1 });
-		expect(results[1].ok).toBe(false);
+		expect(results[1]).toEqual({ ok: false, error: new Error("two") });
 		expect(results[2]).toEqual({ ok: true, value: 3 });
 	});
 
@@ -56,6 +56,6 @@ describe('RateLimitGate', () => {
 		const controller = new AbortController();
 		const waiting = gate.pass(controller.signal);
 		controller.abort();
-		await expect(waiting).rejects.toThrow('cancelled');
+		await expect(waiting).rejects.toThrow('canceled');
 	});
 });

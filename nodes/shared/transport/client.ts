@@ -96,6 +96,10 @@ export class MistralClient {
 	/** After a 401 every further request would fail the same way: fail fast instead of a 401 storm. */
 	private rejectedKey?: { message: string; description: string };
 
+	private firstRequest?: Promise<void>;
+
+	private firstAnswered = false;
+
 	constructor(
 		private readonly context: CallerContext,
 		private readonly options: ClientOptions,
@@ -128,7 +132,35 @@ export class MistralClient {
 		return typeof context.getExecutionCancelSignal === 'function' ? context.getExecutionCancelSignal() : undefined;
 	}
 
+	/**
+	 * The first request of an execution goes alone: a wrong key, Base URL or model then fails once,
+	 * instead of once per request already in flight. The rest start when it has an answer.
+	 */
 	private async request<T>(
+		method: IHttpRequestMethods,
+		path: string,
+		body: IDataObject | undefined,
+		meta: RequestMeta,
+		itemIndex?: number,
+	): Promise<T> {
+		if (this.firstAnswered) return await this.send<T>(method, path, body, meta, itemIndex);
+		if (this.firstRequest) {
+			await this.firstRequest;
+			return await this.send<T>(method, path, body, meta, itemIndex);
+		}
+		const first = this.send<T>(method, path, body, meta, itemIndex);
+		this.firstRequest = first.then(
+			() => this.markFirstAnswered(),
+			() => this.markFirstAnswered(),
+		);
+		return await first;
+	}
+
+	private markFirstAnswered(): void {
+		this.firstAnswered = true;
+	}
+
+	private async send<T>(
 		method: IHttpRequestMethods,
 		path: string,
 		body: IDataObject | undefined,
@@ -248,11 +280,13 @@ export class MistralClient {
 	}
 
 	private cancelled(itemIndex?: number): NodeApiError {
-		return this.failure({ kind: 'cancelled' }, 'The execution was cancelled', 'The request was aborted.', itemIndex);
+		// n8n recognises a cancelled execution by the word "canceled" in the node's error.
+		return this.failure({ kind: 'cancelled' }, 'The execution was canceled', 'The request was aborted.', itemIndex);
 	}
 
+	/** Defence in depth: a server may echo the key in an error body. Keys too short to be real are left alone. */
 	private redact(text: string): string {
-		return this.secret ? text.split(this.secret).join('***') : text;
+		return this.secret && this.secret.length >= 8 ? text.split(this.secret).join('***') : text;
 	}
 
 	private failure(info: FailureInfo, message: string, description: string, itemIndex?: number): NodeApiError {
@@ -268,6 +302,9 @@ export class MistralClient {
 				itemIndex,
 			},
 		);
+		// n8n swaps a message that mentions a network code (ECONNREFUSED, …) for a generic sentence; ours names the host.
+		error.message = cleanMessage;
+		error.description = cleanDescription;
 		error.context.mistral = { ...info, message: info.message && this.redact(info.message) };
 		return error;
 	}
