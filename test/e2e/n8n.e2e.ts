@@ -1,0 +1,478 @@
+/**
+ * End-to-end: the packed package inside a real n8n, against the local Mistral-compatible server.
+ *
+ * Run it with `npm run test:e2e` (scripts/e2e.sh): that installs the pinned n8n runtime if needed,
+ * packs this project, installs the tarball into a fresh N8N_USER_FOLDER's .n8n/nodes (as n8n's
+ * community-node installer does) and passes E2E_N8N_BIN and E2E_USER_FOLDER to this file.
+ *
+ * What it proves:
+ *  - the editor side: `n8n start` serves both node types with their codex (categories, aliases),
+ *    their icons and the credential type; the model list (listSearch) works through n8n's REST API;
+ *  - the execution side: every workflow in examples/ (and the Continue On Fail fixture) imported
+ *    with `n8n import:workflow` and run with `n8n execute` gives the expected items.
+ * A package that does not load (wrong paths in package.json's "n8n" section, a node that throws on
+ * load, a missing icon or codex file) fails here.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+import { embeddingFor, startMistralServer } from '../server/mistralServer';
+import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
+
+const ROOT = path.resolve(__dirname, '../..');
+const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
+const USER_FOLDER = process.env.E2E_USER_FOLDER ?? '';
+const PACKAGE = 'n8n-nodes-mistral';
+const CHAT_TYPE = `${PACKAGE}.mistralChat`;
+const EMBED_TYPE = `${PACKAGE}.mistralEmbed`;
+const CREDENTIAL = { id: 'E2eMistralCred01', name: 'Mistral (e2e server)' };
+const ENCRYPTION_KEY = 'n8n-nodes-mistral-e2e-fixed-encryption-key';
+
+if (!N8N_BIN || !USER_FOLDER) {
+	throw new Error('Run the end-to-end tests with `npm run test:e2e` (scripts/e2e.sh sets E2E_N8N_BIN and E2E_USER_FOLDER).');
+}
+
+// ----- running n8n ----------------------------------------------------------------------------------
+
+interface CommandResult {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** The environment of every n8n process: the shell's (scripts/e2e.sh sets the offline settings). */
+function n8nEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+	// jest sets NODE_ENV=test, and n8n refuses to load nodes in its own test mode.
+	delete env.NODE_ENV;
+	env.N8N_USER_FOLDER = USER_FOLDER;
+	env.N8N_ENCRYPTION_KEY = ENCRYPTION_KEY;
+	return env;
+}
+
+function runN8n(args: string[], extraEnv: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(N8N_BIN, args, { env: n8nEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`n8n ${args.join(' ')} did not finish in ${timeoutMs} ms\n${tail(stdout + stderr)}`));
+		}, timeoutMs);
+		child.on('error', (error) => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			resolve({ code, stdout, stderr });
+		});
+	});
+}
+
+function tail(text: string, lines = 40): string {
+	return text.split('\n').slice(-lines).join('\n');
+}
+
+function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** Messages n8n prints when a community package or one of its nodes is missing. */
+const LOAD_FAILURES = [/Unrecognized node type/i, /Failed to load package/i, /Skipping package/i, /Class could not be found/i];
+
+function expectPackageLoaded(output: string): void {
+	const lines = output.split('\n');
+	for (const pattern of LOAD_FAILURES) {
+		const at = lines.findIndex((l) => pattern.test(l));
+		if (at >= 0) {
+			throw new Error(`n8n did not load ${PACKAGE}: "${lines[at].trim()}"\n${lines.slice(Math.max(0, at - 3), at + 12).join('\n')}`);
+		}
+	}
+}
+
+// ----- workflows ------------------------------------------------------------------------------------
+
+interface WorkflowFile {
+	id: string;
+	name: string;
+	nodes: Array<{ name: string; type: string; credentials?: Record<string, { id: string; name: string }> }>;
+}
+
+function readWorkflow(file: string): WorkflowFile {
+	return JSON.parse(fs.readFileSync(file, 'utf8')) as WorkflowFile;
+}
+
+/** The workflows under test, with their Mistral credential pointed at the e2e credential. */
+function prepareWorkflows(targetDir: string): Map<string, WorkflowFile> {
+	const files = [
+		...fs.readdirSync(path.join(ROOT, 'examples')).map((f) => path.join(ROOT, 'examples', f)),
+		...fs.readdirSync(path.join(__dirname, 'fixtures')).map((f) => path.join(__dirname, 'fixtures', f)),
+	].filter((f) => f.endsWith('.json'));
+	fs.mkdirSync(targetDir, { recursive: true });
+	const prepared = new Map<string, WorkflowFile>();
+	for (const file of files) {
+		const workflow = readWorkflow(file);
+		for (const node of workflow.nodes) {
+			if (node.credentials?.mistralAiApi) node.credentials.mistralAiApi = { ...CREDENTIAL };
+		}
+		fs.writeFileSync(path.join(targetDir, path.basename(file)), JSON.stringify(workflow, null, 2));
+		prepared.set(path.basename(file), workflow);
+	}
+	return prepared;
+}
+
+interface Item {
+	json: Record<string, any>;
+	binary?: Record<string, any>;
+}
+
+interface ExecutionRun {
+	status?: string;
+	data: {
+		resultData: {
+			error?: { message?: string };
+			runData: Record<string, Array<{ executionStatus?: string; error?: unknown; data?: { main: Array<Item[] | null> } }>>;
+		};
+	};
+}
+
+interface Execution {
+	run: ExecutionRun;
+	requests: RecordedRequest[];
+	output: string;
+}
+
+/** `n8n execute --rawOutput` prints the run as pretty JSON between n8n's log lines. */
+function parseRun(stdout: string): ExecutionRun {
+	const lines = stdout.split('\n');
+	const start = lines.indexOf('{');
+	const end = start < 0 ? -1 : lines.indexOf('}', start);
+	if (start < 0 || end < 0) throw new Error(`no execution data in the output of n8n execute:\n${tail(stdout)}`);
+	return JSON.parse(lines.slice(start, end + 1).join('\n')) as ExecutionRun;
+}
+
+function nodeOutput(run: ExecutionRun, nodeName: string, output = 0): Item[] {
+	const runs = run.data.resultData.runData[nodeName];
+	if (!runs?.length) throw new Error(`node "${nodeName}" did not run; ran: ${Object.keys(run.data.resultData.runData).join(', ')}`);
+	return runs[0].data?.main[output] ?? [];
+}
+
+// ----- the tests ------------------------------------------------------------------------------------
+
+let server: MistralTestServer;
+let brokerPort: number;
+let workflows = new Map<string, WorkflowFile>();
+
+async function execute(workflowId: string): Promise<Execution> {
+	const before = server.requests.length;
+	const result = await runN8n(
+		['execute', `--id=${workflowId}`, '--rawOutput'],
+		// --rawOutput prints the run only at log level info.
+		{ N8N_LOG_LEVEL: 'info', N8N_RUNNERS_BROKER_PORT: String(brokerPort) },
+		90_000,
+	);
+	const output = result.stdout + result.stderr;
+	// Kept with the user folder when E2E_KEEP=1.
+	fs.mkdirSync(path.join(USER_FOLDER, 'e2e-output'), { recursive: true });
+	fs.writeFileSync(path.join(USER_FOLDER, 'e2e-output', `${workflowId}.log`), output);
+	expectPackageLoaded(output);
+	if (result.code !== 0) throw new Error(`n8n execute --id=${workflowId} exited with ${result.code}\n${tail(output, 80)}`);
+	const run = parseRun(result.stdout);
+	if (run.data.resultData.error) {
+		throw new Error(`workflow ${workflowId} failed: ${run.data.resultData.error.message}\n${tail(output)}`);
+	}
+	return { run, requests: server.requests.slice(before), output };
+}
+
+/** The id of the workflow in examples/FILE or fixtures/FILE. */
+function workflowId(file: string): string {
+	const workflow = workflows.get(file);
+	if (!workflow) throw new Error(`no workflow file ${file}; have ${[...workflows.keys()].join(', ')}`);
+	return workflow.id;
+}
+
+function expectUsage(json: Record<string, any>): void {
+	expect(json.usage).toEqual({
+		prompt_tokens: expect.any(Number),
+		completion_tokens: expect.any(Number),
+		total_tokens: expect.any(Number),
+	});
+	expect(json.usage.prompt_tokens).toBeGreaterThan(0);
+	expect(json.usage.completion_tokens).toBeGreaterThan(0);
+	expect(json.usage.total_tokens).toBe(json.usage.prompt_tokens + json.usage.completion_tokens);
+}
+
+beforeAll(async () => {
+	server = await startMistralServer({ recordBodies: true });
+	brokerPort = await freePort();
+	const work = path.join(USER_FOLDER, 'e2e-input');
+	fs.mkdirSync(work, { recursive: true });
+
+	const credentialFile = path.join(work, 'credentials.json');
+	fs.writeFileSync(
+		credentialFile,
+		JSON.stringify([{ ...CREDENTIAL, type: 'mistralAiApi', data: { apiKey: server.apiKey, baseUrl: server.url } }]),
+	);
+	const importedCredentials = await runN8n(['import:credentials', `--input=${credentialFile}`], { N8N_LOG_LEVEL: 'warn' }, 60_000);
+	if (importedCredentials.code !== 0) throw new Error(`import:credentials failed\n${tail(importedCredentials.stdout + importedCredentials.stderr)}`);
+
+	const workflowDir = path.join(work, 'workflows');
+	workflows = prepareWorkflows(workflowDir);
+	const importedWorkflows = await runN8n(['import:workflow', '--separate', `--input=${workflowDir}`], { N8N_LOG_LEVEL: 'warn' }, 60_000);
+	if (importedWorkflows.code !== 0) throw new Error(`import:workflow failed\n${tail(importedWorkflows.stdout + importedWorkflows.stderr)}`);
+}, 150_000);
+
+afterAll(async () => {
+	await server?.close();
+});
+
+describe('the editor (n8n start)', () => {
+	const browserId = 'n8n-nodes-mistral-e2e-browser';
+	let baseUrl = '';
+	let cookie = '';
+	let log = '';
+
+	async function rest(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<{ status: number; type: string; text: string }> {
+		const response = await fetch(baseUrl + urlPath, {
+			method,
+			headers: { 'content-type': 'application/json', 'browser-id': browserId, ...(cookie ? { cookie } : {}) },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text() };
+	}
+
+	it('serves both nodes with their codex and icons, the credential type, and the model lists', async () => {
+		const port = await freePort();
+		baseUrl = `http://127.0.0.1:${port}`;
+		const child = spawn(N8N_BIN, ['start'], {
+			env: n8nEnv({ N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_RUNNERS_BROKER_PORT: String(brokerPort), N8N_LOG_LEVEL: 'info' }),
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+		const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+		try {
+			// Ready when /healthz answers and the editor is up.
+			const deadline = Date.now() + 90_000;
+			for (;;) {
+				if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}\n${tail(log)}`);
+				const health = await fetch(`${baseUrl}/healthz`).then((r) => r.status, () => 0);
+				if (health === 200 && /Editor is now accessible/.test(log)) break;
+				if (Date.now() > deadline) throw new Error(`n8n start did not come up in 90 s\n${tail(log)}`);
+				await new Promise((r) => setTimeout(r, 500));
+			}
+			expectPackageLoaded(log);
+
+			// The node and credential type lists are for signed-in users: set up the owner account.
+			const setup = await fetch(`${baseUrl}/rest/owner/setup`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'browser-id': browserId },
+				body: JSON.stringify({ email: 'e2e@example.com', firstName: 'E2E', lastName: 'Test', password: 'E2e-password-1234' }),
+			});
+			expect(setup.status).toBe(200);
+			cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+			expect(cookie).toMatch(/^n8n-auth=/);
+
+			// What the editor's node panel gets.
+			const nodesResponse = await rest('GET', '/types/nodes.json');
+			expect(nodesResponse.status).toBe(200);
+			const nodeTypes = JSON.parse(nodesResponse.text) as Array<Record<string, any>>;
+			for (const [type, dir, file] of [
+				[CHAT_TYPE, 'MistralChat', 'MistralChat'],
+				[EMBED_TYPE, 'MistralEmbed', 'MistralEmbed'],
+			]) {
+				const description = nodeTypes.find((t) => t.name === type);
+				if (!description) throw new Error(`the editor does not list ${type}; n8n-nodes-mistral types: ${nodeTypes.filter((t) => String(t.name).startsWith(PACKAGE)).map((t) => t.name).join(', ') || 'none'}`);
+				expect(description.credentials).toEqual([expect.objectContaining({ name: 'mistralAiApi' })]);
+				expect(description.properties.length).toBeGreaterThan(0);
+				// The codex (nodes/X/X.node.json) puts the node in the panel's categories.
+				const codexFile = JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', dir, `${file}.node.json`), 'utf8'));
+				if (!description.codex) throw new Error(`${type} has no codex: is dist/nodes/${dir}/${file}.node.json in the package?`);
+				expect(description.codex).toEqual(expect.objectContaining({ categories: codexFile.categories, alias: codexFile.alias }));
+				// Both icons are served.
+				expect(description.iconUrl).toEqual({ light: expect.any(String), dark: expect.any(String) });
+				for (const iconUrl of [description.iconUrl.light, description.iconUrl.dark]) {
+					const icon = await rest('GET', `/${iconUrl}`);
+					if (icon.status !== 200 || !icon.type.startsWith('image/svg+xml') || !icon.text.includes('<svg')) {
+						throw new Error(`icon ${iconUrl} of ${type}: HTTP ${icon.status} ${icon.type}`);
+					}
+				}
+			}
+
+			const credentialsResponse = await rest('GET', '/types/credentials.json');
+			expect(credentialsResponse.status).toBe(200);
+			const credentialType = (JSON.parse(credentialsResponse.text) as Array<Record<string, any>>).find((c) => c.name === 'mistralAiApi');
+			expect(credentialType).toBeDefined();
+			// n8n appends its own fields (allowedHttpRequestDomains, allowedDomains) after ours.
+			expect(credentialType!.properties.slice(0, 2).map((p: { name: string }) => p.name)).toEqual(['apiKey', 'baseUrl']);
+			expect(credentialType!.supportedNodes).toEqual(expect.arrayContaining([CHAT_TYPE, EMBED_TYPE]));
+			const credentialIcon = credentialType!.iconUrl?.light ?? credentialType!.iconUrl;
+			expect(typeof credentialIcon).toBe('string');
+			expect((await rest('GET', `/${credentialIcon}`)).status).toBe(200);
+
+			// The model pickers (resource locator "From list") through n8n, with the stored credential.
+			for (const [type, expected] of [
+				[CHAT_TYPE, 'mistral-small-latest'],
+				[EMBED_TYPE, 'mistral-embed'],
+			]) {
+				const models = await rest('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
+					nodeTypeAndVersion: { name: type, version: 1 },
+					path: 'model',
+					methodName: 'searchModels',
+					currentNodeParameters: {},
+					credentials: { mistralAiApi: CREDENTIAL },
+				});
+				if (models.status !== 200) throw new Error(`model list of ${type}: HTTP ${models.status} ${models.text.slice(0, 500)}`);
+				const values = (JSON.parse(models.text).data.results as Array<{ value: string }>).map((r) => r.value);
+				expect(values).toContain(expected);
+			}
+		} finally {
+			child.kill('SIGTERM');
+			const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+			await exited;
+			clearTimeout(killer);
+		}
+	}, 150_000);
+});
+
+describe('the example workflows (n8n execute)', () => {
+	const covered = ['chat-classify-rows.json', 'embed-table.json', 'vision-image.json'];
+
+	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {
+		const startScript = fs.readFileSync(path.join(ROOT, 'scripts', 'start.sh'), 'utf8');
+		const id = /id: "([^"]+)"/.exec(startScript)?.[1];
+		const name = /name: "([^"]+)"/.exec(startScript)?.[1];
+		expect(id).toBeDefined();
+		for (const file of fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'))) {
+			const mistralNodes = readWorkflow(path.join(ROOT, 'examples', file)).nodes.filter((n) => n.type.startsWith(`${PACKAGE}.`));
+			expect(mistralNodes.length).toBeGreaterThan(0);
+			for (const node of mistralNodes) expect({ file, node: node.name, credential: node.credentials?.mistralAiApi }).toEqual({ file, node: node.name, credential: { id, name } });
+		}
+	});
+
+	it('any other example runs, and its Mistral nodes give items', async () => {
+		const others = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json') && !covered.includes(f));
+		for (const file of others) {
+			const { run } = await execute(workflowId(file));
+			for (const node of workflows.get(file)!.nodes.filter((n) => n.type.startsWith(`${PACKAGE}.`))) {
+				expect({ file, node: node.name, items: nodeOutput(run, node.name).length > 0 }).toEqual({ file, node: node.name, items: true });
+			}
+		}
+	}, 300_000);
+
+	it('chat-classify-rows: one JSON-schema answer per row, in order, with usage', async () => {
+		const id = workflowId('chat-classify-rows.json');
+		const { run, requests } = await execute(id);
+		const rows = nodeOutput(run, 'Sample reviews').map((i) => i.json);
+		const items = nodeOutput(run, 'Classify with Mistral');
+		expect(rows).toHaveLength(3);
+		expect(items).toHaveLength(rows.length);
+		items.forEach((item, index) => {
+			const { json } = item;
+			// Include Input Fields keeps the row; the answer is parsed JSON.
+			expect(json.id).toBe(rows[index].id);
+			expect(json.review).toBe(rows[index].review);
+			expect(json.content).toEqual({ echo: expect.stringContaining(rows[index].review) });
+			expect(json.finish_reason).toBe('stop');
+			expect(json.model).toEqual(expect.any(String));
+			expectUsage(json);
+		});
+		const chatCalls = requests.filter((r) => r.path === '/chat/completions');
+		expect(chatCalls).toHaveLength(3);
+		for (const call of chatCalls) {
+			expect(call.status).toBe(200);
+			expect(call.authorization).toBe(`Bearer ${server.apiKey}`);
+			expect(call.body.model).toBe('mistral-small-latest');
+			expect(call.body.response_format).toEqual(
+				expect.objectContaining({ type: 'json_schema', json_schema: expect.objectContaining({ name: 'review_classification', strict: true }) }),
+			);
+			expect(call.body.messages[0].role).toBe('system');
+		}
+	}, 120_000);
+
+	it('embed-table: 1024-dimension vectors for mistral-embed, each on its own row, in input order', async () => {
+		const id = workflowId('embed-table.json');
+		const { run, requests } = await execute(id);
+		const rows = nodeOutput(run, 'Texts').map((i) => i.json);
+		const items = nodeOutput(run, 'Embed with Mistral');
+		expect(rows.length).toBeGreaterThan(1);
+		expect(items.map((i) => i.json.id)).toEqual(rows.map((r) => r.id));
+		items.forEach((item, index) => {
+			const vector = item.json.embedding as number[];
+			expect(item.json.text).toBe(rows[index].text);
+			expect(vector).toHaveLength(1024);
+			// The server's vectors depend only on the text, and it returns them shuffled: the vector of
+			// this row's own text shows the node put every vector back on its row.
+			const expected = embeddingFor(rows[index].text, 'mistral-embed', 1024);
+			expect(Math.max(...vector.map((v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-6);
+		});
+		// Keep id and vector: what is handed on to a vector store.
+		const handedOn = nodeOutput(run, 'Keep id and vector');
+		expect(handedOn.map((i) => Object.keys(i.json).sort())).toEqual(rows.map(() => ['embedding', 'id']));
+		expect(handedOn.map((i) => i.json.embedding)).toEqual(items.map((i) => i.json.embedding));
+		const embedCalls = requests.filter((r) => r.path === '/embeddings');
+		expect(embedCalls.length).toBeGreaterThanOrEqual(1);
+		// Batched: fewer requests than rows.
+		expect(embedCalls.length).toBeLessThan(rows.length);
+		expect(embedCalls.every((r) => r.status === 200)).toBe(true);
+	}, 120_000);
+
+	it('vision-image: the PNG made in the workflow reaches the model as an image', async () => {
+		const id = workflowId('vision-image.json');
+		const { run, requests } = await execute(id);
+		const items = nodeOutput(run, 'Describe with Mistral');
+		expect(items).toHaveLength(1);
+		expect(items[0].json.content).toEqual(expect.stringMatching(/^Echo: Describe this image/));
+		expectUsage(items[0].json);
+		const chatCalls = requests.filter((r) => r.path === '/chat/completions');
+		expect(chatCalls).toHaveLength(1);
+		const png = (readWorkflow(path.join(ROOT, 'examples', 'vision-image.json')).nodes as any[])
+			.find((n) => n.type === 'n8n-nodes-base.set')
+			.parameters.assignments.assignments[0].value as string;
+		const lastMessage = chatCalls[0].body.messages.at(-1);
+		expect(lastMessage.role).toBe('user');
+		const parts = lastMessage.content as Array<{ type: string; image_url?: string | { url: string } }>;
+		const image = parts.find((p) => p.type === 'image_url');
+		const url = typeof image?.image_url === 'string' ? image.image_url : image?.image_url?.url;
+		expect(url).toBe(`data:image/png;base64,${png}`);
+		expect(parts.some((p) => p.type === 'text')).toBe(true);
+	}, 120_000);
+
+	it('Continue On Fail: failing items become error items (or go to the error output), the others succeed', async () => {
+		const { run } = await execute(workflowId('chat-continue-on-fail.json'));
+		const prompts = nodeOutput(run, 'Prompts').map((i) => i.json);
+
+		// "On Error: Continue": one output item per input item, errors in place.
+		const items = nodeOutput(run, 'Chat (continue)');
+		expect(items).toHaveLength(prompts.length);
+		expect(items[0].json.content).toEqual({ echo: expect.stringContaining('first question') });
+		expect(items[3].json.content).toEqual({ echo: expect.stringContaining('fourth question') });
+		expectUsage(items[0].json);
+		// Item 1: the server answered invalid JSON for a JSON response format.
+		expect(items[1].json.error).toEqual(expect.stringMatching(/JSON.*\[item 1\]$/is));
+		expect(items[1].json.content).toBeUndefined();
+		// Item 2: empty prompt, rejected before any request.
+		expect(items[2].json.error).toEqual(expect.stringMatching(/prompt.*empty.*\[item 2\]$/is));
+
+		// "On Error: Continue (using error output)": successes on output 0, failures on output 1.
+		const successes = nodeOutput(run, 'Chat (error output)', 0);
+		const failures = nodeOutput(run, 'Chat (error output)', 1);
+		expect(successes.map((i) => i.json.n)).toEqual([0, 3]);
+		expect(successes.every((i) => typeof i.json.content === 'object')).toBe(true);
+		// n8n puts the input item's fields next to the error on the error output.
+		expect(failures.map((i) => i.json.n)).toEqual([1, 2]);
+		expect(failures.map((i) => i.json.error)).toEqual([items[1].json.error, items[2].json.error]);
+	}, 120_000);
+});
