@@ -54,6 +54,7 @@ export class MistralAiApi implements ICredentialType {
 			url: '/models',
 			method: 'GET',
 		},
+		// n8n's credential tester reads both kinds of rule from one list; the type allows only one kind.
 		rules: [
 			{
 				type: 'responseCode',
@@ -66,10 +67,18 @@ export class MistralAiApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 404,
-					message:
-						'No model list at this Base URL (404). Check the URL: it usually ends in /v1.',
+					message: 'No model list at this Base URL (404). Check the URL: it usually ends in /v1.',
 				},
 			},
-		],
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'data',
+					value: undefined,
+					message:
+						'The server answered, but not with a model list. Check the Base URL: it is the API root, usually ending in /v1.',
+				},
+			},
+		] as ICredentialTestRequest['rules'],
 	};
 }

@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency, type Settled } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
-import { failureInfoOf, MistralClient } from '../../shared/transport/client';
+import { type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EMBED_CONCURRENCY, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../description';
 import { halve, packBatches } from './batching';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
@@ -23,10 +23,23 @@ interface SlotResult {
 	usage?: IDataObject;
 }
 
-/** A batch rejected as a whole for one of its inputs is a 400 or 422; auth, rate and server errors are not. */
-function blamesAnInput(error: unknown): boolean {
-	const info = failureInfoOf(error);
-	return info?.kind === 'http' && (info.status === 400 || info.status === 422);
+/**
+ * Whether a rejected batch may be the fault of one of its inputs (too long, empty, invalid) rather
+ * than of the request as a whole (model, dimension, key). Only then is it worth splitting.
+ */
+export function blamesAnInput(info: FailureInfo | undefined): boolean {
+	if (info?.kind !== 'http' || (info.status !== 400 && info.status !== 422)) return false;
+	if (info.fields && info.fields.length > 0) return info.fields.every((field) => field === 'input' || field.startsWith('input.'));
+	if (info.type === 'invalid_model' || info.code === '1500') return false;
+	const said = info.message ?? '';
+	if (/model/i.test(said) && !/token/i.test(said)) return false;
+	return /input|token|batch|empty|too (long|large|many)/i.test(said);
+}
+
+/** The server numbers inputs within its batch; the user knows items, which the error names already. */
+function withoutBatchPosition(error: unknown): unknown {
+	if (error instanceof Error) error.message = error.message.replace(/\binput at index \d+/gi, 'The text');
+	return error;
 }
 
 function requestBody(settings: EmbedSettings, texts: string[]): IDataObject {
@@ -82,9 +95,9 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 				batch.length === 1 ? batch[0].itemIndex : undefined,
 			);
 		} catch (error) {
-			if (!blamesAnInput(error)) throw error as Error;
+			if (!blamesAnInput(failureInfoOf(error))) throw error as Error;
 			if (batch.length === 1) {
-				results.set(batch[0], { error });
+				results.set(batch[0], { error: withoutBatchPosition(error) });
 				return;
 			}
 			// Split until the input that the server rejects stands alone; the others still get vectors.

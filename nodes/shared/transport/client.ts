@@ -9,7 +9,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { abortableSleep } from '../abortableSleep';
 import { normalizeBaseUrl } from './baseUrl';
-import { describeHttpError, truncate } from './errorMessages';
+import { describeHttpError, parseErrorBody, truncate } from './errorMessages';
 import { RateLimitGate } from './rateLimitGate';
 import {
 	type AttemptOutcome,
@@ -45,7 +45,11 @@ export interface FailureInfo {
 	kind: 'http' | 'network' | 'timeout' | 'invalid-response' | 'cancelled' | 'configuration';
 	status?: number;
 	code?: string;
+	/** The server's own error type and message, for callers that decide what an error blames. */
+	type?: string;
 	message?: string;
+	/** Request fields a 422 names, e.g. "input.3". */
+	fields?: string[];
 }
 
 type CallerContext = IExecuteFunctions | ILoadOptionsFunctions;
@@ -245,6 +249,8 @@ export class MistralClient {
 		itemIndex?: number,
 	): NodeApiError {
 		const host = safeHost(url);
+		// Redact before anything is cut short, or a key straddling the cut would survive in part.
+		if (response) response = { ...response, body: this.redactBody(response.body) };
 		if (outcome.kind === 'network') {
 			const code = transportError?.code;
 			if (code && TIMEOUT_CODES.has(code)) {
@@ -276,12 +282,33 @@ export class MistralClient {
 		}
 		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts });
 		if (outcome.status === 401) this.rejectedKey = text;
-		return this.failure({ kind: 'http', status: outcome.status }, text.message, text.description, itemIndex);
+		const parsed = parseErrorBody(response?.body);
+		return this.failure(
+			{
+				kind: 'http',
+				status: outcome.status,
+				type: parsed.type,
+				code: parsed.code,
+				message: parsed.message,
+				fields: parsed.fieldErrors.map((fieldError) => fieldError.field),
+			},
+			text.message,
+			text.description,
+			itemIndex,
+		);
 	}
 
 	private cancelled(itemIndex?: number): NodeApiError {
 		// n8n recognises a cancelled execution by the word "canceled" in the node's error.
 		return this.failure({ kind: 'cancelled' }, 'The execution was canceled', 'The request was aborted.', itemIndex);
+	}
+
+	private redactBody(body: unknown): unknown {
+		if (!this.secret || this.secret.length < 8) return body;
+		if (typeof body === 'string') return this.redact(body);
+		if (typeof body !== 'object' || body === null) return body;
+		const text = JSON.stringify(body);
+		return text.includes(this.secret) ? JSON.parse(this.redact(text)) : body;
 	}
 
 	/** Defence in depth: a server may echo the key in an error body. Keys too short to be real are left alone. */
