@@ -6,4 +6,10 @@ cd "$(dirname "$0")/.."
 source scripts/node24.sh
 [ -d node_modules/n8n-core ] || npm ci --no-audit --no-fund
 npm run build --silent
-npx jest "$@"
+results="$(mktemp "${TMPDIR:-/tmp}/jest-results.XXXXXX.json")"
+trap 'rm -f "$results"' EXIT
+status=0
+npx jest --json --outputFile="$results" "$@" || status=$?
+# One plain closing line for CI: "N passed, N failed".
+node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results" || true
+exit "$status"
