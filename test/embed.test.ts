@@ -118,3 +118,22 @@ describe('Mistral Embed through the n8n engine', () => {
 		]);
 	});
 });
+
+describe('Mistral Embed text mapping', () => {
+	let server: MistralTestServer;
+	beforeAll(async () => {
+		server = await startMistralServer();
+	});
+	afterAll(async () => await server.close());
+
+	it('reads a plain {{ $json.field }} mapping and any other expression the same way n8n does', async () => {
+		const credentials = { apiKey: server.apiKey as string, baseUrl: server.url };
+		const items = [{ json: { body: 'alpha', title: 'A' } }, { json: { body: 'beta', title: 'B' } }];
+		const plain = await runNode({ node: 'mistralEmbed', parameters: { model: model(), text: '={{ $json.body }}' }, items, credentials });
+		const composed = await runNode({ node: 'mistralEmbed', parameters: { model: model(), text: '={{ $json.title + ": " + $json.body }}' }, items, credentials });
+		expect(plain.items.map((item) => item.json.embedding)).toEqual(['alpha', 'beta'].map((t) => embeddingFor(t, 'mistral-embed', 1024)));
+		expect(composed.items[1].json.embedding).toEqual(embeddingFor('B: beta', 'mistral-embed', 1024));
+		const missing = await runNode({ node: 'mistralEmbed', parameters: { model: model(), text: '={{ $json.nope }}' }, items, credentials });
+		expect(missing.error?.message).toMatch(/"Text" is missing.*\[item 0\]/);
+	});
+});

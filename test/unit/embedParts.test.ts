@@ -95,3 +95,10 @@ describe('model list', () => {
 		expect(selectModels(mistral, 'embed', 'CODE').map((m) => m.id)).toEqual(['codestral-embed']);
 	});
 });
+
+describe('missing text', () => {
+	it('says the field is missing', () => {
+		const input = readItemInput(undefined, 0);
+		expect(input.kind === 'invalid' && input.message).toMatch(/"Text" is missing: the item has no such field/);
+	});
+});

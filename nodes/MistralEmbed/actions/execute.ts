@@ -50,6 +50,21 @@ function requestBody(settings: EmbedSettings, texts: string[]): IDataObject {
 	return body;
 }
 
+/**
+ * n8n evaluates an expression per item through its sandbox (~60 µs each). For the common plain
+ * field mapping `{{ $json.name }}` the value is the item's own field, so it is read directly;
+ * any other expression or literal goes through n8n as usual.
+ */
+function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (itemIndex: number) => unknown {
+	const raw = context.getNode().parameters.text;
+	const plainField = typeof raw === 'string' ? /^=\{\{\s*\$json\.([A-Za-z_$][\w$]*)\s*\}\}$/.exec(raw) : null;
+	if (plainField) {
+		const field = plainField[1];
+		return (itemIndex) => items[itemIndex].json[field];
+	}
+	return (itemIndex) => context.getNodeParameter('text', itemIndex, '');
+}
+
 export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
@@ -70,7 +85,8 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		maxTokens: Math.min(MISTRAL_MAX_TOKENS_PER_REQUEST, Math.max(1, Number(options.maxTokensPerRequest ?? DEFAULT_MAX_TOKENS_PER_REQUEST))),
 	};
 
-	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(this.getNodeParameter('text', itemIndex, ''), itemIndex));
+	const readText = textReader(this, items);
+	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
 	const continueOnFail = this.continueOnFail();
 	const firstInvalid = inputs.findIndex((input) => input.kind === 'invalid');
 	if (firstInvalid !== -1 && !continueOnFail) {

@@ -48,6 +48,9 @@ const describe = (value: unknown) =>
 	value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 
 function checkText(value: unknown, where: string): string {
+	if (value === undefined) {
+		throw new Error(`${where} is missing: the item has no such field. Map a field the items have, e.g. {{ $json.text }}`);
+	}
 	if (typeof value !== 'string') {
 		throw new Error(
 			`${where} is ${describe(value)}, not text. Map a text field, e.g. {{ $json.text }}, or convert it with JSON.stringify()`,

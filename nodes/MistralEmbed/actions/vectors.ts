@@ -7,14 +7,24 @@ export type Dtype = 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';
 /** Decodes a base64 vector: little-endian float32 for float, one byte per value otherwise. */
 export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
 	const bytes = Buffer.from(encoded, 'base64');
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+	// Plain loops into exactly sized arrays: Array.from over a typed array is slower and over-allocates.
 	if (dtype === 'float') {
 		if (bytes.length % 4 !== 0) throw new VectorError('A base64 vector does not hold whole float32 values');
-		const floats = new Float32Array(bytes.length / 4);
-		for (let i = 0; i < floats.length; i++) floats[i] = bytes.readFloatLE(i * 4);
-		return Array.from(floats);
+		const values = new Array<number>(bytes.length / 4);
+		for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+		return values;
 	}
-	const view = dtype === 'int8' || dtype === 'binary' ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length) : bytes;
-	return Array.from(view);
+	const signed = dtype === 'int8' || dtype === 'binary';
+	const values = new Array<number>(bytes.length);
+	for (let i = 0; i < values.length; i++) values[i] = signed ? view.getInt8(i) : view.getUint8(i);
+	return values;
+}
+
+function isNumberList(value: unknown): value is number[] {
+	if (!Array.isArray(value)) return false;
+	for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'number') return false;
+	return true;
 }
 
 /**
@@ -36,7 +46,7 @@ export function vectorsByIndex(response: unknown, inputCount: number, dtype: Dty
 		if (vectors[index] !== undefined) throw new VectorError(`The server answered twice for input ${index}`);
 		const embedding = record.embedding;
 		if (typeof embedding === 'string') vectors[index] = decodeBase64Vector(embedding, dtype);
-		else if (Array.isArray(embedding) && embedding.every((value) => typeof value === 'number')) vectors[index] = embedding as number[];
+		else if (isNumberList(embedding)) vectors[index] = embedding;
 		else throw new VectorError(`The server answered with an embedding for input ${index} that is not a list of numbers`);
 	});
 	const missing = vectors.findIndex((vector) => vector === undefined);

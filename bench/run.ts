@@ -1,0 +1,609 @@
+/**
+ * `npm run bench`: throughput, latency-bound wall time, rate-limit behaviour, CPU overhead and memory
+ * of the built nodes, run through n8n's real engine (test/harness) against the local
+ * Mistral-compatible server (test/server) over loopback HTTP.
+ *
+ * Processes: one server process (same server for the whole run, reconfigured per scenario) and one
+ * fresh worker process per scenario, so each scenario's peak RSS and CPU time are its own. The
+ * machine's cores are shared by the server and the worker; the server's CPU time is reported beside
+ * every scenario.
+ *
+ * Options: --only=s1,s3 (sections), --repeat=N (rounds of the round-robin groups in s1 and s4,
+ * median kept; default 3), --per-item=N (items of the all-at-once fetch baseline, default 10000),
+ * --profile (also profile the main node scenarios), --no-auto-profile (no profiling of missed
+ * targets), --no-experiments (no bench-only patched variants of the node).
+ */
+import { execSync } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { Job, JobResult, ServerSettings, ServerStats } from './lib/common';
+import { DIMENSION, OUT_ROOT, PACKAGE_ROOT } from './lib/common';
+import { ServerProcess, runWorker } from './lib/processes';
+import { summarize, type ProfileSummary } from './lib/profile';
+import { fixed, ratio, table, thousands } from './lib/table';
+
+// ----- configuration -------------------------------------------------------------------------------
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.some((arg) => arg === `--${name}`);
+const value = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+
+const ONLY = value('only')?.split(',');
+const PROFILE_ALL = flag('profile');
+const AUTO_PROFILE = !flag('no-auto-profile');
+const EXPERIMENTS = !flag('no-experiments');
+const EMBED_ITEMS = 10_000;
+const EMBED_LATENCY_MS = 30;
+const PER_ITEM_ITEMS = Number(value('per-item') ?? 10_000);
+/** Through n8n's HTTP stack each request costs ~1 ms of CPU: 2,000 items, compared by items/s. */
+const PER_ITEM_N8N_ITEMS = 2000;
+const EMBED_RATE = 5;
+const PACED_SLICE = 25;
+const CHAT_ITEMS = 1000;
+const CHAT_CONCURRENCY = 8;
+const CHAT_LATENCY_MS = 100;
+const SEQUENTIAL_ITEMS = 100;
+const CHAT_RATE = 20;
+const CPU_EMBED_ITEMS = 10_000;
+const CPU_CHAT_ITEMS = 2000;
+const SCALES = [1000, 10_000, 50_000];
+/** Runs of the short throughput scenarios (s1); the median is reported. */
+const REPEAT = Number(value('repeat') ?? 3);
+// The node's defaults, which the raw client copies.
+const BATCH_SIZE = 128;
+const MAX_TOKENS = 12_000;
+const EMBED_CONCURRENCY = 4;
+
+const RESULTS_DIR = path.join(PACKAGE_ROOT, 'bench', 'results');
+const PROFILE_DIR = path.join(OUT_ROOT, 'profiles');
+const VECTORS_MIB = (8 * DIMENSION * EMBED_ITEMS) / (1024 * 1024);
+
+const section = (name: string) => !ONLY || ONLY.includes(name);
+
+interface Measured {
+	name: string;
+	label: string;
+	job: Job;
+	server: ServerSettings;
+	/** The run with the median wall time (the only run unless repeated). */
+	result: JobResult;
+	serverStats: ServerStats;
+	/** Wall times of every run, when repeated. */
+	runsMs?: number[];
+	/** 1-minute load average before the scenario (other processes on the machine skew timings). */
+	loadBefore: number;
+	profile?: ProfileSummary;
+}
+
+const measured = new Map<string, Measured>();
+const server = new ServerProcess();
+
+interface Spec {
+	name: string;
+	label: string;
+	job: Job;
+	settings: ServerSettings;
+}
+
+function record(spec: Spec, runs: Array<{ result: JobResult; server: ServerStats }>, loadBefore: number, profile?: ProfileSummary): Measured {
+	const sorted = [...runs].sort((a, b) => a.result.wallMs - b.result.wallMs);
+	const { result, server: serverStats } = sorted[Math.floor((sorted.length - 1) / 2)];
+	const entry: Measured = { name: spec.name, label: spec.label, job: spec.job, server: spec.settings, result, serverStats, loadBefore };
+	if (runs.length > 1) entry.runsMs = runs.map((run) => run.result.wallMs);
+	if (profile) entry.profile = profile;
+	measured.set(spec.name, entry);
+	process.stderr.write(
+		`[bench] ${spec.name}: ${spec.label}: ${(result.wallMs / 1000).toFixed(2)} s${entry.runsMs ? ` (median of ${entry.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')})` : ''}, ` +
+			`${serverStats.requests} requests, ${result.failedItems} failed, peak ${result.peakRssMb.toFixed(0)} MiB\n`,
+	);
+	if (result.mismatches > 0) process.stderr.write(`[bench] WARNING ${spec.name}: ${result.mismatches} of ${result.checked} checked outputs are wrong\n`);
+	if (result.error) process.stderr.write(`[bench] ${spec.name}: node error: ${result.error}\n`);
+	return entry;
+}
+
+async function runOnce(spec: Spec, profileFile?: string): Promise<{ result: JobResult; server: ServerStats }> {
+	return await runWorker(server, spec.job, spec.settings, { timeoutMs: 300_000, profileFile });
+}
+
+/**
+ * Runs the specs round-robin, `repeat` rounds (so every spec sees the same machine load on average:
+ * other processes on a 2-core machine skew single runs), and keeps each spec's median run.
+ */
+async function measureGroup(specs: Spec[], repeat = 1): Promise<void> {
+	const loadBefore = loadavg()[0];
+	const runs = new Map<string, Array<{ result: JobResult; server: ServerStats }>>(specs.map((spec) => [spec.name, []]));
+	for (let round = 0; round < repeat; round++) {
+		for (const spec of specs) {
+			if (repeat > 1) process.stderr.write(`[bench] ${spec.name} (round ${round + 1}/${repeat}) ...\n`);
+			runs.get(spec.name)!.push(await runOnce(spec));
+		}
+	}
+	for (const spec of specs) record(spec, runs.get(spec.name)!, loadBefore);
+}
+
+async function measure(spec: Spec, repeat = 1): Promise<void> {
+	await measureGroup([spec], repeat);
+}
+
+/** One extra run of a measured spec under the V8 profiler (profiling slows it; its numbers are not used). */
+async function profileRun(name: string, spec?: Spec): Promise<void> {
+	const m = get(name);
+	const target = spec ?? (m && { name, label: m.label, job: m.job, settings: m.server });
+	if (!target) return;
+	const file = path.join(PROFILE_DIR, `${name}.cpuprofile`);
+	process.stderr.write(`[bench] ${name}: profiled re-run ...\n`);
+	await runOnce(target, file);
+	const existing = get(name);
+	if (existing) existing.profile = summarize(file);
+}
+
+const get = (name: string) => measured.get(name);
+/** Where the wall time went, from the worker's and the server's clocks (same machine, ms resolution). */
+function timeline(m: Measured): { beforeMs?: number; networkMs?: number; afterMs?: number } {
+	const { firstStartedAt, lastEndedAt } = m.serverStats;
+	if (firstStartedAt === undefined || lastEndedAt === undefined) return {};
+	return { beforeMs: firstStartedAt - m.result.startedAt, networkMs: lastEndedAt - firstStartedAt, afterMs: m.result.endedAt - lastEndedAt };
+}
+const itemsPerSecond = (m?: Measured) => (m ? m.result.itemsIn / (m.result.wallMs / 1000) : undefined);
+const div = (a?: number, b?: number) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+
+// ----- scenarios -----------------------------------------------------------------------------------
+
+async function runScenarios(): Promise<void> {
+	await measure({ name: 'baseline', label: 'idle harness process (engine loaded, 2-item warm-up run)', job: { kind: 'baseline' }, settings: {} });
+
+	const at30: ServerSettings = { latencyMs: EMBED_LATENCY_MS };
+	const nodeEmbed = (items: number, transport: 'base64' | 'float' = 'base64') => ({ kind: 'node-embed', items, transport }) as const;
+	const rawEmbed = (items: number, transport: 'base64' | 'float') =>
+		({ kind: 'raw-embed', items, transport, concurrency: EMBED_CONCURRENCY, batchSize: BATCH_SIZE, maxTokens: MAX_TOKENS }) as const;
+
+	if (section('s1')) {
+		const group: Spec[] = [
+			{ name: 's1.node.base64', label: `node, ${thousands(EMBED_ITEMS)} items, base64`, job: nodeEmbed(EMBED_ITEMS), settings: at30 },
+			{ name: 's1.raw.base64', label: 'raw fetch client, same batches, base64', job: rawEmbed(EMBED_ITEMS, 'base64'), settings: at30 },
+			{ name: 's1.node.float', label: `node, ${thousands(EMBED_ITEMS)} items, float JSON`, job: nodeEmbed(EMBED_ITEMS, 'float'), settings: at30 },
+			{ name: 's1.raw.float', label: 'raw fetch client, same batches, float JSON', job: rawEmbed(EMBED_ITEMS, 'float'), settings: at30 },
+		];
+		if (EXPERIMENTS) {
+			// Bench-only patches of the built node (lib/experiments.ts): the measured effect of suggested fixes.
+			const job = nodeEmbed(EMBED_ITEMS);
+			group.push(
+				{ name: 's1.node.base64.fastDecode', label: 'node, base64, EXPERIMENT A: DataView decode', job: { ...job, experiments: ['fast-decode'] }, settings: at30 },
+				{ name: 's1.node.base64.directField', label: 'node, base64, EXPERIMENT B: $json.text read directly', job: { ...job, experiments: ['direct-field'] }, settings: at30 },
+				{ name: 's1.node.base64.both', label: 'node, base64, EXPERIMENTS A+B', job: { ...job, experiments: ['fast-decode', 'direct-field'] }, settings: at30 },
+			);
+		}
+		await measureGroup(group, REPEAT);
+		await measure({ name: 's1.perItem', label: `per item, all at once, fetch (${thousands(PER_ITEM_ITEMS)}), base64`, job: { kind: 'per-item-embed', items: PER_ITEM_ITEMS, transport: 'base64' }, settings: at30 });
+		await measure({ name: 's1.perItem.n8n', label: `per item, all at once, n8n HTTP stack (${thousands(PER_ITEM_N8N_ITEMS)}), base64`, job: { kind: 'per-item-embed', items: PER_ITEM_N8N_ITEMS, transport: 'base64', client: 'n8n' }, settings: at30 });
+		await measure({ name: 's1.floor.alloc', label: `memory floor: ${thousands(EMBED_ITEMS)} arrays filled in-process, no HTTP`, job: { kind: 'memory-floor', items: EMBED_ITEMS, mode: 'alloc' }, settings: {} });
+		await measure({ name: 's1.floor.decode', label: `memory floor: ${thousands(EMBED_ITEMS)} arrays decoded from base64, no HTTP`, job: { kind: 'memory-floor', items: EMBED_ITEMS, mode: 'decode' }, settings: {} });
+	}
+
+	if (section('s2')) {
+		const limited: ServerSettings = { latencyMs: EMBED_LATENCY_MS, rateLimitPerSecond: EMBED_RATE };
+		await measure({ name: 's2.node', label: `node, ${thousands(EMBED_ITEMS)} items, ${EMBED_RATE} req/s limit`, job: { ...nodeEmbed(EMBED_ITEMS), continueOnFail: true }, settings: limited });
+		await measure({ name: 's2.paced', label: `per item paced at ${EMBED_RATE}/s, ${PACED_SLICE}-item slice`, job: { kind: 'per-item-embed', items: PACED_SLICE, transport: 'base64', intervalMs: 1000 / EMBED_RATE }, settings: limited });
+	}
+
+	if (section('s3')) {
+		const at100: ServerSettings = { latencyMs: CHAT_LATENCY_MS };
+		await measure({ name: 's3.node', label: `node, ${thousands(CHAT_ITEMS)} items, concurrency ${CHAT_CONCURRENCY}`, job: { kind: 'node-chat', items: CHAT_ITEMS, concurrency: CHAT_CONCURRENCY }, settings: at100 });
+		await measure({ name: 's3.sequential', label: `node, ${SEQUENTIAL_ITEMS} items, concurrency 1 (sequential)`, job: { kind: 'node-chat', items: SEQUENTIAL_ITEMS, concurrency: 1 }, settings: at100 });
+		await measure({
+			name: 's3.rateLimited',
+			label: `node, ${thousands(CHAT_ITEMS)} items, concurrency ${CHAT_CONCURRENCY}, ${CHAT_RATE} req/s limit`,
+			job: { kind: 'node-chat', items: CHAT_ITEMS, concurrency: CHAT_CONCURRENCY, continueOnFail: true },
+			settings: { ...at100, rateLimitPerSecond: CHAT_RATE },
+		});
+	}
+
+	if (section('s4')) {
+		const at0: ServerSettings = { latencyMs: 0 };
+		const group: Spec[] = [
+			{ name: 's4.node.embed', label: `node embed, ${thousands(CPU_EMBED_ITEMS)} items, 0 ms`, job: nodeEmbed(CPU_EMBED_ITEMS), settings: at0 },
+			{ name: 's4.raw.embed', label: `raw embed client, ${thousands(CPU_EMBED_ITEMS)} items, 0 ms`, job: rawEmbed(CPU_EMBED_ITEMS, 'base64'), settings: at0 },
+			{ name: 's4.node.chat', label: `node chat, ${thousands(CPU_CHAT_ITEMS)} items, 0 ms`, job: { kind: 'node-chat', items: CPU_CHAT_ITEMS, concurrency: CHAT_CONCURRENCY }, settings: at0 },
+			{ name: 's4.raw.chat', label: `raw chat client, ${thousands(CPU_CHAT_ITEMS)} items, 0 ms`, job: { kind: 'raw-chat', items: CPU_CHAT_ITEMS, concurrency: CHAT_CONCURRENCY }, settings: at0 },
+		];
+		if (EXPERIMENTS) {
+			group.push({
+				name: 's4.node.chat.keepAlive',
+				label: "node chat, EXPERIMENT C: n8n's HTTP stack with keep-alive",
+				job: { kind: 'node-chat', items: CPU_CHAT_ITEMS, concurrency: CHAT_CONCURRENCY, experiments: ['keep-alive'] },
+				settings: at0,
+			});
+		}
+		await measureGroup(group, REPEAT);
+	}
+
+	if (section('s5')) {
+		for (const n of SCALES) {
+			// 10,000 is s1.node.base64 (same job), unless s1 was skipped.
+			if (n === EMBED_ITEMS && get('s1.node.base64')) continue;
+			await measure({ name: `s5.node.${n / 1000}k`, label: `node, ${thousands(n)} items, base64`, job: nodeEmbed(n), settings: at30 });
+		}
+	}
+
+	if (PROFILE_ALL) {
+		for (const name of ['s1.node.base64', 's1.node.float', 's3.node', 's4.node.embed', 's4.node.chat']) await profileRun(name);
+	}
+}
+
+// ----- report --------------------------------------------------------------------------------------
+
+interface Target {
+	name: string;
+	holds: boolean | undefined;
+	detail: string;
+	/** The scenario to profile when the target is missed. */
+	profile?: string;
+}
+
+function report(): { text: string; targets: Target[]; derived: Record<string, unknown> } {
+	const out: string[] = [];
+	const targets: Target[] = [];
+	const derived: Record<string, unknown> = {};
+	const baseline = get('baseline')!.result.peakRssMb;
+	const above = (m?: Measured) => (m ? m.result.peakRssMb - baseline : undefined);
+	const cpuS = (m?: Measured) => (m ? m.result.cpu.totalMs / 1000 : undefined);
+
+	const loads = [...measured.values()].map((m) => m.loadBefore);
+	out.push(`Machine: ${cpus().length} cores, Node ${process.version}. Load average (1 min) before the scenarios: ${fixed(Math.min(...loads), 2)} to ${fixed(Math.max(...loads), 2)} (other processes skew wall times; CPU times are steadier).`);
+	out.push(`Each scenario runs in a fresh process; the server runs in one separate process on the same cores ("srv CPU" = its CPU time during the scenario).`);
+	out.push(`Baseline: an idle harness process (n8n engine and package loaded, one 2-item run): peak RSS ${fixed(baseline)} MiB. Memory in MiB (peak RSS = getrusage maxRSS).`);
+
+	// Scenario 1.
+	if (get('s1.node.base64') && get('s1.raw.base64')) {
+		const perItemRate = itemsPerSecond(get('s1.perItem'));
+		const perItemN8nRate = itemsPerSecond(get('s1.perItem.n8n'));
+		const throughputRows = [
+			's1.node.base64',
+			's1.raw.base64',
+			's1.node.float',
+			's1.raw.float',
+			's1.perItem',
+			's1.perItem.n8n',
+			's1.node.base64.fastDecode',
+			's1.node.base64.directField',
+			's1.node.base64.both',
+		].filter((name) => get(name));
+		const rawFor = (name: string) => get(name.includes('float') ? 's1.raw.float' : 's1.raw.base64');
+		const rows = throughputRows.map((name) => {
+			const m = get(name)!;
+			const raw = rawFor(name);
+			const rate = itemsPerSecond(m)!;
+			const cpuPerItem = (x?: Measured) => (x ? x.result.cpu.totalMs / x.result.itemsIn : undefined);
+			return [
+				m.label,
+				thousands(m.result.itemsIn),
+				m.serverStats.requests,
+				m.serverStats.connections ?? '-',
+				fixed(m.result.wallMs / 1000, 2),
+				thousands(rate),
+				ratio(div(rate, itemsPerSecond(raw))),
+				ratio(div(rate, perItemRate), 1),
+				ratio(div(rate, perItemN8nRate), 1),
+				fixed(cpuS(m), 2),
+				ratio(div(cpuPerItem(m), cpuPerItem(raw))),
+				fixed(m.serverStats.cpuMs / 1000, 2),
+				fixed(m.result.peakRssMb, 0),
+				m.result.failedItems,
+			];
+		});
+		out.push('', `== 1. Embed ${thousands(EMBED_ITEMS)} short texts (~40 tokens), ${DIMENSION}-d, server latency ${EMBED_LATENCY_MS} ms (node defaults: batch ${BATCH_SIZE}, concurrency ${EMBED_CONCURRENCY}) ==`);
+		out.push(
+			table(
+				['scenario', 'items', 'requests', 'conns', 'wall s', 'items/s', 'vs raw', 'vs per-item fetch', 'vs per-item n8n', 'CPU s', 'CPU/item vs raw', 'srv CPU s', 'peak MiB', 'failed'],
+				rows,
+			),
+		);
+		out.push(
+			'raw = plain fetch with the node\'s own batches (dist packBatches), concurrency and transport, decoding into number arrays: the design\'s physical limit. ' +
+				'per-item fetch = one fetch per item, all at once (a lower bound for the per-item flow\'s time); per-item n8n = the same through n8n\'s HTTP stack (OutboundHttp, as helpers.httpRequest / the HTTP Request node), ' +
+				`${thousands(PER_ITEM_N8N_ITEMS)} items, compared by items/s. EXPERIMENT rows patch the built node in the bench process only (bench/lib/experiments.ts).`,
+		);
+		const nodeB = get('s1.node.base64')!;
+		const nodeF = get('s1.node.float');
+		const memoryRows = [...throughputRows, 's1.floor.alloc', 's1.floor.decode'].filter((name) => get(name));
+		out.push('', `Memory (MiB). baseline = idle harness process, peak ${fixed(baseline)}; before = this process right before the run (after load, warm-up, full GC); at the sampled RSS peak: V8 heap used/total and ArrayBuffers; retained = heap after the run and a full GC, minus before (what the output keeps).`);
+		out.push(
+			table(
+				['scenario', 'peak', '+base', 'before', 'peak-before', 'x vectors', 'heap used/total @peak', 'arrayBuf @peak', 'retained heap'],
+				memoryRows.map((name) => {
+					const r = get(name)!.result;
+					return [
+						get(name)!.label,
+						fixed(r.peakRssMb, 0),
+						name.includes('node') ? fixed(r.peakRssMb - baseline, 0) : '-',
+						fixed(r.rssBeforeMb, 0),
+						fixed(r.peakRssMb - r.rssBeforeMb, 0),
+						r.itemsIn === EMBED_ITEMS ? ratio((name.includes('node') ? r.peakRssMb - baseline : r.peakRssMb - r.rssBeforeMb) / VECTORS_MIB) : '-',
+						r.atPeak ? `${fixed(r.atPeak.heapUsedMb, 0)}/${fixed(r.atPeak.heapTotalMb, 0)}` : '-',
+						fixed(r.atPeak?.arrayBuffersMb, 0),
+						fixed(r.heapUsedAfterGcMb - r.heapUsedBeforeMb, 0),
+					];
+				}),
+			),
+		);
+		out.push(`(the vectors alone: ${fixed(VECTORS_MIB)} MiB as JS number arrays; "x vectors" = +base for node rows, peak-before otherwise)`);
+		out.push('', 'Timeline (ms): start of the run to the first request at the server / first request to last answer / last answer to the end of the run.');
+		out.push(
+			table(
+				['scenario', 'before 1st request', 'network phase', 'after last answer', 'wall'],
+				throughputRows.map((name) => {
+					const m = get(name)!;
+					const t = timeline(m);
+					return [m.label, fixed(t.beforeMs, 0), fixed(t.networkMs, 0), fixed(t.afterMs, 0), fixed(m.result.wallMs, 0)];
+				}),
+			),
+		);
+		const vsRaw = div(itemsPerSecond(nodeB), itemsPerSecond(get('s1.raw.base64')));
+		const vsPerItem = div(itemsPerSecond(nodeB), perItemRate);
+		const vsPerItemN8n = div(itemsPerSecond(nodeB), perItemN8nRate);
+		derived.s1 = {
+			nodeItemsPerSecond: itemsPerSecond(nodeB),
+			rawItemsPerSecond: itemsPerSecond(get('s1.raw.base64')),
+			perItemFetchItemsPerSecond: perItemRate,
+			perItemN8nItemsPerSecond: perItemN8nRate,
+			vsRaw,
+			vsRawFloat: div(itemsPerSecond(nodeF), itemsPerSecond(get('s1.raw.float'))),
+			vsPerItem,
+			vsPerItemN8n,
+			floatVsBase64WallRatio: div(nodeF?.result.wallMs, nodeB.result.wallMs),
+			floatVsBase64CpuRatio: div(cpuS(nodeF), cpuS(nodeB)),
+			floatVsBase64ServerCpuRatio: div(nodeF?.serverStats.cpuMs, nodeB.serverStats.cpuMs),
+			latencyFloorS: (Math.ceil(nodeB.serverStats.requests / EMBED_CONCURRENCY) * EMBED_LATENCY_MS) / 1000,
+		};
+		if (nodeF) {
+			out.push(
+				`Vector transport: float JSON takes ${ratio(div(nodeF.result.wallMs, nodeB.result.wallMs))} the wall time of base64, ` +
+					`${ratio(div(cpuS(nodeF), cpuS(nodeB)))} the node's CPU and ${ratio(div(nodeF.serverStats.cpuMs, nodeB.serverStats.cpuMs))} the server's CPU ` +
+					`(response bytes: base64 ~${fixed((DIMENSION * 4 * 4) / 3 / 1024, 1)} KiB per vector, float JSON ~${fixed((DIMENSION * 20) / 1024, 0)} KiB).`,
+			);
+		}
+		out.push(
+			`Latency floor of the design: ceil(${nodeB.serverStats.requests} requests / ${EMBED_CONCURRENCY}) x ${EMBED_LATENCY_MS} ms = ${fixed((derived.s1 as { latencyFloorS: number }).latencyFloorS, 2)} s ` +
+				`(${thousands(EMBED_ITEMS / (derived.s1 as { latencyFloorS: number }).latencyFloorS)} items/s).`,
+		);
+		targets.push({
+			name: 'Embed >= 0.85x raw-client throughput (base64)',
+			holds: vsRaw !== undefined ? vsRaw >= 0.85 : undefined,
+			detail: `${ratio(vsRaw)} (float JSON: ${ratio(div(itemsPerSecond(nodeF), itemsPerSecond(get('s1.raw.float'))))})`,
+			profile: 's1.node.base64',
+		});
+		targets.push({
+			name: 'Embed >= 10x the per-item flow, no rate limit (vs one fetch per item, all at once)',
+			holds: vsPerItem !== undefined ? vsPerItem >= 10 : undefined,
+			detail: `${ratio(vsPerItem, 1)} (${thousands(itemsPerSecond(nodeB)!)} vs ${thousands(perItemRate ?? NaN)} items/s; the raw client reaches ${ratio(div(itemsPerSecond(get('s1.raw.base64')), perItemRate), 1)})`,
+		});
+		if (perItemN8nRate !== undefined) {
+			targets.push({
+				name: "Embed >= 10x the per-item flow, no rate limit (vs per item through n8n's HTTP stack)",
+				holds: vsPerItemN8n !== undefined ? vsPerItemN8n >= 10 : undefined,
+				detail: `${ratio(vsPerItemN8n, 1)} (${thousands(itemsPerSecond(nodeB)!)} vs ${thousands(perItemN8nRate)} items/s)`,
+			});
+		}
+		const aboveNode = nodeB.result.peakRssMb - baseline;
+		const rawB = get('s1.raw.base64')?.result;
+		const floor = get('s1.floor.decode')?.result;
+		targets.push({
+			name: `Peak RSS for ${thousands(EMBED_ITEMS)} x ${DIMENSION}-d <= 2x the vectors (${fixed(VECTORS_MIB)} MiB as JS arrays) above baseline`,
+			holds: aboveNode <= 2 * VECTORS_MIB,
+			detail:
+				`${fixed(aboveNode)} MiB above baseline = ${ratio(aboveNode / VECTORS_MIB)} (limit ${fixed(2 * VECTORS_MIB)} MiB); absolute ${fixed(nodeB.result.peakRssMb)} MiB, baseline ${fixed(baseline)} MiB` +
+				(rawB ? `; raw client ${ratio((rawB.peakRssMb - rawB.rssBeforeMb) / VECTORS_MIB)}` : '') +
+				(floor ? `, in-process decode without HTTP ${ratio((floor.peakRssMb - floor.rssBeforeMb) / VECTORS_MIB)}` : ''),
+			profile: 's1.node.base64',
+		});
+	}
+
+	// Scenario 2.
+	if (get('s2.node') && get('s2.paced')) {
+		const node = get('s2.node')!;
+		const paced = get('s2.paced')!;
+		const extrapolatedS = EMBED_ITEMS / EMBED_RATE;
+		const achievedRate = paced.result.sendSpanMs ? ((paced.result.itemsIn - 1) * 1000) / paced.result.sendSpanMs : undefined;
+		const speedup = extrapolatedS / (node.result.wallMs / 1000);
+		out.push('', `== 2. Embed ${thousands(EMBED_ITEMS)} at a server limit of ${EMBED_RATE} requests/s (429 + Retry-After), latency ${EMBED_LATENCY_MS} ms ==`);
+		out.push(
+			table(
+				['scenario', 'items', 'requests', '429s', 'wall s', 'items/s', 'failed', 'peak MiB'],
+				[
+					[node.label, thousands(EMBED_ITEMS), node.serverStats.requests, node.serverStats.rateLimited, fixed(node.result.wallMs / 1000, 2), thousands(itemsPerSecond(node)!), node.result.failedItems, fixed(node.result.peakRssMb, 0)],
+					[paced.label, paced.result.itemsIn, paced.serverStats.requests, paced.serverStats.rateLimited, fixed(paced.result.wallMs / 1000, 2), fixed(itemsPerSecond(paced), 2), paced.result.failedItems, fixed(paced.result.peakRssMb, 0)],
+					[`per item paced, ${thousands(EMBED_ITEMS)} items (extrapolated: items / ${EMBED_RATE})`, thousands(EMBED_ITEMS), thousands(EMBED_ITEMS), '-', fixed(extrapolatedS, 0), fixed(EMBED_RATE, 2), '-', '-'],
+				],
+			),
+		);
+		const accepted = node.serverStats.requests - node.serverStats.rateLimited;
+		out.push(`Node: ${accepted} accepted requests in ${fixed(node.result.wallMs / 1000, 1)} s = ${fixed(accepted / (node.result.wallMs / 1000), 2)} req/s of the ${EMBED_RATE} req/s limit (the limiter starts with a burst of ${EMBED_RATE}).`);
+		out.push(`Paced slice: ${paced.result.itemsIn} sends over ${fixed((paced.result.sendSpanMs ?? 0) / 1000, 2)} s = ${fixed(achievedRate, 2)} req/s, ${paced.serverStats.rateLimited} rejected: the rate is sustainable, so the extrapolation holds.`);
+		derived.s2 = { nodeWallS: node.result.wallMs / 1000, pacedExtrapolatedS: extrapolatedS, speedup, pacedRate: achievedRate, pacedRejected: paced.serverStats.rateLimited };
+		targets.push({
+			name: `Embed >= 50x the paced per-item flow at ${EMBED_RATE} req/s, no failed item`,
+			holds: speedup >= 50 && node.result.failedItems === 0 && !node.result.error,
+			detail: `${ratio(speedup, 1)} (${fixed(node.result.wallMs / 1000, 1)} s vs ${fixed(extrapolatedS, 0)} s), ${node.result.failedItems} failed items, ${node.serverStats.rateLimited} 429s absorbed`,
+		});
+	}
+
+	// Scenario 3.
+	if (get('s3.node')) {
+		const node = get('s3.node')!;
+		const sequential = get('s3.sequential');
+		const limited = get('s3.rateLimited');
+		const idealS = (Math.ceil(CHAT_ITEMS / CHAT_CONCURRENCY) * CHAT_LATENCY_MS) / 1000;
+		const sequentialS = sequential ? (sequential.result.wallMs / 1000) * (CHAT_ITEMS / SEQUENTIAL_ITEMS) : undefined;
+		const limitIdealS = CHAT_ITEMS / CHAT_RATE;
+		out.push('', `== 3. Chat ${thousands(CHAT_ITEMS)} items, concurrency ${CHAT_CONCURRENCY}, server latency ${CHAT_LATENCY_MS} ms ==`);
+		const rows: Array<Array<string | number>> = [
+			[node.label, thousands(CHAT_ITEMS), node.serverStats.requests, node.serverStats.maxInFlight, fixed(node.result.wallMs / 1000, 2), `${fixed(idealS, 2)} (ceil(N/C) x latency)`, ratio(node.result.wallMs / 1000 / idealS), node.result.failedItems],
+		];
+		if (sequential) {
+			rows.push([sequential.label, SEQUENTIAL_ITEMS, sequential.serverStats.requests, sequential.serverStats.maxInFlight, fixed(sequential.result.wallMs / 1000, 2), fixed((SEQUENTIAL_ITEMS * CHAT_LATENCY_MS) / 1000, 2), ratio(sequential.result.wallMs / (SEQUENTIAL_ITEMS * CHAT_LATENCY_MS)), sequential.result.failedItems]);
+			rows.push([`sequential, ${thousands(CHAT_ITEMS)} items (extrapolated x${CHAT_ITEMS / SEQUENTIAL_ITEMS})`, thousands(CHAT_ITEMS), thousands(CHAT_ITEMS), 1, fixed(sequentialS, 2), fixed((CHAT_ITEMS * CHAT_LATENCY_MS) / 1000, 2), '-', '-']);
+		}
+		if (limited) {
+			rows.push([limited.label, thousands(CHAT_ITEMS), limited.serverStats.requests, limited.serverStats.maxInFlight, fixed(limited.result.wallMs / 1000, 2), `${fixed(limitIdealS, 2)} (N / limit)`, ratio(limited.result.wallMs / 1000 / limitIdealS), limited.result.failedItems]);
+		}
+		out.push(table(['scenario', 'items', 'requests', 'max in flight', 'wall s', 'ideal s', 'vs ideal', 'failed'], rows));
+		if (sequentialS) out.push(`Speed-up over sequential (one at a time, as n8n's OpenAI node): ${ratio(sequentialS / (node.result.wallMs / 1000), 1)}.`);
+		if (limited) out.push(`Rate-limited run: ${limited.serverStats.rateLimited} answers were 429 (retried after Retry-After), ${limited.result.failedItems} failed items.`);
+		derived.s3 = { idealS, wallS: node.result.wallMs / 1000, vsIdeal: node.result.wallMs / 1000 / idealS, sequentialExtrapolatedS: sequentialS, rateLimitedWallS: limited && limited.result.wallMs / 1000, rateLimited429s: limited?.serverStats.rateLimited };
+		targets.push({
+			name: 'Chat wall <= 1.2x ideal ceil(N/C) x latency',
+			holds: node.result.wallMs / 1000 <= 1.2 * idealS && node.result.failedItems === 0,
+			detail: `${ratio(node.result.wallMs / 1000 / idealS)} (${fixed(node.result.wallMs / 1000, 2)} s vs ${fixed(idealS, 2)} s)`,
+			profile: 's3.node',
+		});
+		if (limited) {
+			targets.push({
+				name: `Rate-limited chat (${CHAT_RATE} req/s) finishes with no failed item`,
+				holds: limited.result.failedItems === 0 && !limited.result.error && limited.result.itemsOut === CHAT_ITEMS,
+				detail: `${limited.result.failedItems} failed of ${thousands(CHAT_ITEMS)}, ${fixed(limited.result.wallMs / 1000, 1)} s (ideal at the limit ${fixed(limitIdealS, 1)} s)`,
+			});
+		}
+	}
+
+	// Scenario 4.
+	if (get('s4.node.embed')) {
+		const per1000 = (m?: Measured) => (m ? (m.result.cpu.totalMs / m.result.itemsIn) * 1000 : undefined);
+		const rows = ['s4.node.embed', 's4.raw.embed', 's4.node.chat', 's4.raw.chat', 's4.node.chat.keepAlive']
+			.map((name) => get(name))
+			.filter((m): m is Measured => m !== undefined)
+			.map((m) => [
+				m.label,
+				thousands(m.result.itemsIn),
+				m.serverStats.requests,
+				m.serverStats.connections ?? '-',
+				fixed(m.result.wallMs / 1000, 2),
+				fixed(m.result.cpu.userMs / 1000, 2),
+				fixed(m.result.cpu.systemMs / 1000, 2),
+				fixed(per1000(m), 0),
+				fixed(m.serverStats.cpuMs / 1000, 2),
+			]);
+		out.push('', '== 4. Node overhead: CPU time of the client process, server latency 0 ==');
+		out.push(table(['scenario', 'items', 'requests', 'conns', 'wall s', 'user s', 'sys s', 'CPU ms / 1000 items', 'srv CPU s'], rows));
+		const embedOver = div(per1000(get('s4.node.embed')), per1000(get('s4.raw.embed')));
+		const chatOver = div(per1000(get('s4.node.chat')), per1000(get('s4.raw.chat')));
+		out.push(`Node vs raw client CPU: embed ${ratio(embedOver)}, chat ${ratio(chatOver)}.`);
+		const keepAlive = get('s4.node.chat.keepAlive');
+		if (keepAlive) {
+			out.push(
+				`EXPERIMENT C (n8n, not the node): n8n's HTTP stack builds new agents per request, so each request opens a new connection ` +
+					`(conns column); with keep-alive agents the chat node needs ${fixed(per1000(keepAlive), 0)} instead of ${fixed(per1000(get('s4.node.chat')), 0)} CPU ms per 1,000 items.`,
+			);
+		}
+		derived.s4 = {
+			embedCpuMsPer1000: per1000(get('s4.node.embed')),
+			rawEmbedCpuMsPer1000: per1000(get('s4.raw.embed')),
+			chatCpuMsPer1000: per1000(get('s4.node.chat')),
+			rawChatCpuMsPer1000: per1000(get('s4.raw.chat')),
+		};
+	}
+
+	// Scenario 5.
+	const scale = SCALES.map((n) => (n === EMBED_ITEMS ? (get('s1.node.base64') ?? get('s5.node.10k')) : get(`s5.node.${n / 1000}k`)));
+	if (scale.every(Boolean)) {
+		const rows = scale.map((m, index) => {
+			const previous = index > 0 ? scale[index - 1]! : undefined;
+			const growth = previous ? m!.result.itemsIn / previous.result.itemsIn : undefined;
+			return [
+				thousands(m!.result.itemsIn),
+				m!.serverStats.requests,
+				fixed(m!.result.wallMs / 1000, 2),
+				previous ? `${ratio(m!.result.wallMs / previous.result.wallMs)} (items x${growth})` : '-',
+				thousands(itemsPerSecond(m)!),
+				fixed(m!.result.peakRssMb, 0),
+				fixed(above(m), 0),
+				previous ? ratio(above(m)! / above(previous)!) : '-',
+				fixed((above(m)! * 1024) / m!.result.itemsIn, 1),
+			];
+		});
+		out.push('', `== 5. Scaling: node embed, base64, latency ${EMBED_LATENCY_MS} ms ==`);
+		out.push(table(['items', 'requests', 'wall s', 'wall ratio', 'items/s', 'peak MiB', '+base', '+base ratio', 'KiB/item'], rows));
+		out.push(`(vectors alone: ${fixed((8 * DIMENSION) / 1024, 1)} KiB per item as a JS number array)`);
+		derived.s5 = scale.map((m) => ({ items: m!.result.itemsIn, wallS: m!.result.wallMs / 1000, peakRssMb: m!.result.peakRssMb, aboveBaselineMb: above(m) }));
+	}
+
+	out.push('', '== Targets (not tests) ==');
+	for (const target of targets) out.push(`[${target.holds === undefined ? ' ?  ' : target.holds ? 'HOLD' : 'MISS'}] ${target.name}: ${target.detail}`);
+	return { text: out.join('\n'), targets, derived };
+}
+
+function profileText(m: Measured): string {
+	const summary = m.profile!;
+	const lines = [
+		``,
+		`-- CPU profile of ${m.name} (${m.label}): ${fixed(summary.busyMs, 0)} ms busy of ${fixed(summary.totalMs, 0)} ms sampled (${summary.file}) --`,
+		table(['area', 'self ms', 'share'], summary.areas.slice(0, 12).map((entry) => [entry.area, fixed(entry.ms, 0), `${fixed(entry.share * 100)}%`])),
+		'',
+		table(['function', 'where', 'self ms', 'share'], summary.functions.slice(0, 20).map((entry) => [entry.fn, entry.where, fixed(entry.ms, 0), `${fixed(entry.share * 100)}%`])),
+	];
+	return lines.join('\n');
+}
+
+// ----- main ----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	const started = Date.now();
+	await server.start();
+	let text: string;
+	let targets: Target[];
+	let derived: Record<string, unknown>;
+	try {
+		await runScenarios();
+		({ text, targets, derived } = report());
+		if (AUTO_PROFILE) {
+			// Profile the scenario behind each missed target (once each), and what is left with the experiments.
+			const missed = targets.filter((target) => target.holds === false && target.profile).map((target) => target.profile!);
+			for (const name of new Set(missed)) if (!get(name)?.profile) await profileRun(name);
+			if (missed.includes('s1.node.base64') && get('s1.node.base64.both')) await profileRun('s1.node.base64.both');
+			({ text, targets, derived } = report());
+		}
+	} finally {
+		await server.close();
+	}
+
+	const profiled = [...measured.values()].filter((m) => m.profile);
+	const fullText = [text, ...profiled.map(profileText)].join('\n');
+	process.stdout.write(`\n${fullText}\n`);
+
+	const gitCommit = (() => {
+		try {
+			return execSync('git rev-parse HEAD', { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+		} catch {
+			return undefined;
+		}
+	})();
+	mkdirSync(RESULTS_DIR, { recursive: true });
+	const file = path.join(RESULTS_DIR, 'latest.json');
+	const json = {
+		date: new Date().toISOString(),
+		gitCommit,
+		gitDirty: (() => {
+			try {
+				return execSync('git status --porcelain -- nodes credentials', { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+			} catch {
+				return undefined;
+			}
+		})(),
+		environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: totalmem() / 2 ** 30, platform: process.platform },
+		config: { EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
+		units: { memory: 'MiB (peak RSS = getrusage maxRSS of the scenario process)', time: 'ms unless named *S' },
+		scenarios: Object.fromEntries([...measured].map(([name, m]) => [name, { label: m.label, job: m.job, server: m.server, result: m.result, serverStats: m.serverStats, profile: m.profile }])),
+		derived,
+		targets,
+		report: fullText,
+		benchSeconds: (Date.now() - started) / 1000,
+	};
+	writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+	process.stdout.write(`\nResults: ${file}\nTotal bench time: ${fixed((Date.now() - started) / 1000, 0)} s\n`);
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`[bench] ${String((error as Error)?.stack ?? error)}\n`);
+	process.exit(1);
+});
