@@ -4,9 +4,18 @@ export class VectorError extends Error {}
 
 export type Dtype = 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';
 
+/**
+ * One scratch buffer for all decoding: decoding is synchronous, and a fresh Buffer per vector
+ * (4 KiB for 1024 floats) would leave tens of megabytes for the garbage collector on large runs.
+ */
+let scratch = Buffer.alloc(16 * 1024);
+
 /** Decodes a base64 vector: little-endian float32 for float, one byte per value otherwise. */
 export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
-	const bytes = Buffer.from(encoded, 'base64');
+	const maxBytes = Math.ceil((encoded.length * 3) / 4);
+	if (scratch.length < maxBytes) scratch = Buffer.alloc(maxBytes);
+	const length = scratch.write(encoded, 'base64');
+	const bytes = scratch.subarray(0, length);
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 	// Plain loops into exactly sized arrays: Array.from over a typed array is slower and over-allocates.
 	if (dtype === 'float') {
