@@ -166,15 +166,6 @@ async function runScenarios(): Promise<void> {
 			{ name: 's1.node.float', label: `node, ${thousands(EMBED_ITEMS)} items, float JSON`, job: nodeEmbed(EMBED_ITEMS, 'float'), settings: at30 },
 			{ name: 's1.raw.float', label: 'raw fetch client, same batches, float JSON', job: rawEmbed(EMBED_ITEMS, 'float'), settings: at30 },
 		];
-		if (EXPERIMENTS) {
-			// Bench-only patches of the built node (lib/experiments.ts): the measured effect of suggested fixes.
-			const job = nodeEmbed(EMBED_ITEMS);
-			group.push(
-				{ name: 's1.node.base64.fastDecode', label: 'node, base64, EXPERIMENT A: DataView decode', job: { ...job, experiments: ['fast-decode'] }, settings: at30 },
-				{ name: 's1.node.base64.directField', label: 'node, base64, EXPERIMENT B: $json.text read directly', job: { ...job, experiments: ['direct-field'] }, settings: at30 },
-				{ name: 's1.node.base64.both', label: 'node, base64, EXPERIMENTS A+B', job: { ...job, experiments: ['fast-decode', 'direct-field'] }, settings: at30 },
-			);
-		}
 		await measureGroup(group, REPEAT);
 		await measure({ name: 's1.perItem', label: `per item, all at once, fetch (${thousands(PER_ITEM_ITEMS)}), base64`, job: { kind: 'per-item-embed', items: PER_ITEM_ITEMS, transport: 'base64' }, settings: at30 });
 		await measure({ name: 's1.perItem.n8n', label: `per item, all at once, n8n HTTP stack (${thousands(PER_ITEM_N8N_ITEMS)}), base64`, job: { kind: 'per-item-embed', items: PER_ITEM_N8N_ITEMS, transport: 'base64', client: 'n8n' }, settings: at30 });

@@ -97,7 +97,7 @@ export type Job =
 			batchSize?: number;
 			continueOnFail?: boolean;
 			/** A bench-only patch of the built node (lib/experiments.ts), to measure a suggested fix. */
-			experiments?: Array<'fast-decode' | 'direct-field' | 'keep-alive'>;
+			experiments?: Array<'keep-alive'>;
 	  }
 	| { kind: 'raw-embed'; items: number; transport: 'base64' | 'float'; concurrency: number; batchSize: number; maxTokens: number }
 	/** One request per item: plain fetch, or n8n's own HTTP stack (OutboundHttp, what helpers.httpRequest and the HTTP Request node use). */
