@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
-import { MistralClient } from '../../shared/transport/client';
+import { describeStats, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_CHAT_CONCURRENCY } from '../description';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
@@ -107,5 +107,6 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 		},
 		!this.continueOnFail(),
 	);
+	this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
 	return [collectOutput(this, outcomes)];
 }

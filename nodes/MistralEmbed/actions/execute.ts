@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency, type Settled } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
-import { type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
+import { describeStats, type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EMBED_CONCURRENCY, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../description';
 import { halve, packBatches } from './batching';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
@@ -136,6 +136,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 
 	const batches = packBatches(slots, limits);
 	const batchOutcomes = await settleWithConcurrency(batches, transport.maxConcurrency, embed, !continueOnFail);
+	this.logger.debug(`Mistral Embed: ${slots.length} text(s) in ${batches.length} batch(es), ${describeStats(client.stats)}`);
 	batchOutcomes.forEach((outcome, batchIndex) => {
 		if (outcome && !outcome.ok) for (const slot of batches[batchIndex]) if (!results.has(slot)) results.set(slot, { error: outcome.error });
 	});

@@ -5,7 +5,7 @@ import type {
 	ILoadOptionsFunctions,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
 import { abortableSleep } from '../abortableSleep';
 import { normalizeBaseUrl } from './baseUrl';
@@ -24,11 +24,9 @@ export const CREDENTIAL_TYPE = 'mistralAiApi';
 export interface ClientOptions {
 	timeoutMs: number;
 	maxRetries: number;
-	/** Overrides for tests and benchmarks; the defaults suit Mistral's API. */
-	retryPolicy?: Partial<RetryPolicy>;
 }
 
-/** Totals for one node execution, reported by the nodes' own logging and the benchmarks. */
+/** Totals for one node execution, which the nodes log at debug level. */
 export interface ClientStats {
 	requests: number;
 	retries: number;
@@ -108,7 +106,7 @@ export class MistralClient {
 		private readonly context: CallerContext,
 		private readonly options: ClientOptions,
 	) {
-		this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy, maxRetries: options.maxRetries };
+		this.policy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries };
 	}
 
 	async post<T>(path: string, body: IDataObject, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
@@ -337,6 +335,10 @@ export class MistralClient {
 	}
 }
 
+export function describeStats(stats: ClientStats): string {
+	return `${stats.requests} request(s), ${stats.retries} retried, ${Math.round(stats.retryWaitMs)} ms waited before retries`;
+}
+
 export function failureInfoOf(error: unknown): FailureInfo | undefined {
 	const context = (error as { context?: { mistral?: FailureInfo } })?.context;
 	return context?.mistral;
@@ -352,8 +354,4 @@ function safeHost(url: string): string {
 	} catch {
 		return 'the server';
 	}
-}
-
-export function configurationError(context: CallerContext, message: string, itemIndex?: number): NodeOperationError {
-	return new NodeOperationError(context.getNode(), message, { itemIndex });
 }
