@@ -436,6 +436,28 @@ describe('one cause at a time (scripted, Max Retries 1): the error names the cau
 	});
 });
 
+/** Every request got a 401, and every item (or the node) says the key is wrong. */
+function expectKeyRejected(
+	node: string,
+	result: Awaited<ReturnType<typeof runNode>>,
+	itemCount: number,
+	continueOnFail: boolean,
+	requests: Array<{ status: number }>,
+): void {
+	console.log(`[faults] 401 storm ${node} (continueOnFail ${continueOnFail}): ${requests.length} requests reached the server`);
+	expect(requests.every((request) => request.status === 401)).toBe(true);
+	if (continueOnFail) {
+		expect(result.items).toHaveLength(itemCount);
+		result.items.forEach((item, i) => {
+			expect(item.json.error).toMatch(new RegExp(`The API key was rejected \\(401 Unauthorized\\).*\\[item ${i}\\]$`));
+			expect(item.json.errorDescription).toMatch(/Check the API key in the "Mistral AI API" credential/);
+		});
+	} else {
+		expect(result.error?.message).toMatch(/The API key was rejected \(401 Unauthorized\)/);
+		expect(result.error?.description).toMatch(/Check the API key in the "Mistral AI API" credential/);
+	}
+}
+
 describe('401 storm: the node fails fast after the first 401', () => {
 	let server: MistralTestServer;
 	// The server expects another key than the one in the credential.
@@ -458,18 +480,7 @@ describe('401 storm: the node fails fast after the first 401', () => {
 			credentials: wrongCredentials(),
 			continueOnFail,
 		});
-		console.log(`[faults] 401 storm embed (continueOnFail ${continueOnFail}): ${server.requests.length} requests reached the server`);
-		expect(server.requests.every((request) => request.status === 401)).toBe(true);
-		if (continueOnFail) {
-			expect(result.items).toHaveLength(50);
-			result.items.forEach((item, i) => {
-				expect(item.json.error).toMatch(new RegExp(`The API key was rejected \\(401 Unauthorized\\).*\\[item ${i}\\]$`));
-				expect(item.json.errorDescription).toMatch(/Check the API key in the "Mistral AI API" credential/);
-			});
-		} else {
-			expect(result.error?.message).toMatch(/The API key was rejected \(401 Unauthorized\)/);
-			expect(result.error?.description).toMatch(/Check the API key in the "Mistral AI API" credential/);
-		}
+		expectKeyRejected('embed', result, 50, continueOnFail, server.requests);
 		// The first request of an execution goes alone (client.ts, since d4a5ab9); before that, the first
 		// 4 batches (Max Concurrent Requests) were all on their way before the first 401 came back.
 		expect(server.requests.length).toBeLessThanOrEqual(2);
@@ -483,18 +494,7 @@ describe('401 storm: the node fails fast after the first 401', () => {
 			credentials: wrongCredentials(),
 			continueOnFail,
 		});
-		console.log(`[faults] 401 storm chat (continueOnFail ${continueOnFail}): ${server.requests.length} requests reached the server`);
-		expect(server.requests.every((request) => request.status === 401)).toBe(true);
-		if (continueOnFail) {
-			expect(result.items).toHaveLength(20);
-			result.items.forEach((item, i) => {
-				expect(item.json.error).toMatch(new RegExp(`The API key was rejected \\(401 Unauthorized\\).*\\[item ${i}\\]$`));
-				expect(item.json.errorDescription).toMatch(/Check the API key in the "Mistral AI API" credential/);
-			});
-		} else {
-			expect(result.error?.message).toMatch(/The API key was rejected \(401 Unauthorized\)/);
-			expect(result.error?.description).toMatch(/Check the API key in the "Mistral AI API" credential/);
-		}
+		expectKeyRejected('chat', result, 20, continueOnFail, server.requests);
 		// See the embed case: without the first-request-alone rule, 4 items were sent before any 401 was back.
 		expect(server.requests.length).toBeLessThanOrEqual(2);
 	});
