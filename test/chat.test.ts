@@ -170,6 +170,16 @@ describe('Mistral Chat through the n8n engine', () => {
 		expect(result.error?.message).toMatch(/"Prompt" must be text, got a number.*\[item 1\]/);
 	});
 
+	it("honours Retry-After on a proxy's 429 HTML page, then succeeds", async () => {
+		server.enqueue({ path: '/chat/completions', status: 429, rawBody: '<html><body>Too Many Requests</body></html>', headers: { 'content-type': 'text/html', 'retry-after': '1' } });
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model() }, items: [{ json: { prompt: 'again' } }], credentials: credentials() });
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json.content).toBe('Echo: again');
+		const [limited, answered] = chatRequests();
+		expect([limited.status, answered.status]).toEqual([429, 200]);
+		expect(answered.startedAt - limited.endedAt).toBeGreaterThanOrEqual(900);
+	});
+
 	it('returns the raw body when Simplify Output is off, and keeps input fields when asked', async () => {
 		const raw = await runNode({ node: 'mistralChat', parameters: { model: model(), simplify: false }, items: [{ json: { prompt: 'x' } }], credentials: credentials() });
 		expect(raw.items[0].json).toMatchObject({ object: 'chat.completion', choices: [expect.objectContaining({ index: 0 })] });

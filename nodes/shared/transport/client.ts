@@ -207,18 +207,9 @@ export class MistralClient {
 				}
 				outcome = { kind: 'network', code: transportError.code };
 			} else {
-				const { statusCode, body: responseBody } = response as FullResponse;
-				const jsonBody = typeof responseBody === 'object' && responseBody !== null;
-				if (statusCode >= 200 && statusCode < 300 && jsonBody) return responseBody as T;
-				outcome = !jsonBody && statusCode >= 200 && statusCode < 300
-					? { kind: 'invalid-body', status: statusCode }
-					: !jsonBody && (statusCode >= 500 || statusCode === 429)
-						? { kind: 'invalid-body', status: statusCode }
-						: { kind: 'http', status: statusCode, retryAfter: headerValue((response as FullResponse).headers, 'retry-after') };
-				// A truncated JSON body on a 2xx is transient too; an HTML page on a 2xx means a wrong URL.
-				if (outcome.kind === 'invalid-body' && statusCode < 300 && looksLikeTruncatedJson(responseBody)) {
-					outcome = { kind: 'invalid-body', status: 502 };
-				}
+				const answered = outcomeOf(response as FullResponse);
+				if (answered === undefined) return (response as FullResponse).body as T;
+				outcome = answered;
 			}
 
 			if (attempt <= this.policy.maxRetries && isRetryable(outcome)) {
@@ -342,6 +333,18 @@ export function describeStats(stats: ClientStats): string {
 export function failureInfoOf(error: unknown): FailureInfo | undefined {
 	const context = (error as { context?: { mistral?: FailureInfo } })?.context;
 	return context?.mistral;
+}
+
+/** What an HTTP answer means for the retry loop; undefined when it is a usable JSON answer. */
+function outcomeOf(response: FullResponse): AttemptOutcome | undefined {
+	const { statusCode, body } = response;
+	const success = statusCode >= 200 && statusCode < 300;
+	const isJson = typeof body === 'object' && body !== null;
+	if (success && isJson) return undefined;
+	// A truncated JSON body on a 2xx is transient (retried as a 502); an HTML page on a 2xx means a wrong URL.
+	if (success) return { kind: 'invalid-body', status: looksLikeTruncatedJson(body) ? 502 : statusCode };
+	if (!isJson && statusCode >= 500) return { kind: 'invalid-body', status: statusCode };
+	return { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after') };
 }
 
 function looksLikeTruncatedJson(body: unknown): boolean {
