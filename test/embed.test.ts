@@ -71,6 +71,26 @@ describe('Mistral Embed through the n8n engine', () => {
 		expect(embedRequests().length).toBe(3);
 	});
 
+	it('splits a batch the server finds too large ("Too many tokens overall") and sends both halves', async () => {
+		const items = Array.from({ length: 20 }, (_, i) => ({ json: { text: text(i) } }));
+		server.enqueue({
+			path: '/embeddings',
+			status: 400,
+			body: { object: 'error', message: 'Too many tokens overall, split into more batches.', type: 'invalid_request_error', param: null, code: '3210' },
+		});
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials() });
+		expect(result.error).toBeUndefined();
+		expect(embedRequests().map((request) => (request.body.input as string[]).length)).toEqual([20, 10, 10]);
+		expect(result.items[15].json.embedding).toEqual(embeddingFor(text(15), 'mistral-embed', 1024));
+	});
+
+	it('does not split a batch rejected for the model, and fails every item with the model named', async () => {
+		const items = Array.from({ length: 20 }, (_, i) => ({ json: { text: text(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model('mistral-embed-nope') }, items, credentials: credentials(), continueOnFail: true });
+		expect(embedRequests()).toHaveLength(1);
+		expect(result.items.every((item, i) => new RegExp(`Model "mistral-embed-nope" was not found.*\\[item ${i}\\]`).test(String(item.json.error)))).toBe(true);
+	});
+
 	it('without Continue On Fail, a bad input stops the node before any request, naming the item', async () => {
 		const items = [{ json: { text: 'fine' } }, { json: { text: '   ' } }];
 		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials() });
