@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency, type Settled } from '../../shared/concurrency';
-import { collectOutput } from '../../shared/itemResults';
+import { collectOutput, stopError } from '../../shared/itemResults';
 import { describeStats, type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EMBED_CONCURRENCY, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../description';
 import { halve, packBatches } from './batching';
@@ -89,9 +89,10 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
 	const continueOnFail = this.continueOnFail();
 	const firstInvalid = inputs.findIndex((input) => input.kind === 'invalid');
+	const invalidInput = (message: string, itemIndex: number) => new NodeOperationError(this.getNode(), message, { itemIndex });
 	if (firstInvalid !== -1 && !continueOnFail) {
-		const input = inputs[firstInvalid] as { message: string };
-		throw new NodeOperationError(this.getNode(), `${input.message} [item ${firstInvalid}]`, { itemIndex: firstInvalid });
+		// Before any request is sent, in the form every other stop error takes.
+		throw stopError(this, invalidInput((inputs[firstInvalid] as { message: string }).message, firstInvalid), firstInvalid);
 	}
 
 	const slots: EmbedSlot[] = [];
@@ -147,9 +148,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 	const includeUsage = options.includeUsage === true;
 
 	const itemOutcomes: Array<Settled<INodeExecutionData[]>> = inputs.map((input, itemIndex) => {
-		if (input.kind === 'invalid') {
-			return { ok: false, error: new NodeOperationError(this.getNode(), input.message, { itemIndex }) };
-		}
+		if (input.kind === 'invalid') return { ok: false, error: invalidInput(input.message, itemIndex) };
 		const itemSlots = input.kind === 'single' ? [input.slot] : input.slots;
 		const slotResults = itemSlots.map((slot) => results.get(slot) ?? {});
 		const failed = slotResults.find((result) => result.error !== undefined || result.vector === undefined);

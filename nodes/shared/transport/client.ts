@@ -100,8 +100,6 @@ export class MistralClient {
 
 	private firstRequest?: Promise<void>;
 
-	private firstAnswered = false;
-
 	constructor(
 		private readonly context: CallerContext,
 		private readonly options: ClientOptions,
@@ -145,21 +143,17 @@ export class MistralClient {
 		meta: RequestMeta,
 		itemIndex?: number,
 	): Promise<T> {
-		if (this.firstAnswered) return await this.send<T>(method, path, body, meta, itemIndex);
 		if (this.firstRequest) {
 			await this.firstRequest;
 			return await this.send<T>(method, path, body, meta, itemIndex);
 		}
 		const first = this.send<T>(method, path, body, meta, itemIndex);
+		// Only its settling matters here; its caller gets its error.
 		this.firstRequest = first.then(
-			() => this.markFirstAnswered(),
-			() => this.markFirstAnswered(),
+			() => undefined,
+			() => undefined,
 		);
 		return await first;
-	}
-
-	private markFirstAnswered(): void {
-		this.firstAnswered = true;
 	}
 
 	private async send<T>(
