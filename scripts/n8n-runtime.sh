@@ -233,11 +233,14 @@ n8n_headless_env() {
 	export N8N_REINSTALL_MISSING_PACKAGES=false
 	export N8N_LICENSE_AUTO_RENEW_ENABLED=false
 	export N8N_AI_ENABLED=false                            # AI assistant (n8n's cloud service)
-	# The MCP server registry refreshes its list from api.n8n.io in a background task.
-	case ",${N8N_DISABLED_MODULES:-}," in
-		*,mcp-registry,*) ;;
-		*) export N8N_DISABLED_MODULES="${N8N_DISABLED_MODULES:+$N8N_DISABLED_MODULES,}mcp-registry" ;;
-	esac
+	# The MCP server registry refreshes its list from api.n8n.io in a background task. n8n 1.x has
+	# no such module, and refuses to start when N8N_DISABLED_MODULES names one it does not know.
+	if [ "${N8N_PINNED_VERSION%%.*}" -ge 2 ]; then
+		case ",${N8N_DISABLED_MODULES:-}," in
+			*,mcp-registry,*) ;;
+			*) export N8N_DISABLED_MODULES="${N8N_DISABLED_MODULES:+$N8N_DISABLED_MODULES,}mcp-registry" ;;
+		esac
+	fi
 	export N8N_UNVERIFIED_PACKAGES_ENABLED=true             # today's default, set to silence its deprecation notice
 	export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=true
 	export N8N_SECURE_COOKIE=false                         # http://localhost has no TLS
