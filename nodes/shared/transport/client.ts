@@ -63,13 +63,18 @@ function headerValue(headers: FullResponse['headers'], name: string): string | u
 	return Array.isArray(value) ? value[0] : value;
 }
 
-function networkCodeOf(error: unknown): { code?: string; message: string } {
+export function networkCodeOf(error: unknown): { code?: string; message: string } {
 	const candidates: unknown[] = [error];
 	for (let i = 0; i < candidates.length && i < 6; i++) {
-		const current = candidates[i] as { code?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
+		const current = candidates[i] as { code?: unknown; httpCode?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
 		if (!current || typeof current !== 'object') continue;
 		if (typeof current.code === 'string' && current.code !== '') {
 			return { code: current.code, message: String((current as { message?: unknown }).message ?? '') };
+		}
+		// n8n 1.x wraps a network error in a NodeApiError that keeps its code (ECONNREFUSED, …) only
+		// as httpCode; an HTTP status there is digits, never a code.
+		if (typeof current.httpCode === 'string' && /^E[A-Z0-9_]+$/.test(current.httpCode)) {
+			return { code: current.httpCode, message: String((current as { message?: unknown }).message ?? '') };
 		}
 		candidates.push(current.cause, current.errorResponse);
 	}
