@@ -16,7 +16,7 @@ started=$SECONDS
 say() { echo "[e2e] $*" >&2; }
 
 E2E_N8N_VERSIONS="${E2E_N8N_VERSIONS:-${N8N_PINNED_VERSION:-2.41.1 1.123.81}}"
-read -r -a versions <<<"$E2E_N8N_VERSIONS"
+read -r -a versions <<<"${E2E_N8N_VERSIONS//,/ }"
 if [ "${#versions[@]}" -gt 1 ]; then
 	# Install every runtime first (a broken install fails before any test runs), pack once, then
 	# run this script once per version.
