@@ -32,7 +32,8 @@ export type ItemInput =
 export function estimateTokens(text: string): number {
 	let tokens = 2;
 	let word = 0;
-	let spaces = 0;
+	// The tokenizer puts a space before the text ("▁", its dummy prefix).
+	let spaces = 1;
 	let afterSpace = true;
 	let lowerBefore = false;
 	const endWord = () => {
@@ -61,7 +62,7 @@ export function estimateTokens(text: string): number {
 		if (upper || lower || latin || cyrillic) {
 			if (word === 0 && !afterSpace) tokens += 0.5;
 			if (upper && lowerBefore) tokens += 1.3;
-			else if (upper && word > 0) tokens += 0.4;
+			else if (upper && word > 0) tokens += 0.5;
 			word += upper || lower ? 1 : latin ? 2 : 1.6;
 			lowerBefore = !upper;
 			afterSpace = false;
