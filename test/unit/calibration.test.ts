@@ -47,7 +47,7 @@ function simulate(options: { count: number; estimate: number; trueRatio: number;
 
 describe('token calibration', () => {
 	it('before any report, packs by the estimate with a prior margin', () => {
-		expect(new TokenCalibration(CAP).budget()).toBe(Math.floor(CAP / PRIOR_RATIO));
+		expect(new TokenCalibration(CAP).budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
 	});
 
 	it('an estimate twice too high: a homogeneous table converges on full requests, none rejected', () => {
@@ -94,8 +94,8 @@ describe('token calibration', () => {
 		calibration.observe(10_000, undefined);
 		calibration.observe(10_000, 'many');
 		calibration.observe(10_000, 0);
-		expect(calibration.budget()).toBe(Math.floor(CAP / PRIOR_RATIO));
-		expect(simulate({ count: 500, estimate: 100, trueRatio: 0.5, reportsUsage: false }).calibration.budget()).toBe(Math.floor(CAP / PRIOR_RATIO));
+		expect(calibration.budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
+		expect(simulate({ count: 500, estimate: 100, trueRatio: 0.5, reportsUsage: false }).calibration.budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
 	});
 
 	it('a refusal raises the ratio above the one in use', () => {
@@ -105,8 +105,11 @@ describe('token calibration', () => {
 		calibration.rejected(before);
 		const once = calibration.budget();
 		expect(once).toBeLessThan(before / 1.05);
+		// A report after a refusal does not undo what the refusal taught.
+		calibration.observe(once, once * 0.5);
+		expect(calibration.budget()).toBe(once);
 		calibration.rejected(once);
-		expect(calibration.budget()).toBeLessThan(once / 1.15);
+		expect(calibration.budget()).toBeLessThan(once / 1.05);
 	});
 
 	it('tells a request over its token cap from an input over its own', () => {

@@ -7,13 +7,15 @@
  * budget, in estimated tokens, of maxTokens / (ratio x (1 + margin)). Conservative on purpose:
  *  - the ratio is the highest seen over the execution, never an average, so a batch of a shape
  *    already seen cannot overflow, and rows of a lighter shape only pack a little under the cap;
- *  - until the first report the estimate counts as a little low (PRIOR_RATIO): the estimate is
- *    high for most text, and this covers the few shapes where it is not;
+ *  - until the first report the estimate counts as a little low (PRIOR_RATIO, and the margin): the
+ *    estimate is high for most text, and this covers the few shapes where it is not;
  *  - batches estimated well under the budget are ignored: their ratio is noisy, and they were in no
  *    danger of overflowing;
- *  - a rejection for too many tokens raises the ratio at once, to what the server says it counted
- *    when its message gives the figure ("Max is 16384 got 17201"), or by a growing step otherwise;
- *    the refused batch is sent again in pieces that fit the new budget;
+ *  - a refusal for too many tokens raises the ratio at once, to what the server says it counted
+ *    when its message gives the figure ("Max is 16384 got 17201"), or otherwise above the least the
+ *    refusal implies (maxTokens / that batch's estimate), by a guess that grows with refusals in a
+ *    row; reports never lower it again. The refused batch is sent again in pieces under the new
+ *    budget;
  *  - a server that reports no usage (some OpenAI-compatible ones) leaves the estimate as it is.
  */
 
@@ -22,29 +24,33 @@ export const PRIOR_RATIO = 1.1;
 /** Headroom kept under the budget once calibrated. */
 export const SAFETY_MARGIN = 0.03;
 /**
- * How much the n-th rejection without figures raises the ratio: 1.1, 1.21, 1.46, 2.14, ... small
- * at first (Mistral's cap is the setting's, so the batch was only a little over), growing when the
- * server's cap is far below the setting.
+ * A refusal without figures says the batch counted more than maxTokens: its ratio was above
+ * maxTokens / estimate, by how much is unknown. The guess grows with each refusal in a row (5%,
+ * 10%, 22%, 48%, ...): small when the batch was a little over, fast when the server's cap is far
+ * below the setting.
  */
-const rejectionStep = (rejections: number) => 1.1 ** (2 ** Math.min(Math.max(rejections - 1, 0), 4));
+const rejectionStep = (inARow: number) => 1.05 ** (2 ** Math.min(Math.max(inARow - 1, 0), 5));
 
 export interface CalibrationState {
-	/** Highest real/estimated ratio seen, or undefined before the first usable report. */
+	/** Highest real/estimated ratio the server reported, or undefined before the first usable report. */
 	observedRatio?: number;
+	/** Lowest ratio the refusals imply. */
+	refusedRatio?: number;
 	reports: number;
 	rejections: number;
+	rejectionsInARow: number;
 }
 
 export class TokenCalibration {
-	private state: CalibrationState = { reports: 0, rejections: 0 };
+	private state: CalibrationState = { reports: 0, rejections: 0, rejectionsInARow: 0 };
 
 	/** @param maxTokens the budget per request in the server's tokens (the node's "Max Tokens per Request"). */
 	constructor(private maxTokens: number) {}
 
 	/** The ratio packing uses now: real tokens per estimated token, margin included. */
 	get ratio(): number {
-		const observed = this.state.observedRatio;
-		return observed === undefined ? PRIOR_RATIO : observed * (1 + SAFETY_MARGIN);
+		const { observedRatio, refusedRatio } = this.state;
+		return Math.max(observedRatio ?? PRIOR_RATIO, refusedRatio ?? 0) * (1 + SAFETY_MARGIN);
 	}
 
 	/** Budget for the next batch, in estimated tokens. */
@@ -62,32 +68,29 @@ export class TokenCalibration {
 		// Small batches say little (a handful of tokens either way) and could not overflow anyway.
 		if (estimated < Math.min(512, this.budget() / 4)) return;
 		this.state.reports++;
-		this.raise(reported / estimated);
+		this.state.rejectionsInARow = 0;
+		const ratio = reported / estimated;
+		this.state.observedRatio = Math.max(this.state.observedRatio ?? 0, ratio);
 	}
 
 	/**
 	 * A batch estimated at `estimated` tokens was refused for having too many tokens: the ratio
-	 * rises to what the message says the server counted, or else by a step above both the ratio in
-	 * use and the one the refusal implies (the server counted more than maxTokens).
+	 * rises to what the message says the server counted ("Max is 8192 got 9120", an older Mistral
+	 * form), or else to a guess above the least the refusal implies.
 	 */
 	rejected(estimated: number, message = ''): void {
 		if (estimated <= 0) return;
 		this.state.rejections++;
+		this.state.rejectionsInARow++;
 		const figures = /max(?:imum)?\D{0,20}(\d+)\D{1,20}got\D{0,5}(\d+)/i.exec(message);
-		const counted = figures ? Number(figures[2]) : undefined;
-		const serverMax = figures ? Number(figures[1]) : undefined;
+		const serverMax = figures ? Number(figures[1]) : 0;
+		const counted = figures ? Number(figures[2]) : 0;
 		// A server whose cap is lower than the setting: its cap becomes the budget.
-		if (serverMax !== undefined && serverMax > 0 && serverMax < this.maxTokens) this.maxTokens = serverMax;
-		if (counted !== undefined && counted > 0) this.raise(counted / estimated);
-		else this.raise(Math.max(this.maxTokens / estimated, this.ratio) * rejectionStep(this.state.rejections));
-	}
-
-	private raise(ratio: number): void {
-		const observed = this.state.observedRatio;
-		this.state.observedRatio = observed === undefined ? ratio : Math.max(observed, ratio);
+		if (serverMax > 0 && serverMax < this.maxTokens) this.maxTokens = serverMax;
+		const implied = counted > 0 ? counted / estimated : (this.maxTokens / estimated) * rejectionStep(this.state.rejectionsInARow);
+		this.state.refusedRatio = Math.max(this.state.refusedRatio ?? 0, implied);
 	}
 }
-
 /** Whether an error message says the request as a whole had too many tokens (not one input). */
 export function saysTooManyTokensInRequest(message: string | undefined): boolean {
 	if (!message || !/token/i.test(message)) return false;
