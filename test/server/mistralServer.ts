@@ -87,6 +87,8 @@ export interface ServerOptions {
 	rateLimitPerSecond?: number;
 	embeddingDimension?: number;
 	recordBodies?: boolean;
+	/** false: embeddings answers carry no `usage`, as some OpenAI-compatible servers answer (default true). */
+	embeddingsUsage?: boolean;
 }
 
 export interface RecordedRequest {
@@ -856,7 +858,8 @@ class MistralServerImpl implements MistralTestServer {
 			// Let other requests progress during very large batches.
 			if ((k & 255) === 255) await new Promise<void>((resolve) => setImmediate(resolve));
 		}
-		parts.push(`${piece}],"model":${JSON.stringify(model)},"usage":{"prompt_tokens":${total},"total_tokens":${total},"completion_tokens":0}}`);
+		const usage = this.options.embeddingsUsage === false ? '' : `,"usage":{"prompt_tokens":${total},"total_tokens":${total},"completion_tokens":0}`;
+		parts.push(`${piece}],"model":${JSON.stringify(model)}${usage}}`);
 		return { status: 200, parts, inputTokens: total, inputCount: inputs.length };
 	}
 }

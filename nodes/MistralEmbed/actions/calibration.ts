@@ -7,8 +7,8 @@
  * budget, in estimated tokens, of maxTokens / (ratio x (1 + margin)). Conservative on purpose:
  *  - the ratio is the highest seen over the execution, never an average, so a batch of a shape
  *    already seen cannot overflow, and rows of a lighter shape only pack a little under the cap;
- *  - until the first report the estimate counts as a little low (PRIOR_RATIO, and the margin): the
- *    estimate is high for most text, and this covers the few shapes where it is not;
+ *  - until the first report the estimate counts as low (PRIOR_RATIO, and the margin): the estimate
+ *    is high for most text, and this covers the shapes where it is not;
  *  - batches estimated well under the budget are ignored: their ratio is noisy, and they were in no
  *    danger of overflowing;
  *  - a refusal for too many tokens raises the ratio at once, to what the server says it counted
@@ -19,8 +19,12 @@
  *  - a server that reports no usage (some OpenAI-compatible ones) leaves the estimate as it is.
  */
 
-/** Real tokens per estimated token assumed before the server has reported anything. */
-export const PRIOR_RATIO = 1.1;
+/**
+ * Real tokens per estimated token assumed before the server has reported anything: only the first
+ * batch is packed with it (the others wait for its report). The estimate is high for most text but
+ * about 20% low for rare words (lorem ipsum, names, identifiers); this covers them.
+ */
+export const PRIOR_RATIO = 1.3;
 /** Headroom kept under the budget once calibrated. */
 export const SAFETY_MARGIN = 0.03;
 /**

@@ -148,7 +148,19 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 	};
 
 	const nextBatch = () => queue.take({ maxInputs: limits.maxInputs, maxTokens: calibration.budget() });
-	const { inputs: batches, results: batchOutcomes } = await settlePulled(nextBatch, transport.maxConcurrency, embed, !continueOnFail);
+	// The client sends the first request alone anyway: pack the others once its token count is known.
+	let firstAnswered: Promise<void> | undefined;
+	const embedCalibrating = (batch: EmbedSlot[]) => {
+		const done = embed(batch);
+		firstAnswered ??= done.then(
+			() => undefined,
+			() => undefined,
+		);
+		return done;
+	};
+	const { inputs: batches, results: batchOutcomes } = await settlePulled(nextBatch, transport.maxConcurrency, embedCalibrating, !continueOnFail, async () => {
+		await firstAnswered;
+	});
 	const learned = calibration.snapshot();
 	this.logger.debug(
 		`Mistral Embed: ${slots.length} text(s) in ${batches.length} batch(es), token ratio ${learned.observedRatio?.toFixed(3) ?? 'not reported'} (${learned.rejections} rejected for tokens), ${describeStats(client.stats)}`,

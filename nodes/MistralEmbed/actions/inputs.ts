@@ -75,10 +75,10 @@ export function estimateTokens(text: string): number {
 		else if (code >= 0x370 && code < 0x400) tokens += 1.3;
 		else if (code < 0x800) tokens += 1;
 		else if (code >= 0xd800 && code <= 0xdbff) {
-			tokens += 3.5;
+			tokens += 3.2;
 			i++;
 		} else if (code >= 0xac00 && code <= 0xd7af) tokens += 1.5;
-		else tokens += 1.3;
+		else tokens += 1.25;
 	}
 	endWord();
 	if (spaces > 0) tokens += 1 + Math.ceil((spaces - 1) / 8);
