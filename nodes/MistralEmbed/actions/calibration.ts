@@ -6,7 +6,8 @@
  * against the estimate of that batch gives a ratio real/estimated; the batches packed after it get a
  * budget, in estimated tokens, of maxTokens / (ratio x (1 + margin)). Conservative on purpose:
  *  - the ratio is the highest seen over the execution, never an average, so a batch of a shape
- *    already seen cannot overflow, and rows of a lighter shape only pack a little under the cap;
+ *    already seen does not overflow (within the margin), and rows of a lighter shape pack a little
+ *    under the cap;
  *  - until the first report the estimate counts as low (PRIOR_RATIO, and the margin): the estimate
  *    is high for most text, and this covers the shapes where it is not;
  *  - batches estimated well under the budget are ignored: their ratio is noisy, and they were in no
@@ -16,7 +17,7 @@
  *    refusal implies (maxTokens / that batch's estimate), by a guess that grows with refusals in a
  *    row; reports never lower it again. The refused batch is sent again in pieces under the new
  *    budget;
- *  - a server that reports no usage (some OpenAI-compatible ones) leaves the estimate as it is.
+ *  - with a server that reports no usage (some OpenAI-compatible ones) the prior stays throughout.
  */
 
 /**
