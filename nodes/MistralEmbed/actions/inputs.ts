@@ -30,59 +30,64 @@ export type ItemInput =
  * The node corrects it with the counts the server reports (see calibration.ts).
  */
 export function estimateTokens(text: string): number {
-	let tokens = 2;
+	// In twentieths of a token (integer arithmetic): a word costs 8 + 5 per ASCII letter.
+	let units = 40;
 	let word = 0;
 	// The tokenizer puts a space before the text ("▁", its dummy prefix).
 	let spaces = 1;
 	let afterSpace = true;
 	let lowerBefore = false;
-	const endWord = () => {
-		if (word > 0) tokens += 0.4 + word * 0.25;
-		word = 0;
-	};
 	const length = text.length;
 	for (let i = 0; i < length; i++) {
 		const code = text.charCodeAt(i);
+		const lower = code >= 97 && code <= 122;
+		if (lower && spaces === 0) {
+			if (word === 0 && !afterSpace) units += 10;
+			word += 5;
+			lowerBefore = true;
+			continue;
+		}
 		if (code === 32) {
-			endWord();
+			if (word > 0) units += 8 + word;
+			word = 0;
 			spaces++;
 			continue;
 		}
 		const upper = code >= 65 && code <= 90;
-		const lower = code >= 97 && code <= 122;
 		const latin = code >= 0xc0 && code < 0x250;
 		const cyrillic = code >= 0x400 && code < 0x530;
 		if (spaces > 0) {
-			tokens += Math.ceil((spaces - 1) / 8);
+			units += ((spaces + 6) >> 3) * 20;
 			const punctuation = code > 32 && code < 127 && !(code >= 48 && code <= 57);
-			if (!upper && !lower && !latin && !cyrillic && !punctuation) tokens += 1;
+			if (!upper && !lower && !latin && !cyrillic && !punctuation) units += 20;
 			spaces = 0;
 			afterSpace = true;
 		}
 		if (upper || lower || latin || cyrillic) {
-			if (word === 0 && !afterSpace) tokens += 0.5;
-			if (upper && lowerBefore) tokens += 1.3;
-			else if (upper && word > 0) tokens += 0.5;
-			word += upper || lower ? 1 : latin ? 2 : 1.6;
+			if (word === 0 && !afterSpace) units += 10;
+			if (upper && lowerBefore) units += 26;
+			else if (upper && word > 0) units += 10;
+			word += upper || lower ? 5 : latin ? 10 : 8;
 			lowerBefore = !upper;
 			afterSpace = false;
 			continue;
 		}
-		endWord();
+		if (word > 0) units += 8 + word;
+		word = 0;
 		afterSpace = false;
 		lowerBefore = false;
-		if (code < 0x80) tokens += 1;
-		else if (code >= 0x370 && code < 0x400) tokens += 1.3;
-		else if (code < 0x800) tokens += 1;
+		if (code < 0x80) units += 20;
+		else if (code >= 0x370 && code < 0x400) units += 26;
+		else if (code < 0x800) units += 20;
 		else if (code >= 0xd800 && code <= 0xdbff) {
-			tokens += 3.2;
+			units += 64;
 			i++;
-		} else if (code >= 0xac00 && code <= 0xd7af) tokens += 1.5;
-		else tokens += 1.25;
+		} else if (code >= 0xac00 && code <= 0xd7af) units += 30;
+		else units += 25;
 	}
-	endWord();
-	if (spaces > 0) tokens += 1 + Math.ceil((spaces - 1) / 8);
-	return Math.ceil(tokens);
+	if (word > 0) units += 8 + word;
+	if (spaces > 0) units += 20 + ((spaces + 6) >> 3) * 20;
+	return Math.ceil(units / 20);
 }
 
 const describe = (value: unknown) =>
