@@ -1,5 +1,5 @@
 import { BatchQueue, estimatedTokensOf, splitUnderBudget } from '../../nodes/MistralEmbed/actions/batching';
-import { PRIOR_RATIO, SAFETY_MARGIN, saysTooManyTokensInRequest, TokenCalibration } from '../../nodes/MistralEmbed/actions/calibration';
+import { PRIOR_RATIO, RATIO_BOUNDS, SAFETY_MARGIN, saysTooManyTokensInRequest, TokenCalibration } from '../../nodes/MistralEmbed/actions/calibration';
 import { settlePulled } from '../../nodes/shared/concurrency';
 
 const CAP = 16_384;
@@ -96,6 +96,16 @@ describe('token calibration', () => {
 		calibration.observe(10_000, 0);
 		expect(calibration.budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
 		expect(simulate({ count: 500, estimate: 100, trueRatio: 0.5, reportsUsage: false }).calibration.budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
+	});
+
+	it('believes reports only within bounds: a server reporting nonsense cannot collapse or inflate batches', () => {
+		const tiny = new TokenCalibration(CAP);
+		tiny.observe(10_000, 1);
+		expect(tiny.ratio).toBeCloseTo(RATIO_BOUNDS.min * (1 + SAFETY_MARGIN));
+		const huge = new TokenCalibration(CAP);
+		huge.observe(10_000, 1e9);
+		expect(huge.ratio).toBeCloseTo(RATIO_BOUNDS.max * (1 + SAFETY_MARGIN));
+		expect(huge.budget()).toBeGreaterThan(3_000);
 	});
 
 	it('a refusal raises the ratio above the one in use', () => {

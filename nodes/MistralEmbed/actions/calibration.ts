@@ -26,6 +26,13 @@
  * about 20% low for rare words (lorem ipsum, names, identifiers); this covers them.
  */
 export const PRIOR_RATIO = 1.3;
+/**
+ * Reports are believed within these bounds: no tokenizer counts a quarter of the estimate or four
+ * times it (measured: 0.64-1.0 for mistral-embed), so a server reporting nonsense (a constant,
+ * characters, a running total) cannot shrink every batch to one input or inflate it without end;
+ * a refusal still raises the ratio past the upper bound when the server insists.
+ */
+export const RATIO_BOUNDS = { min: 0.4, max: 4 } as const;
 /** Headroom kept under the budget once calibrated. */
 export const SAFETY_MARGIN = 0.03;
 /**
@@ -74,7 +81,7 @@ export class TokenCalibration {
 		if (estimated < Math.min(512, this.budget() / 4)) return;
 		this.state.reports++;
 		this.state.rejectionsInARow = 0;
-		const ratio = reported / estimated;
+		const ratio = Math.min(RATIO_BOUNDS.max, Math.max(RATIO_BOUNDS.min, reported / estimated));
 		this.state.observedRatio = Math.max(this.state.observedRatio ?? 0, ratio);
 	}
 

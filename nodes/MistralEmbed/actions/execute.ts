@@ -143,7 +143,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 			return;
 		}
 		const usage = (response as { usage?: IDataObject }).usage;
-		calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens);
+		calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens ?? usage?.total_tokens);
 		batch.forEach((slot, position) => results.set(slot, { vector: vectors[position], usage }));
 	};
 
