@@ -5,29 +5,43 @@ export interface BatchLimits {
 	maxTokens: number;
 }
 
+/** How many inputs that do not fit the budget a batch may pass over to fill itself with later ones. */
+const LOOKAHEAD = 8;
+
 /**
- * Hands out consecutive inputs as batches, one at a time, each packed when it is about to be sent:
- * so a batch packed later can use a budget learned from the answers to earlier ones (pure).
+ * Hands out inputs as batches, one at a time, each packed when it is about to be sent: so a batch
+ * packed later can use a budget learned from the answers to earlier ones (pure). A batch starts at
+ * the first input not yet sent and may pass over a few that would overflow it to take smaller ones
+ * after them (vectors are matched to inputs, so order within and across requests does not matter).
  */
 export class BatchQueue {
 	private position = 0;
+	private readonly taken: Uint8Array;
 
-	constructor(private readonly slots: readonly EmbedSlot[]) {}
+	constructor(private readonly slots: readonly EmbedSlot[]) {
+		this.taken = new Uint8Array(slots.length);
+	}
 
 	/**
 	 * The next inputs within both limits, or undefined when none are left. An input estimated over
 	 * the budget on its own still gets a batch of its own: the server has the final word.
 	 */
 	take(limits: BatchLimits): EmbedSlot[] | undefined {
+		while (this.position < this.slots.length && this.taken[this.position]) this.position++;
 		if (this.position >= this.slots.length) return undefined;
 		const batch: EmbedSlot[] = [];
 		let tokens = 0;
-		while (this.position < this.slots.length && batch.length < limits.maxInputs) {
-			const slot = this.slots[this.position];
-			if (batch.length > 0 && tokens + slot.estimatedTokens > limits.maxTokens) break;
+		let passed = 0;
+		for (let i = this.position; i < this.slots.length && batch.length < limits.maxInputs && passed < LOOKAHEAD; i++) {
+			if (this.taken[i]) continue;
+			const slot = this.slots[i];
+			if (batch.length > 0 && tokens + slot.estimatedTokens > limits.maxTokens) {
+				passed++;
+				continue;
+			}
 			batch.push(slot);
 			tokens += slot.estimatedTokens;
-			this.position++;
+			this.taken[i] = 1;
 		}
 		return batch;
 	}
