@@ -57,7 +57,6 @@ describe('Mistral Embed token budgets against the real tokenizer', () => {
 
 	it('a token-dense table grouped by shape (1,500 rows): at most 1.25x the ideal requests, at most 2 rejected', async () => {
 		const figures = await embedAll(groupedDenseTable(1500));
-		if (process.env.DEBUG_FILLS) process.stdout.write(figures.fills.map((f) => f.toFixed(2)).join(' ') + '\n');
 		expect(figures.otherFailures).toBe(0);
 		expect(figures.rejected).toBeLessThanOrEqual(2);
 		expect(figures.requests).toBeLessThanOrEqual(Math.floor(figures.ideal * 1.25));
