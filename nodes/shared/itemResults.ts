@@ -30,13 +30,16 @@ export function stopError(context: IExecuteFunctions, error: unknown, itemIndex:
 
 /**
  * Turns per-item outcomes into the node's output in input order: results as produced, failures as
- * error items with Continue On Fail, otherwise the first failure stops the node.
+ * error items with Continue On Fail, otherwise the first failure stops the node. With
+ * `keepInputFields`, an error item carries the input item's fields too, so the row stays known.
  */
 export function collectOutput(
 	context: IExecuteFunctions,
 	outcomes: Array<Settled<INodeExecutionData[]> | undefined>,
+	keepInputFields: (itemIndex: number) => boolean = () => false,
 ): INodeExecutionData[] {
 	const continueOnFail = context.continueOnFail();
+	const items = context.getInputData();
 	const output: INodeExecutionData[] = [];
 	outcomes.forEach((outcome, itemIndex) => {
 		// Left undefined only after a failure that stops the node below.
@@ -46,7 +49,8 @@ export function collectOutput(
 			return;
 		}
 		if (!continueOnFail) throw stopError(context, outcome.error, itemIndex);
-		output.push({ json: errorJson(outcome.error, itemIndex), pairedItem: { item: itemIndex } });
+		const fields = keepInputFields(itemIndex) ? items[itemIndex]?.json : undefined;
+		output.push({ json: { ...fields, ...errorJson(outcome.error, itemIndex) }, pairedItem: { item: itemIndex } });
 	});
 	return output;
 }

@@ -17,6 +17,9 @@ import type {
 	ICredentialDataDecryptedObject,
 	ICredentialsDecrypted,
 	ICredentialsExpressionResolveValues,
+	ICredentialTestFunction,
+	ICredentialTestFunctions,
+	ICredentialTestRequest,
 	ICredentialType,
 	IDataObject,
 	IExecuteData,
@@ -46,10 +49,12 @@ import {
 	LoggerProxy,
 	NodeHelpers,
 	UnexpectedError,
+	VersionedNodeType,
 	Workflow,
 } from 'n8n-workflow';
 import {
 	BinaryDataService,
+	CredentialTestContext,
 	Credentials,
 	ErrorReporter,
 	ExecuteContext,
@@ -682,12 +687,40 @@ const NO_OP_DESCRIPTION = {
 	properties: [],
 } as unknown as INodeType['description'];
 
+/**
+ * n8n's CredentialsTester.getCredentialTestFunction (packages/cli/src/services/credentials-tester.service.ts):
+ * the credential type's own `test` request wins; otherwise the first node that lists the credential
+ * (the loader's supportedNodes, prefixed with the package name as n8n's LoadNodesAndCredentials does)
+ * with a `testedBy` names its `methods.credentialTest` function, or gives a request to run.
+ */
+function credentialTestFunction(
+	current: Engine,
+	credentialType: ICredentialType,
+): ICredentialTestFunction | { testRequest: ICredentialTestRequest } | undefined {
+	if (credentialType.test) return { testRequest: credentialType.test };
+	const supportedNodes = (current.loader.known.credentials[credentialType.name]?.supportedNodes ?? []).map(
+		(name) => `${current.packageName}.${name}`,
+	);
+	for (const nodeName of supportedNodes) {
+		const node = current.nodeTypes.getByName(nodeName);
+		const versions = node instanceof VersionedNodeType ? Object.values(node.nodeVersions) : [node as INodeType];
+		for (const nodeType of versions) {
+			for (const { name, testedBy } of nodeType.description.credentials ?? []) {
+				if (name !== credentialType.name || !testedBy) continue;
+				if (typeof testedBy === 'string') return nodeType.methods?.credentialTest?.[testedBy];
+				return { testRequest: testedBy };
+			}
+		}
+	}
+	return undefined;
+}
+
 export async function testCredential(credentials: TestCredentials): Promise<{ status: 'OK' | 'Error'; message: string }> {
 	const current = await engine();
 	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(credentials));
 	const credentialType = current.loader.getCredential(CREDENTIAL_TYPE).type;
-	const testRequest = credentialType.test;
-	if (!testRequest) return { status: 'Error', message: 'No testing function found for this credential.' };
+	const testFunction = credentialTestFunction(current, credentialType);
+	if (!testFunction) return { status: 'Error', message: 'No testing function found for this credential.' };
 
 	const logStart = logLines.length;
 	const credentialsDecrypted: ICredentialsDecrypted = {
@@ -696,6 +729,18 @@ export async function testCredential(credentials: TestCredentials): Promise<{ st
 		type: CREDENTIAL_TYPE,
 		data: credentialsHelper.applyDefaults(CREDENTIAL_TYPE, credentialStore(credentials)[CREDENTIAL_TYPE]),
 	};
+
+	if (typeof testFunction === 'function') {
+		// As n8n does: the node's function runs with a CredentialTestContext (helpers.request: n8n's legacy HTTP helper).
+		try {
+			const context = new CredentialTestContext(additionalDataFor(credentialsHelper, undefined));
+			const result = await testFunction.call(context as unknown as ICredentialTestFunctions, credentialsDecrypted);
+			return { status: result.status, message: result.message };
+		} finally {
+			lastCredentialTestLogs = logLines.slice(logStart);
+		}
+	}
+	const testRequest = testFunction.testRequest;
 
 	const node: INode = {
 		id: 'temp',
