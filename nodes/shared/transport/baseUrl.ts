@@ -69,7 +69,9 @@ export function normalizeBaseUrl(raw: unknown): BaseUrl | { error: string } {
 		};
 	}
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-		return { error: `The Base URL must start with http:// or https:// (got "${parsed.protocol}").` };
+		return {
+			error: `The Base URL "${hideUrlSecretsInText(text)}" must start with http:// or https://, e.g. https://api.mistral.ai/v1 or http://localhost:11434/v1.`,
+		};
 	}
 	parsed.hash = '';
 	const withoutSlash = parsed.toString().replace(/\/+(\?|$)/, '$1');
