@@ -58,6 +58,7 @@ const CANCEL_CODES = new Set(['ERR_CANCELED', 'ABORT_ERR']);
 
 const NOT_SENT =
 	' This request was not sent: an earlier request of this execution already failed this way, and every other would too.';
+const NOT_RETRIED = ' This request was not retried further: an earlier request of this execution already failed this way.';
 
 /**
  * Every HTTP request of both nodes goes through here: authentication by n8n's credential helper,
@@ -158,14 +159,14 @@ export class MistralClient {
 		let ambiguousRetries = 0;
 
 		for (;;) {
-			this.throwIfLatched(meta, itemIndex);
+			this.throwIfLatched(meta, retries, itemIndex);
 			try {
 				await this.gate.pass(signal);
 			} catch {
 				throw this.cancelled(itemIndex);
 			}
 			if (signal?.aborted) throw this.cancelled(itemIndex);
-			this.throwIfLatched(meta, itemIndex);
+			this.throwIfLatched(meta, retries, itemIndex);
 
 			this.stats.requests++;
 			const result = await sendAttempt(this.context, method, url, body, this.options.timeoutMs);
@@ -217,11 +218,12 @@ export class MistralClient {
 		}
 	}
 
-	private throwIfLatched(meta: RequestMeta, itemIndex?: number): void {
+	/** `attemptsMade` > 0 when this request already failed and waits to retry. */
+	private throwIfLatched(meta: RequestMeta, attemptsMade: number, itemIndex?: number): void {
 		const latched: LatchedFailure | undefined = this.latch.get(meta.model);
 		if (!latched) return;
-		const info = { ...(latched.info as unknown as FailureInfo), notSent: true };
-		throw this.failure(info, latched.message, `${latched.description}${NOT_SENT}`, itemIndex);
+		const info = { ...(latched.info as unknown as FailureInfo), notSent: attemptsMade === 0 };
+		throw this.failure(info, latched.message, `${latched.description}${attemptsMade === 0 ? NOT_SENT : NOT_RETRIED}`, itemIndex);
 	}
 
 	private finalError(
