@@ -4,8 +4,11 @@
  * engine, over real sockets: a closed port, a plain-HTTP port asked for HTTPS, a server that does not
  * speak HTTP, servers answering 401/403/404/unknown model, and a server that goes away mid-run.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import path from 'node:path';
 
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
@@ -91,6 +94,27 @@ describe('setup failures end the execution at once', () => {
 			expect(server.requests).toHaveLength(0);
 		} finally {
 			await server.close();
+		}
+	});
+
+	it('a self-signed certificate: one TLS handshake, every item fails with what to do', async () => {
+		// A throwaway certificate for 127.0.0.1 (test/faults/fixtures, made with openssl, valid 100 years).
+		const fixtures = path.join(__dirname, 'fixtures');
+		let handshakes = 0;
+		const tls = https.createServer({ key: readFileSync(path.join(fixtures, 'self-signed.key')), cert: readFileSync(path.join(fixtures, 'self-signed.crt')) }, (_req, res) => {
+			res.writeHead(500).end();
+		});
+		tls.on('connection', () => handshakes++);
+		await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+		try {
+			const baseUrl = `https://127.0.0.1:${(tls.address() as net.AddressInfo).port}/v1`;
+			const result = await runNode({ node: 'mistralChat', parameters: { model: chatModel }, items: chatItems(20), credentials: { apiKey: 'k', baseUrl }, continueOnFail: true });
+			expectEveryItemFailed(result, 20, /^The TLS certificate of 127\.0\.0\.1:\d+ was not accepted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+			expect(result.items[0].json.errorDescription).toMatch(/NODE_EXTRA_CA_CERTS/);
+			expect(handshakes).toBe(1);
+		} finally {
+			tls.closeAllConnections();
+			await new Promise<void>((resolve) => tls.close(() => resolve()));
 		}
 	});
 
