@@ -202,6 +202,19 @@ describe('Mistral Chat through the n8n engine', () => {
 		expect(Object.keys(bare.items[1].json)).toEqual(['error']);
 	});
 
+	it('"Continue (using error output)": n8n routes each failure to the error output, with its input fields and what to do', async () => {
+		server.enqueue({ path: '/chat/completions', status: 400, body: { object: 'error', message: 'Prompt contains forbidden content', type: 'invalid_request_error', param: null, code: '3051' } });
+		const items = [{ json: { ticketId: 1, prompt: 'x' } }, { json: { ticketId: 2, prompt: '' } }, { json: { ticketId: 3, prompt: 'y' } }];
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model(), options: { maxConcurrency: 1 } }, items, credentials: credentials(), errorOutput: true });
+		expect(result.items.map((item) => item.json.ticketId)).toEqual([3]);
+		expect(result.errorItems.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(result.errorItems[0].json).toEqual({
+			error: expect.stringMatching(/forbidden content.*\[item 0\]$/),
+			details: { errorDescription: expect.stringMatching(/Check the node's parameters/), httpCode: '400' },
+		});
+		expect(result.errorItems[1].json).toEqual({ error: expect.stringMatching(/"Prompt" is empty.*\[item 1\]$/) });
+	});
+
 	it('defaults suit reasoning models and keep rows: Chat waits 300 s, Embed 60 s; Include Input Fields is on for both', async () => {
 		const { nodeTypes, packageName } = await loadPackage();
 		const property = (node: string, name: string) => {

@@ -86,6 +86,8 @@ export interface RunNodeOptions {
 	credentials: TestCredentials;
 	/** Sets the node's `onError` to 'continueRegularOutput' (n8n's "Continue On Fail"). */
 	continueOnFail?: boolean;
+	/** Sets the node's `onError` to 'continueErrorOutput' (n8n's "Continue (using error output)"); see errorItems. */
+	errorOutput?: boolean;
 	/** Cancels the execution (p-cancelable `.cancel()`, what n8n's "Stop" does) after this delay. */
 	cancelAfterMs?: number;
 }
@@ -93,6 +95,8 @@ export interface RunNodeOptions {
 export interface RunNodeResult {
 	/** The node's main output 0 (empty if it failed). */
 	items: INodeExecutionData[];
+	/** With errorOutput: the error output (main output 1), as n8n routed it. */
+	errorItems: INodeExecutionData[];
 	/** The node's error if the run failed (the error object n8n stores on the run, with its own message/description/context). */
 	error?: Error & { description?: string; context?: unknown };
 	/** The engine's final run status ('success' | 'error' | 'canceled' ...). */
@@ -597,7 +601,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const { node, engine: current } = await nodeFor(
 		options.node,
 		options.parameters,
-		options.continueOnFail ? 'continueRegularOutput' : undefined,
+		options.errorOutput ? 'continueErrorOutput' : options.continueOnFail ? 'continueRegularOutput' : undefined,
 	);
 	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(options.credentials));
 
@@ -660,6 +664,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 
 	return {
 		items: outputItems,
+		errorItems: options.errorOutput ? (taskData?.data?.main?.[1] ?? []) : [],
 		error,
 		status: run.status,
 		run,
