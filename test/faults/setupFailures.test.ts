@@ -306,6 +306,38 @@ describe('setup failures end the execution at once', () => {
 		});
 	});
 
+	it('gone for good, 4 requests in flight: each stops at Max Retries at most, and no later item is sent', async () => {
+		const port = await freePort();
+		let answered = 0;
+		const server = http.createServer((req, res) => {
+			req.resume();
+			req.on('end', () => {
+				answered++;
+				res.writeHead(200, { 'content-type': 'application/json' });
+				res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', created: 0, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
+				res.on('finish', () => {
+					server.close();
+					server.closeAllConnections();
+				});
+			});
+		});
+		await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: chatModel, options: { maxConcurrency: 4, maxRetries: 2 } },
+			items: chatItems(10),
+			credentials: { apiKey: 'k', baseUrl: `http://127.0.0.1:${port}/v1` },
+			continueOnFail: true,
+		});
+		expect(answered).toBe(1);
+		expect(result.items[0].json.content).toBe('ok');
+		for (let i = 1; i < 10; i++) expect(result.items[i].json.error).toMatch(/^Could not reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after 3 attempts/);
+		// Items 5-9 never left: the pool had 1-4 in flight when the first of them gave up.
+		for (let i = 5; i < 10; i++) expect(result.items[i].json.errorDescription).toMatch(/This request was not sent/);
+		expect(requestCountOf(result)).toBeLessThanOrEqual(1 + 4 * 3);
+		expect(result.durationMs).toBeLessThan(6000);
+	});
+
 	it('a server that does not speak HTTP: the error keeps its own cause, and is not retried as a dropped connection', async () => {
 		const sockets = new Set<net.Socket>();
 		const garbage = net.createServer((socket) => {

@@ -1,6 +1,6 @@
 import { judgeModelListAnswer } from '../../nodes/shared/credentialTest';
 import { apiUrl, displayUrl, hideUrlSecretsInText, hostOf, normalizeBaseUrl } from '../../nodes/shared/transport/baseUrl';
-import { outcomeOf, transportErrorOf } from '../../nodes/shared/transport/httpAttempt';
+import { type CallerContext, outcomeOf, sendAttempt, transportErrorOf } from '../../nodes/shared/transport/httpAttempt';
 import { Redactor } from '../../nodes/shared/transport/redaction';
 import { scopeOf, SetupLatch } from '../../nodes/shared/transport/setupLatch';
 import { describeTransportFailure } from '../../nodes/shared/transport/transportErrors';
@@ -73,6 +73,25 @@ describe('transport failures in words', () => {
 		const wrapper = Object.assign(new Error('The service refused the connection - perhaps it is offline'), { cause: inner });
 		expect(transportErrorOf(wrapper)).toEqual({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1234' });
 		expect(transportErrorOf(new Error('socket hang up'))).toEqual({ code: undefined, message: 'socket hang up' });
+	});
+});
+
+describe('one attempt', () => {
+	it('asks n8n for every status as an answer: a thrown 401 would be sent a second time by n8n-core', async () => {
+		// n8n-core's httpRequestWithAuthentication re-sends a request that threw a 401 after trying to
+		// refresh the credential (seen in the 401-storm test: 2 requests per item without this option).
+		const calls: Array<[string, Record<string, unknown>]> = [];
+		const context = {
+			helpers: {
+				httpRequestWithAuthentication: async (type: string, options: Record<string, unknown>) => {
+					calls.push([type, options]);
+					return { statusCode: 401, headers: {}, body: { message: 'Unauthorized' } };
+				},
+			},
+		} as unknown as CallerContext;
+		const result = await sendAttempt(context, 'POST', 'https://host/v1/chat/completions', { model: 'm' }, 5000);
+		expect(result).toEqual({ response: { statusCode: 401, headers: {}, body: { message: 'Unauthorized' } } });
+		expect(calls).toEqual([['mistralAiApi', expect.objectContaining({ ignoreHttpStatusErrors: true, returnFullResponse: true, timeout: 5000, json: true })]]);
 	});
 });
 
