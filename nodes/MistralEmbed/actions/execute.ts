@@ -5,7 +5,13 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settlePulled, type Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { describeStats, type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_BATCH_SIZE, DEFAULT_EMBED_CONCURRENCY, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../description';
+import {
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_EMBED_CONCURRENCY,
+	DEFAULT_EMBED_TIMEOUT_S,
+	DEFAULT_MAX_TOKENS_PER_REQUEST,
+	MISTRAL_MAX_TOKENS_PER_REQUEST,
+} from '../description';
 import { BatchQueue, estimatedTokensOf, halve, splitUnderBudget } from './batching';
 import { saysTooManyTokensInRequest, TokenCalibration } from './calibration';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
@@ -69,8 +75,8 @@ function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (i
 export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY);
-	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
+	const client = new MistralClient(this, transport);
 	const dtype = ((options.outputDtype as Dtype) ?? 'float') as Dtype;
 	const settings: EmbedSettings = {
 		model: (this.getNodeParameter('model', 0, '', { extractValue: true }) as string).trim(),
@@ -105,6 +111,14 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 	// Batches are packed as they are sent, with a budget learned from the server's token counts.
 	const calibration = new TokenCalibration(limits.maxTokens);
 	const queue = new BatchQueue(slots);
+	/**
+	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
+	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.
+	 */
+	const failForGood = (slots: EmbedSlot[], error: unknown): void => {
+		for (const slot of slots) results.set(slot, { error });
+		if (!continueOnFail) throw error as Error;
+	};
 
 	const embed = async (batch: EmbedSlot[]): Promise<void> => {
 		let response: unknown;
@@ -119,7 +133,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 			const info = failureInfoOf(error);
 			if (!blamesAnInput(info)) throw error as Error;
 			if (batch.length === 1) {
-				results.set(batch[0], { error: withoutBatchPosition(error) });
+				failForGood(batch, withoutBatchPosition(error));
 				return;
 			}
 			if (saysTooManyTokensInRequest(info?.message)) {
@@ -138,8 +152,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		try {
 			vectors = vectorsByIndex(response, batch.length, settings.dtype);
 		} catch (error) {
-			const problem = new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex });
-			for (const slot of batch) results.set(slot, { error: problem });
+			failForGood(batch, new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex }));
 			return;
 		}
 		const usage = (response as { usage?: IDataObject }).usage;
@@ -195,5 +208,5 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		const value = input.kind === 'list' ? slotResults.map((result) => result.vector as number[]) : slotResults[0].vector;
 		return { ok: true, value: [{ json: { ...base, [outputField]: value, ...extras(slotResults[0]) }, pairedItem: { item: itemIndex } }] };
 	});
-	return [collectOutput(this, itemOutcomes)];
+	return [collectOutput(this, itemOutcomes, () => keepInput)];
 }
