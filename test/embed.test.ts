@@ -68,9 +68,14 @@ describe('Mistral Embed through the n8n engine', () => {
 		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { batchSize: 10, maxConcurrency: 1 } }, items, credentials: credentials() });
 		expect(result.error?.message).toMatch(/8192.*\[item 23\]/);
 		const sent = new Set(embedRequests().flatMap((request) => request.body.input as string[]));
-		// Every item up to the failing one was sent; no item past its batch of (at most) 10 ever was.
+		// Every item up to the failing one was sent; no request started after the failing one was answered.
 		expect([...Array(24).keys()].every((i) => sent.has(i === 23 ? huge : text(i)))).toBe(true);
-		expect([...Array(170).keys()].map((k) => k + 30).filter((i) => sent.has(text(i)))).toEqual([]);
+		const failing = embedRequests().find((request) => (request.body.input as string[]).length === 1 && request.body.input[0] === huge)!;
+		expect(failing.status).toBe(400);
+		expect(embedRequests().filter((request) => request !== failing && request.startedAt >= failing.endedAt)).toEqual([]);
+		// A batch may pass over an input that would overflow it (up to 8) to take later ones, so at most
+		// items 24-40 ran ahead of item 23; none past them was ever sent.
+		expect([...Array(159).keys()].map((k) => k + 41).filter((i) => sent.has(text(i)))).toEqual([]);
 		expect(embedRequests().length).toBeLessThanOrEqual(8);
 
 		// With Continue On Fail every other batch is still sent.
