@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, IDataObject } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { Settled } from './concurrency';
+import { runsOnN8nV1 } from './n8nLine';
 
 /** Appends the item index to a message once, in n8n's "[item N]" form. */
 export function withItemIndex(message: string, itemIndex: number): string {
@@ -20,11 +21,16 @@ export function errorJson(error: unknown, itemIndex: number): IDataObject {
 /**
  * The `json` of an error item for "Continue (using error output)". n8n tells error items from results
  * by a json that holds nothing but `error`, `message` and `details`, and adds the input item's fields
- * itself, so what to do and the HTTP code go under `details`.
+ * itself, so what to do and the HTTP code go under `details`. n8n 1.x accepts only `error` and
+ * `message` (anything else sends the item to the success output), so there they share `message`.
  */
-export function errorOutputJson(error: unknown, itemIndex: number): IDataObject {
+export function errorOutputJson(error: unknown, itemIndex: number, n8nV1 = runsOnN8nV1()): IDataObject {
 	const { error: message, ...details } = errorJson(error, itemIndex);
-	return Object.keys(details).length > 0 ? { error: message, details } : { error: message };
+	if (Object.keys(details).length === 0) return { error: message };
+	if (!n8nV1) return { error: message, details };
+	const httpCode = details.httpCode ? `HTTP ${String(details.httpCode)}` : '';
+	const text = [details.errorDescription, httpCode].filter(Boolean).join(' ');
+	return { error: message, message: text };
 }
 
 /** Makes sure the error that stops the node names the item it came from. */

@@ -20,6 +20,7 @@ import path from 'node:path';
 
 import { embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
+import { N8N_VERSION } from './n8nVersion';
 
 const ROOT = path.resolve(__dirname, '../..');
 const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
@@ -482,5 +483,25 @@ describe('the example workflows (n8n execute)', () => {
 		// n8n puts the input item's fields next to the error on the error output.
 		expect(failures.map((i) => i.json.n)).toEqual([1, 2]);
 		expect(failures.map((i) => i.json.error)).toEqual([items[1].json.error, items[2].json.error]);
+	}, 120_000);
+});
+
+describe('the error output with an API error (n8n execute)', () => {
+	it('routes the failed row to the error output with its fields, what to do and the HTTP code', async () => {
+		const { run } = await execute(workflowId('chat-error-output-api-error.json'));
+		const successes = nodeOutput(run, 'Chat (error output)', 0);
+		const failures = nodeOutput(run, 'Chat (error output)', 1);
+		expect(successes.map((i) => i.json.n)).toEqual([0]);
+		expect(failures.map((i) => i.json.n)).toEqual([1]);
+		const failure = failures[0].json;
+		expect(failure.error).toEqual(expect.stringMatching(/no-such-model.*\[item 1\]$/s));
+		// n8n 2.x takes `details` on an error-output item; n8n 1.x only `error` and `message` (any other
+		// key sent the item to the success output), so there the node puts both in `message`.
+		if (N8N_VERSION.startsWith('1.')) {
+			expect(failure.message).toEqual(expect.stringMatching(/HTTP \d{3}$/));
+			expect(failure.details).toBeUndefined();
+		} else {
+			expect(failure.details).toEqual(expect.objectContaining({ httpCode: expect.stringMatching(/^\d{3}$/) }));
+		}
 	}, 120_000);
 });
