@@ -30,7 +30,10 @@ rt_log() { echo "[n8n-runtime] $*" >&2; }
 rt_unlock() { command -v flock >/dev/null && flock -u 9; exec 9>&-; }
 
 # Runs "$@" with its output in LOG, printing a line every 15 s so a long install is not silent.
-# WHAT describes the step; the progress line counts installed packages when COUNT_DIR is set.
+# WHAT describes the step. With COUNT_DIR set (npm install), the line shows what npm has done so
+# far, read from its own log (run with --loglevel=http, npm logs every registry request) and from
+# COUNT_DIR: first it fetches package manifests to resolve the tree (nothing is unpacked for a
+# minute or more), then tarballs, then it unpacks packages into COUNT_DIR.
 rt_run_with_progress() {
 	local what="$1" log="$2" count_dir="$3"
 	shift 3
@@ -44,9 +47,7 @@ rt_run_with_progress() {
 		done
 		if kill -0 "$pid" 2>/dev/null; then
 			local extra=""
-			if [ -n "$count_dir" ] && [ -d "$count_dir" ]; then
-				extra=", $(find "$count_dir" -mindepth 2 -maxdepth 3 -name package.json 2>/dev/null | wc -l) packages unpacked so far"
-			fi
+			[ -n "$count_dir" ] && extra="$(rt_npm_progress "$log" "$count_dir")"
 			rt_log "  ... $what: $((SECONDS - start)) s$extra"
 		fi
 	done
@@ -54,10 +55,24 @@ rt_run_with_progress() {
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		rt_log "$what FAILED (exit $rc); last lines of $log:"
-		tail -n 25 "$log" >&2
+		grep -v '^npm http fetch' "$log" | tail -n 25 >&2
 		return "$rc"
 	fi
-	rt_log "$what done in $((SECONDS - start)) s"
+	rt_log "$what done in $((SECONDS - start)) s$([ -n "$count_dir" ] && rt_npm_progress "$log" "$count_dir")"
+}
+
+# ", 1412 manifests + 830 tarballs fetched, 577 packages unpacked" from an npm --loglevel=http log.
+rt_npm_progress() {
+	local log="$1" count_dir="$2" fetched unpacked=0
+	# Lines look like "npm http fetch GET 200 https://registry.npmjs.org/<name>[/-/<name>-<v>.tgz] 38ms (cache miss)"
+	# or, for a tarball already in npm's cache, "npm http cache <name>@<url>.tgz 0ms (cache hit)".
+	fetched=$(awk '$2 != "http" { next }
+		$3 == "fetch" && $6 !~ /\.tgz$/ { m++ }
+		$3 == "fetch" && $6 ~ /\.tgz$/ { tgz[$6] = 1 }
+		$3 == "cache" && $4 ~ /\.tgz$/ { sub(/^.*@http/, "http", $4); tgz[$4] = 1 }
+		END { printf "%d manifests + %d tarballs", m, length(tgz) }' "$log" 2>/dev/null)
+	[ -d "$count_dir" ] && unpacked=$(find "$count_dir" -mindepth 2 -maxdepth 3 -name package.json 2>/dev/null | wc -l)
+	echo ", ${fetched:-0 manifests + 0 tarballs} fetched, $unpacked packages unpacked"
 }
 
 # Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
@@ -100,7 +115,7 @@ n8n_runtime_ensure() {
 	# a half-finished tree and is quick on a complete one).
 	rt_log "step 1/2: npm install --ignore-scripts n8n@$N8N_PINNED_VERSION (log: $N8N_HOME/install.log)"
 	rt_run_with_progress "npm install" "$N8N_HOME/install.log" "$N8N_HOME/node_modules" \
-		bash -c "cd '$N8N_HOME' && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=warn 'n8n@$N8N_PINNED_VERSION'" ||
+		bash -c "cd '$N8N_HOME' && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=http 'n8n@$N8N_PINNED_VERSION'" ||
 		{ rt_unlock; return 1; }
 	# Step 2: compile the native modules against this Node (npm_config_nodedir from node24.sh).
 	if rt_runtime_works; then

@@ -5,6 +5,16 @@ import { modelParameter } from '../shared/models';
 
 export const DEFAULT_CHAT_CONCURRENCY = 4;
 
+/** The argument an AI Agent fills when it calls "Mistral Chat Tool". */
+export const TOOL_PROMPT_KEY = 'prompt';
+/** Seen by the agent's model; no quotes in it, it sits in a quoted expression. */
+const TOOL_PROMPT_DESCRIPTION =
+	'The complete message for the Mistral model: the question or task, with all the context and text it needs (it does not see the conversation)';
+
+/** What the agent reads about "Mistral Chat Tool" (n8n's default Tool Description). */
+export const TOOL_DESCRIPTION =
+	'Ask a Mistral chat model and get its answer in "content": e.g. for a second opinion, a summary, a translation, or an extraction from a text you pass in the prompt';
+
 export const chatProperties: INodeProperties[] = [
 	modelParameter('mistral-small-latest', 'searchModels', 'chat'),
 	{
@@ -16,6 +26,19 @@ export const chatProperties: INodeProperties[] = [
 		placeholder: 'e.g. Summarise this ticket: {{ $json.body }}',
 		description: 'The user message sent for each item',
 		hint: 'Map a field of the input item, e.g. {{ $json.text }}. One request is sent per item.',
+		// "@tool" is true in "Mistral Chat Tool", the variant n8n makes for AI Agents (usableAsTool).
+		displayOptions: { hide: { '@tool': [true] } },
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		// An agent calls the tool with the arguments named by $fromAI; nothing else reaches it.
+		default: `={{ $fromAI('${TOOL_PROMPT_KEY}', '${TOOL_PROMPT_DESCRIPTION}', 'string') }}`,
+		description: 'The message the agent sends to the Mistral model',
+		hint: 'By default the agent writes it. Text or expressions around the $fromAI() call are sent with it, e.g. a fixed instruction.',
+		displayOptions: { show: { '@tool': [true] } },
 	},
 	{
 		displayName: 'System Message',
@@ -287,7 +310,8 @@ export const chatProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 1.5, numberPrecision: 2 },
 				default: 0.3,
-				description: 'Higher values give more varied answers (0 to 1.5). Unset, the model\'s own default applies.',
+				description:
+					'Sampling temperature, sent only while this option is added: lower is more focused, higher more varied (0 to 1.5; Mistral recommends 0 to 0.7). Remove the option to use the model\'s own default, which differs by model. Change this or Top P, not both.',
 			},
 			{
 				displayName: 'Tool Choice',
