@@ -25,12 +25,12 @@ describe('Mistral Chat Tool (an AI Agent calls Mistral Chat)', () => {
 			credentials: credentials(),
 			// A Chat Trigger's item: no "prompt" field, which the regular node's default would read.
 			agentItems: [{ json: { sessionId: 's1', chatInput: 'Please translate my sentence' } }],
-			toolArgs: { prompt },
+			toolArgs: { Prompt: prompt },
 		});
 
 		expect(call.error).toBeUndefined();
-		// The agent's model is offered one argument, "prompt", described for it.
-		expect(call.tool.arguments).toEqual(['prompt']);
+		// The agent's model is offered one argument, "Prompt", described for it.
+		expect(call.tool.arguments).toEqual(['Prompt']);
 		expect(call.tool.name).toBe('Ask_Mistral');
 		expect(call.tool.description).toMatch(/^Ask a Mistral chat model/);
 		expect(call.tool.description).not.toMatch(/each item/i);
@@ -74,7 +74,10 @@ describe('Mistral Chat Tool (an AI Agent calls Mistral Chat)', () => {
 		const prompts = chat.description.properties.filter((p) => p.name === 'prompt');
 		expect(prompts.map((p) => [p.default, p.displayOptions])).toEqual([
 			['={{ $json.prompt }}', { hide: { '@tool': [true] } }],
-			[expect.stringMatching(/^=\{\{ \$fromAI\('prompt', '[^']+', 'string'\) \}\}$/), { show: { '@tool': [true] } }],
+			[
+				expect.stringMatching(/^=\{\{ \/\*n8n-auto-generated-fromAI-override\*\/ \$fromAI\('Prompt', `[^`]+`, 'string'\) \}\}$/),
+				{ show: { '@tool': [true] } },
+			],
 		]);
 		expect(toolVariantOf(chat).description.name).toBe('mistralChatTool');
 

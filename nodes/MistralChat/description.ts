@@ -6,8 +6,8 @@ import { modelParameter } from '../shared/models';
 export const DEFAULT_CHAT_CONCURRENCY = 4;
 
 /** The argument an AI Agent fills when it calls "Mistral Chat Tool". */
-export const TOOL_PROMPT_KEY = 'prompt';
-/** Seen by the agent's model; no quotes in it, it sits in a quoted expression. */
+export const TOOL_PROMPT_KEY = 'Prompt';
+/** Seen by the agent's model; no backticks in it, it sits in a backtick string. */
 const TOOL_PROMPT_DESCRIPTION =
 	'The complete message for the Mistral model: the question or task, with all the context and text it needs (it does not see the conversation)';
 
@@ -34,10 +34,12 @@ export const chatProperties: INodeProperties[] = [
 		name: 'prompt',
 		type: 'string',
 		typeOptions: { rows: 4 },
-		// An agent calls the tool with the arguments named by $fromAI; nothing else reaches it.
-		default: `={{ $fromAI('${TOOL_PROMPT_KEY}', '${TOOL_PROMPT_DESCRIPTION}', 'string') }}`,
+		// An agent calls the tool with the arguments named by $fromAI; nothing else reaches it. Written
+		// as the editor writes "Let the model define this parameter", so it shows as "Defined
+		// automatically by the model", with this description editable.
+		default: `={{ /*n8n-auto-generated-fromAI-override*/ $fromAI('${TOOL_PROMPT_KEY}', \`${TOOL_PROMPT_DESCRIPTION}\`, 'string') }}`,
 		description: 'The message the agent sends to the Mistral model',
-		hint: 'By default the agent writes it. Text or expressions around the $fromAI() call are sent with it, e.g. a fixed instruction.',
+		hint: "The agent's model writes it. For fixed text around it, remove the override and write e.g. Answer briefly: {{ $fromAI('Prompt') }}",
 		displayOptions: { show: { '@tool': [true] } },
 	},
 	{
