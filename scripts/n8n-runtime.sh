@@ -75,18 +75,17 @@ rt_install_progress() {
 }
 
 # npm rebuild: the C/C++ files compiled so far (object files in the two modules' build folders) and
-# the one being compiled now (sqlite3.c alone takes minutes on a busy machine), e.g.
-# ", 4 C/C++ files compiled, now sqlite3.c".
+# the one being compiled now (sqlite3.c alone takes one to six minutes, the most of this step), e.g.
+# ", 1 C/C++ files compiled, compiling database.cc".
 rt_rebuild_progress() {
-	local compiled now="" pid arg
+	local compiled now pid
 	compiled=$(find "$N8N_HOME/node_modules/isolated-vm" "$N8N_HOME/node_modules/sqlite3" -name '*.o' 2>/dev/null | wc -l)
-	for pid in $(pgrep -x cc1 2>/dev/null) $(pgrep -x cc1plus 2>/dev/null); do
+	now=$(for pid in $(pgrep -x cc1 2>/dev/null) $(pgrep -x cc1plus 2>/dev/null); do
 		case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$N8N_HOME"/*) ;; *) continue ;; esac
-		for arg in $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null); do
-			case "$arg" in *.c | *.cc | *.cpp) now="$now ${arg##*/}" ;; esac
-		done
-	done
-	echo ", $compiled C/C++ files compiled${now:+, now$now}"
+		# The source file (and gcc's -dumpbase copy of its name; -dumpbase-ext gives a bare ".c").
+		tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -E '^[^-].*\.(c|cc|cpp)$' | sed 's|.*/||' | grep -v '^\.'
+	done | sort -u | tr '\n' ' ')
+	echo ", $compiled C/C++ files compiled${now:+, compiling ${now% }}"
 }
 
 # Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
@@ -121,7 +120,7 @@ n8n_runtime_ensure() {
 	elif [ -d "$N8N_HOME/node_modules" ]; then
 		rt_log "n8n runtime in $N8N_HOME has no completion marker (an interrupted install?): completing it"
 	else
-		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time, 4 to 9 minutes on a 2-core machine; a progress line every 15 s)"
+		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time: 4 to 13 minutes on 2 cores, depending on npm's cache and the load; a progress line every 15 s)"
 	fi
 	rm -f "$N8N_MARKER"
 	echo "{\"name\":\"n8n-runtime\",\"private\":true,\"dependencies\":{\"n8n\":\"$N8N_PINNED_VERSION\"}}" >"$N8N_HOME/package.json"

@@ -42,6 +42,8 @@ describe('Mistral Chat Tool (an AI Agent calls Mistral Chat)', () => {
 		expect(answer).toHaveLength(1);
 		expect(answer[0].content).toBe(`Echo: ${prompt}`);
 		expect(answer[0].finish_reason).toBe('stop');
+		// The answer only: no input fields (the agent's own arguments) echoed back.
+		expect(Object.keys(answer[0]).sort()).toEqual(['content', 'finish_reason', 'model', 'usage']);
 	});
 
 	it('keeps a fixed instruction written around the agent\'s prompt, and the System Message', async () => {

@@ -197,6 +197,8 @@ export const chatProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether to keep the input item\'s fields next to the answer',
+		// An agent gets the answer only, not its own arguments echoed back.
+		displayOptions: { hide: { '@tool': [true] } },
 	},
 	{
 		displayName: 'Options',
