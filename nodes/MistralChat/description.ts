@@ -16,6 +16,19 @@ export const TOOL_DESCRIPTION =
 	'Ask a Mistral chat model and get its answer in "content": e.g. for a second opinion, a summary, a translation, or an extraction from a text you pass in the prompt';
 
 export const chatProperties: INodeProperties[] = [
+	{
+		// Our own "Description" for the tool variant. n8n adds one defaulting to the node's description
+		// ("Send each item..."), and at run time it builds the tool from the base description, so
+		// usableAsTool.replacements alone would not reach the agent.
+		displayName: 'Description',
+		name: 'toolDescription',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: TOOL_DESCRIPTION,
+		required: true,
+		description: 'What the agent reads about this tool: when to use it and what it returns',
+		displayOptions: { show: { '@tool': [true] } },
+	},
 	modelParameter('mistral-small-latest', 'searchModels', 'chat'),
 	{
 		displayName: 'Prompt',

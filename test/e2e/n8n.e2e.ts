@@ -28,6 +28,7 @@ const PACKAGE = 'n8n-nodes-mistral';
 const CHAT_TYPE = `${PACKAGE}.mistralChat`;
 const EMBED_TYPE = `${PACKAGE}.mistralEmbed`;
 const CREDENTIAL = { id: 'E2eMistralCred01', name: 'Mistral (e2e server)' };
+const OPENAI_CREDENTIAL = { id: 'E2eOpenAiCred01', name: 'OpenAI-compatible (e2e server)' };
 const ENCRYPTION_KEY = 'n8n-nodes-mistral-e2e-fixed-encryption-key';
 
 if (!N8N_BIN || !USER_FOLDER) {
@@ -223,7 +224,11 @@ beforeAll(async () => {
 	const credentialFile = path.join(work, 'credentials.json');
 	fs.writeFileSync(
 		credentialFile,
-		JSON.stringify([{ ...CREDENTIAL, type: 'mistralAiApi', data: { apiKey: server.apiKey, baseUrl: server.url } }]),
+		JSON.stringify([
+			{ ...CREDENTIAL, type: 'mistralAiApi', data: { apiKey: server.apiKey, baseUrl: server.url } },
+			// The AI Agent's own chat model (n8n's OpenAI Chat Model) talks to the same server.
+			{ ...OPENAI_CREDENTIAL, type: 'openAiApi', data: { apiKey: server.apiKey, url: server.url } },
+		]),
 	);
 	const importedCredentials = await runN8n(['import:credentials', `--input=${credentialFile}`], { N8N_LOG_LEVEL: 'warn' }, 60_000);
 	if (importedCredentials.code !== 0) throw new Error(`import:credentials failed\n${tail(importedCredentials.stdout + importedCredentials.stderr)}`);
@@ -547,5 +552,59 @@ describe('the example workflows (n8n execute)', () => {
 		// n8n puts the input item's fields next to the error on the error output.
 		expect(failures.map((i) => i.json.n)).toEqual([1, 2]);
 		expect(failures.map((i) => i.json.error)).toEqual([items[1].json.error, items[2].json.error]);
+	}, 120_000);
+});
+
+describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
+	it('works with its defaults: the agent\'s model gets a "Prompt" argument, the tool sends it to Mistral, the answer goes back to the agent', async () => {
+		const message = 'Translate to French: the invoice is overdue';
+		// The agent's model (first request) decides to call the tool, as a model would.
+		server.enqueue({
+			path: '/chat/completions',
+			body: {
+				id: 'agent-turn-1',
+				object: 'chat.completion',
+				created: Math.floor(Date.now() / 1000),
+				model: 'mistral-small-latest',
+				choices: [
+					{
+						index: 0,
+						message: {
+							role: 'assistant',
+							content: '',
+							tool_calls: [{ id: 'call_agent_1', type: 'function', function: { name: 'Ask_Mistral', arguments: JSON.stringify({ Prompt: message }) } }],
+						},
+						finish_reason: 'tool_calls',
+					},
+				],
+				usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 },
+			},
+		});
+		const { run, requests } = await execute(workflowId('agent-chat-tool.json'));
+		const calls = requests.filter((r) => r.path === '/chat/completions');
+		expect(calls).toHaveLength(3);
+		const [agentTurn1, toolCall, agentTurn2] = calls;
+
+		// 1. What the agent's model was offered: our tool, described for an agent, with one argument.
+		const offered = (agentTurn1.body.tools as Array<{ function: { name: string; description: string; parameters: any } }>).map((t) => t.function);
+		const tool = offered.find((f) => f.name === 'Ask_Mistral');
+		if (!tool) throw new Error(`the agent was not offered the tool; it got ${offered.map((f) => f.name).join(', ')}`);
+		expect(tool.description).toMatch(/^Ask a Mistral chat model/);
+		expect(Object.keys(tool.parameters.properties)).toEqual(['Prompt']);
+		expect(tool.parameters.required).toEqual(['Prompt']);
+
+		// 2. The tool (Mistral Chat Tool with its defaults) sent the agent's message, and only that.
+		expect(toolCall.status).toBe(200);
+		expect(toolCall.authorization).toBe(`Bearer ${server.apiKey}`);
+		expect(toolCall.body.model).toBe('mistral-small-latest');
+		expect(toolCall.body.messages).toEqual([{ role: 'user', content: message }]);
+		expect(toolCall.body.tools).toBeUndefined();
+
+		// 3. The answer went back to the agent as the tool's result.
+		expect(agentTurn2.status).toBe(200);
+		const toolResult = (agentTurn2.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === 'tool');
+		expect(toolResult).toBeDefined();
+		expect(JSON.parse(toolResult!.content)).toEqual([expect.objectContaining({ content: `Echo: ${message}`, finish_reason: 'stop' })]);
+		expect(nodeOutput(run, 'AI Agent')[0].json.output).toEqual(expect.any(String));
 	}, 120_000);
 });

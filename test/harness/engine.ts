@@ -837,16 +837,17 @@ export function allLogs(): string[] {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The tool variant n8n makes of a `usableAsTool` node when it loads a package (n8n's
- * tool-generation, convertNodeToAiTool): `usableAsTool.replacements` applied, `Tool` appended to
- * the name and display name, no main input, one `ai_tool` output and a "Description" parameter
- * defaulting to the node's description. test/e2e checks the real n8n serves the same.
+ * The tool variant n8n runs when a workflow uses `<node>Tool` of a `usableAsTool` node (n8n's
+ * NodeTypes.getByNameAndVersion + convertNodeToAiTool): the BASE description (at run time n8n does
+ * not apply `usableAsTool.replacements`; only the editor's type list does), `Tool` appended to the
+ * name and display name, no main input, one `ai_tool` output, and a "Description" parameter
+ * defaulting to the node's description unless the node has its own `toolDescription`.
+ * test/e2e checks a real n8n against the same expectations.
  */
 export function toolVariantOf(nodeType: INodeType): INodeType {
 	const original = nodeType.description;
 	if (!original.usableAsTool) throw new Error(`${original.name} is not usableAsTool`);
-	const replacements = typeof original.usableAsTool === 'object' ? (original.usableAsTool.replacements ?? {}) : {};
-	const description = { ...structuredClone(original), ...replacements } as INodeType['description'];
+	const description = structuredClone(original);
 	description.name += 'Tool';
 	description.displayName += ' Tool';
 	description.inputs = [];
