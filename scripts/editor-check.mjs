@@ -107,6 +107,13 @@ try {
 	if (process.env.NDV_SCREENSHOT) await page.screenshot({ path: process.env.NDV_SCREENSHOT });
 	if (!/Defined automatically by the model/i.test(ndvText)) fail('the Prompt of a new "Mistral Chat Tool" is not "Defined automatically by the model"');
 	say('OK: a new "Mistral Chat Tool" has its Prompt "Defined automatically by the model"');
+
+	// Its "Docs" link opens our README section (n8n appends ?utm_... to codex URLs, which broke "#readme").
+	const docs = await page.locator('a', { hasText: /^\s*Docs\s*$/ }).first().getAttribute('href');
+	say(`Docs link: ${docs}`);
+	if (!docs || !/^https:\/\/github\.com\/n8n-nodes-mistral\/n8n-nodes-mistral\/blob\/main\/README\.md(#[a-z-]+)?$/.test(docs)) {
+		fail(`the Docs link is ${docs}`);
+	}
 } finally {
 	await browser.close();
 	await rest('DELETE', `/rest/workflows/${workflowId}`, undefined, cookie).catch(() => {});

@@ -7,9 +7,12 @@
  *
  * What it proves:
  *  - the editor side: `n8n start` serves both node types with their codex (categories, aliases),
- *    their icons and the credential type; the model list (listSearch) works through n8n's REST API;
- *  - the execution side: every workflow in examples/ (and the Continue On Fail fixture) imported
- *    with `n8n import:workflow` and run with `n8n execute` gives the expected items.
+ *    their icons and the credential type, and "Mistral Chat Tool" (no "Mistral Embed Tool"); the
+ *    model list (listSearch) and the credential test (/rest/credentials/test, as the editor calls
+ *    it) work through n8n's REST API;
+ *  - the execution side: every workflow in examples/ (and the fixtures) imported with
+ *    `n8n import:workflow` and run with `n8n execute` gives the expected items, and an AI Agent
+ *    calls "Mistral Chat Tool" left at its defaults.
  * A package that does not load (wrong paths in package.json's "n8n" section, a node that throws on
  * load, a missing icon or codex file) fails here.
  */
