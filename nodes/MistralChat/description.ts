@@ -4,6 +4,8 @@ import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
 export const DEFAULT_CHAT_CONCURRENCY = 4;
+/** Reasoning models can think for minutes; Mistral's own SDK waits 300 s. */
+export const DEFAULT_CHAT_TIMEOUT_S = 300;
 
 /** The argument an AI Agent fills when it calls "Mistral Chat Tool". */
 export const TOOL_PROMPT_KEY = 'Prompt';
@@ -208,8 +210,8 @@ export const chatProperties: INodeProperties[] = [
 		displayName: 'Include Input Fields',
 		name: 'includeInputFields',
 		type: 'boolean',
-		default: false,
-		description: 'Whether to keep the input item\'s fields next to the answer',
+		default: true,
+		description: 'Whether to keep the input item\'s fields (e.g. an ID) next to the answer, or next to the error with Continue On Fail',
 		// An agent gets the answer only, not its own arguments echoed back.
 		displayOptions: { hide: { '@tool': [true] } },
 	},
@@ -368,7 +370,7 @@ export const chatProperties: INodeProperties[] = [
 				default: 1,
 				description: 'Nucleus sampling: only the tokens in the top P probability mass are considered (0 to 1)',
 			},
-			...transportOptions(DEFAULT_CHAT_CONCURRENCY, 'Answers keep the input order whatever this is'),
+			...transportOptions(DEFAULT_CHAT_CONCURRENCY, 'Answers keep the input order whatever this is', DEFAULT_CHAT_TIMEOUT_S),
 		],
 	},
 ];

@@ -5,7 +5,7 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_CHAT_CONCURRENCY } from '../description';
+import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
 import { buildChatBody, type ChatOptions } from './requestBody';
@@ -77,9 +77,20 @@ async function buildRequest(context: IExecuteFunctions, itemIndex: number, optio
 export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
-	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S);
+	const client = new MistralClient(this, transport);
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
+	// As "Mistral Chat Tool" the input item holds the agent's own arguments: it gets the answer only
+	// (Include Input Fields is hidden there, and its fallback below would keep them).
+	const runsAsTool = this.getNode().type.endsWith('Tool');
+	const keepInputFields = (itemIndex: number): boolean => {
+		if (runsAsTool) return false;
+		try {
+			return this.getNodeParameter('includeInputFields', itemIndex, true) as boolean;
+		} catch {
+			return true;
+		}
+	};
 
 	const outcomes = await settleWithConcurrency(
 		items,
@@ -99,7 +110,7 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 			} catch (error) {
 				throw problem(this, error, itemIndex);
 			}
-			const keepInput = this.getNodeParameter('includeInputFields', itemIndex, false) as boolean;
+			const keepInput = keepInputFields(itemIndex);
 			return results.map((json) => ({
 				json: keepInput ? { ...item.json, ...json } : json,
 				pairedItem: { item: itemIndex },
@@ -108,5 +119,5 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 		!this.continueOnFail(),
 	);
 	this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
-	return [collectOutput(this, outcomes)];
+	return [collectOutput(this, outcomes, keepInputFields)];
 }
