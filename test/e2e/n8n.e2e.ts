@@ -403,7 +403,7 @@ describe('the editor (n8n start)', () => {
 		}
 	}, 60_000);
 
-	it('tests the credential as the editor does (POST /rest/credentials/test): right key, wrong key, Base URL without /v1', async () => {
+	it('tests the credential as the editor does (POST /rest/credentials/test): right key, wrong key, Base URL without /v1, closed port, malformed URL', async () => {
 		const test = async (data: Record<string, string>) => {
 			const response = await rest('POST', '/rest/credentials/test', {
 				credentials: { id: CREDENTIAL.id, name: CREDENTIAL.name, type: 'mistralAiApi', data },
@@ -425,6 +425,14 @@ describe('the editor (n8n start)', () => {
 		const noVersion = await test({ apiKey: server.apiKey!, baseUrl: server.origin });
 		expect(noVersion.status).toBe('Error');
 		expect(noVersion.message).toMatch(/\/v1/);
+
+		// What the editor showed as raw codes (ECONNREFUSED, ERR_INVALID_URL) now says what to fix.
+		const closedPort = await test({ apiKey: server.apiKey!, baseUrl: `http://127.0.0.1:${await freePort()}/v1` });
+		expect(closedPort.status).toBe('Error');
+		expect(closedPort.message).toMatch(/Check the host and port of the Base URL/);
+		const malformed = await test({ apiKey: server.apiKey!, baseUrl: 'api mistral ai' });
+		expect(malformed.status).toBe('Error');
+		expect(malformed.message).toMatch(/^The Base URL "api mistral ai" is not a valid URL/);
 
 		// Each test reached the server's model list with the key it was given.
 		const seen = server.requests.slice(before).map((r) => [r.rawPath, r.status]);
