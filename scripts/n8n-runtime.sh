@@ -51,7 +51,7 @@ rt_run_with_progress() {
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		rt_log "$what FAILED (exit $rc); last lines of $log:"
-		grep -v '^npm http fetch' "$log" | tail -n 25 >&2
+		grep -v '^npm http ' "$log" | tail -n 25 >&2
 		return "$rc"
 	fi
 	rt_log "$what done in $((SECONDS - start)) s$("$progress" "$log")"

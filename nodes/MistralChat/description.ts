@@ -13,7 +13,7 @@ export const TOOL_PROMPT_KEY = 'Prompt';
 const TOOL_PROMPT_DESCRIPTION =
 	'The complete message for the Mistral model: the question or task, with all the context and text it needs (it does not see the conversation)';
 
-/** What the agent reads about "Mistral Chat Tool" (n8n's default Tool Description). */
+/** What the agent reads about "Mistral Chat Tool" (the default of its Description parameter). */
 export const TOOL_DESCRIPTION =
 	'Ask a Mistral chat model and get its answer in "content": e.g. for a second opinion, a summary, a translation, or an extraction from a text you pass in the prompt';
 
