@@ -77,16 +77,15 @@ rc=$?
 set -e
 
 # An n8n whose engine is not the n8n-core this project develops against (n8n 1.x): the engine suites
-# of `npm test` (transport, retries, cancel, model lists, chat, embed, bad input) run once more,
-# through that n8n's own n8n-core and n8n-workflow, on its Node. Its credential tester's messages
-# differ (see the README's Compatibility) and are checked by test/e2e/editor.e2e.ts instead.
+# of `npm test` (credential test, transport, retries, cancel, model lists, chat, embed, bad input,
+# secrets) run once more, through that n8n's own n8n-core and n8n-workflow, on its Node.
 engine_version="$(node -p 'require("n8n-core/package.json").version')"
 runtime_engine_version="$(node -p "require('$N8N_HOME/node_modules/n8n-core/package.json').version")"
 if [ "$#" -eq 0 ] && [ "$runtime_engine_version" != "$engine_version" ]; then
 	say "engine suites through n8n $N8N_PINNED_VERSION's engine (n8n-core $runtime_engine_version; npm test uses $engine_version)"
 	set +e
 	N8N_ENGINE_MODULES="$N8N_HOME/node_modules" rt_with_runtime_node npx jest --forceExit -c test/e2e/jest.engine-on-n8n.config.js \
-		--testNamePattern '^(?!.*credential test)' test/foundation.test.ts test/chat.test.ts test/embed.test.ts test/badInput
+		test/foundation.test.ts test/chat.test.ts test/embed.test.ts test/badInput test/faults/secrets.test.ts
 	engine_rc=$?
 	set -e
 	[ "$engine_rc" = 0 ] || rc=$engine_rc

@@ -17,7 +17,7 @@ import path from 'node:path';
 
 import { startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
-import { N8N_VERSION, n8nAtLeast } from './n8nVersion';
+import { N8N_VERSION } from './n8nVersion';
 
 const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
 const USER_FOLDER = process.env.E2E_USER_FOLDER ?? '';
@@ -198,11 +198,7 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			await page.getByText(/Couldn.t connect with these settings/).waitFor({ timeout: 30_000 });
 			const moreDetails = page.getByText('More details').first();
 			if (await moreDetails.isVisible()) await moreDetails.click();
-			// n8n 2.x shows the credential's own message for a 401 (its test rules); n8n 1.123 shows its
-			// generic one (its tester matches the rules only against an error that still carries the
-			// HTTP response, and the 401 reaches it without).
-			const wrongKeyMessage = n8nAtLeast('2.0.0') ? 'The API key was rejected (401)' : 'Authorization failed - please check your credentials';
-			await page.getByText(wrongKeyMessage, { exact: false }).first().waitFor({ timeout: 10_000 });
+			await page.getByText('The API key was rejected (401)', { exact: false }).first().waitFor({ timeout: 10_000 });
 			await screenshot('credential-test-wrong-key');
 			// The test reached our server with the stored key (a 401 for it), not just a form check.
 			const modelCalls = server.requests.slice(requestsBefore).filter((r) => r.path === '/models');

@@ -112,7 +112,12 @@ function expectPackageLoaded(output: string): void {
 interface WorkflowFile {
 	id: string;
 	name: string;
-	nodes: Array<{ name: string; type: string; credentials?: Record<string, { id: string; name: string }> }>;
+	nodes: Array<{ name: string; type: string; typeVersion?: number; credentials?: Record<string, { id: string; name: string }> }>;
+}
+
+/** n8n 1.x's newest AI Agent is version 3 (n8n 2.x has 3.1): the fixtures' agent runs as 3 there. */
+function fitToN8nVersion(node: WorkflowFile['nodes'][number]): void {
+	if (N8N_VERSION.startsWith('1.') && node.type === '@n8n/n8n-nodes-langchain.agent' && (node.typeVersion ?? 0) > 3) node.typeVersion = 3;
 }
 
 function readWorkflow(file: string): WorkflowFile {
@@ -131,6 +136,7 @@ function prepareWorkflows(targetDir: string): Map<string, WorkflowFile> {
 		const workflow = readWorkflow(file);
 		for (const node of workflow.nodes) {
 			if (node.credentials?.mistralAiApi) node.credentials.mistralAiApi = { ...CREDENTIAL };
+			fitToN8nVersion(node);
 		}
 		fs.writeFileSync(path.join(targetDir, path.basename(file)), JSON.stringify(workflow, null, 2));
 		prepared.set(path.basename(file), workflow);
