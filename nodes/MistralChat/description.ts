@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
@@ -7,6 +8,7 @@ export const DEFAULT_CHAT_CONCURRENCY = 4;
 
 export const chatProperties: INodeProperties[] = [
 	modelParameter('mistral-small-latest', 'searchModels', 'chat'),
+	...processingProperties('items\' prompts'),
 	{
 		displayName: 'Prompt',
 		name: 'prompt',

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
@@ -11,6 +12,7 @@ export const MISTRAL_MAX_TOKENS_PER_REQUEST = 16_384;
 
 export const embedProperties: INodeProperties[] = [
 	modelParameter('mistral-embed', 'searchModels', 'embedding'),
+	...processingProperties('texts'),
 	{
 		displayName: 'Text',
 		name: 'text',

@@ -1,11 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_CHAT_CONCURRENCY } from '../description';
+import { executeChatBatch } from './batch';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
 import { buildChatBody, type ChatOptions } from './requestBody';
@@ -18,7 +20,7 @@ interface ImageEntry {
 	detail?: string;
 }
 
-function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+export function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
 	return new NodeOperationError(context.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
 }
 
@@ -53,7 +55,7 @@ function extraMessages(context: IExecuteFunctions, itemIndex: number): ChatMessa
 	return entries.map((entry, index) => normalizeMessage(entry, `Extra message ${index + 1}`));
 }
 
-async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject) {
+export async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject) {
 	const historyField = typeof options.historyField === 'string' ? options.historyField.trim() : '';
 	const item = context.getInputData()[itemIndex];
 	const messages = buildConversation({
@@ -74,12 +76,34 @@ async function buildRequest(context: IExecuteFunctions, itemIndex: number, optio
 	return { body, model: body.model as string, expectJson: responseFormat !== 'text' };
 }
 
+/** The output items of one answer, in realtime and batch mode alike. */
+export function answerItems(
+	context: IExecuteFunctions,
+	response: IDataObject,
+	itemIndex: number,
+	inputJson: IDataObject,
+	expectJson: boolean,
+): INodeExecutionData[] {
+	const simplify = context.getNodeParameter('simplify', 0, true) as boolean;
+	let results: IDataObject[];
+	try {
+		results = simplify ? (simplifyResponse(response, expectJson) as IDataObject[]) : [response];
+	} catch (error) {
+		throw problem(context, error, itemIndex);
+	}
+	const keepInput = context.getNodeParameter('includeInputFields', itemIndex, false) as boolean;
+	return results.map((json) => ({
+		json: keepInput ? { ...inputJson, ...json } : json,
+		pairedItem: { item: itemIndex },
+	}));
+}
+
 export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (isBatchProcessing(this)) return await executeChatBatch.call(this);
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
 	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
 	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
-	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
 
 	const outcomes = await settleWithConcurrency(
 		items,
@@ -93,17 +117,7 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 				throw problem(this, error, itemIndex);
 			}
 			const response = await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
-			let results: IDataObject[];
-			try {
-				results = simplify ? (simplifyResponse(response, request.expectJson) as IDataObject[]) : [response];
-			} catch (error) {
-				throw problem(this, error, itemIndex);
-			}
-			const keepInput = this.getNodeParameter('includeInputFields', itemIndex, false) as boolean;
-			return results.map((json) => ({
-				json: keepInput ? { ...item.json, ...json } : json,
-				pairedItem: { item: itemIndex },
-			}));
+			return answerItems(this, response, itemIndex, item.json, request.expectJson);
 		},
 		!this.continueOnFail(),
 	);

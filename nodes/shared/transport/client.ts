@@ -24,6 +24,8 @@ export const CREDENTIAL_TYPE = 'mistralAiApi';
 export interface ClientOptions {
 	timeoutMs: number;
 	maxRetries: number;
+	/** Keeps sending after the execution is cancelled: for clean-up requests such as cancelling a batch job. */
+	ignoreCancel?: boolean;
 }
 
 /** Totals for one node execution, which the nodes log at debug level. */
@@ -115,6 +117,13 @@ export class MistralClient {
 		return await this.request<T>('GET', path, undefined, meta);
 	}
 
+	/** A GET whose answer is text rather than JSON (e.g. a JSONL file's content). */
+	async getText(path: string, meta: RequestMeta = {}): Promise<string> {
+		const body = await this.request<unknown>('GET', path, undefined, meta, undefined, 'text');
+		if (typeof body === 'string') return body;
+		return Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+	}
+
 	private async resolveBaseUrl(): Promise<string> {
 		if (this.baseUrl) return this.baseUrl;
 		const credentials = await this.context.getCredentials(CREDENTIAL_TYPE);
@@ -128,6 +137,7 @@ export class MistralClient {
 	}
 
 	private cancelSignal(): AbortSignal | undefined {
+		if (this.options.ignoreCancel) return undefined;
 		const context = this.context as Partial<IExecuteFunctions>;
 		return typeof context.getExecutionCancelSignal === 'function' ? context.getExecutionCancelSignal() : undefined;
 	}
@@ -142,12 +152,13 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
+		accept: 'json' | 'text' = 'json',
 	): Promise<T> {
 		if (this.firstRequest) {
 			await this.firstRequest;
-			return await this.send<T>(method, path, body, meta, itemIndex);
+			return await this.send<T>(method, path, body, meta, itemIndex, accept);
 		}
-		const first = this.send<T>(method, path, body, meta, itemIndex);
+		const first = this.send<T>(method, path, body, meta, itemIndex, accept);
 		// Only its settling matters here; its caller gets its error.
 		this.firstRequest = first.then(
 			() => undefined,
@@ -162,6 +173,7 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
+		accept: 'json' | 'text' = 'json',
 	): Promise<T> {
 		const url = `${await this.resolveBaseUrl()}${path}`;
 		const signal = this.cancelSignal();
@@ -186,7 +198,8 @@ export class MistralClient {
 					method,
 					url,
 					body,
-					json: true,
+					json: accept === 'json',
+					...(accept === 'text' ? { encoding: 'text' as const } : {}),
 					timeout: this.options.timeoutMs,
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
@@ -201,7 +214,7 @@ export class MistralClient {
 				}
 				outcome = { kind: 'network', code: transportError.code };
 			} else {
-				const answered = outcomeOf(response as FullResponse);
+				const answered = outcomeOf(response as FullResponse, accept);
 				if (answered === undefined) return (response as FullResponse).body as T;
 				outcome = answered;
 			}
@@ -330,9 +343,10 @@ export function failureInfoOf(error: unknown): FailureInfo | undefined {
 }
 
 /** What an HTTP answer means for the retry loop; undefined when it is a usable JSON answer. */
-function outcomeOf(response: FullResponse): AttemptOutcome | undefined {
+function outcomeOf(response: FullResponse, accept: 'json' | 'text' = 'json'): AttemptOutcome | undefined {
 	const { statusCode, body } = response;
 	const success = statusCode >= 200 && statusCode < 300;
+	if (success && accept === 'text' && (typeof body === 'string' || Buffer.isBuffer(body))) return undefined;
 	const isJson = typeof body === 'object' && body !== null;
 	if (success && isJson) return undefined;
 	// A truncated JSON body on a 2xx is transient (retried as a 502); an HTML page on a 2xx means a wrong URL.

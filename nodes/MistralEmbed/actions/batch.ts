@@ -1,0 +1,166 @@
+/**
+ * Mistral Embed in batch mode: the texts packed into token-aware requests exactly as in realtime
+ * (packBatches + requestBody), each request one line of a batch job (custom_id = its position), so
+ * one job of 10,000 requests carries far more than 10,000 texts. Vectors go back to their items by
+ * custom_id and by `data[].index` inside each answer.
+ */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { planJobs } from '../../shared/batch/jobs';
+import { type ItemOutcomes, newBatchRunner, submitAndReference } from '../../shared/batch/glue';
+import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
+import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
+import { collectOutput, stopError } from '../../shared/itemResults';
+import { packBatches } from './batching';
+import { embedItemOutcomes, readEmbedSettings, requestBody, type SlotResult, textReader, withoutBatchPosition } from './execute';
+import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
+import { type Dtype, vectorsByIndex } from './vectors';
+
+const isDtype = (value: unknown): value is Dtype => ['float', 'int8', 'uint8', 'binary', 'ubinary'].includes(value as string);
+
+export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
+	const batch = readBatchSettings(this);
+	const { settings, limits } = readEmbedSettings(this, options);
+	const runner = newBatchRunner(this, 'Mistral Embed');
+	const continueOnFail = this.continueOnFail();
+	const field = batch.referenceField;
+
+	const readText = textReader(this, items);
+	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
+	const firstInvalid = inputs.findIndex((input) => input.kind === 'invalid');
+	if (firstInvalid !== -1 && !continueOnFail) {
+		const message = (inputs[firstInvalid] as { message: string }).message;
+		throw stopError(this, new NodeOperationError(this.getNode(), message, { itemIndex: firstInvalid }), firstInvalid);
+	}
+	const slotsOf = (input: ItemInput): EmbedSlot[] => (input.kind === 'single' ? [input.slot] : input.kind === 'list' ? input.slots : []);
+
+	if (batch.mode === 'collect') {
+		const references = items.map((item) => readReference(item.json, field));
+		const problems: Array<string | undefined> = references.map((reference, itemIndex) => {
+			if (typeof reference === 'string') return reference;
+			const texts = slotsOf(inputs[itemIndex]).length;
+			if (inputs[itemIndex].kind !== 'invalid' && texts !== reference.parts.length) {
+				return `The item has ${texts} text(s) to embed but its "${field}" reference has ${reference.parts.length}: "Text" must read the same field as in the "Submit Only" node`;
+			}
+			return undefined;
+		});
+		const firstBad = problems.findIndex((problem) => problem !== undefined);
+		if (firstBad !== -1 && !continueOnFail) {
+			throw stopError(this, new NodeOperationError(this.getNode(), problems[firstBad] as string, { itemIndex: firstBad }), firstBad);
+		}
+		const jobIds = [...new Set(references.flatMap((reference, i) => (typeof reference === 'string' || problems[i] ? [] : reference.jobIds)))];
+		const results = await collectJobs(runner, jobIds, { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: false });
+		const slotResults = new Map<EmbedSlot, SlotResult>();
+		const partOf = new Map<EmbedSlot, BatchPart>();
+		const dtypes = new Map<EmbedSlot, Dtype>();
+		references.forEach((reference, itemIndex) => {
+			if (typeof reference === 'string' || problems[itemIndex]) return;
+			const dtype = isDtype(reference.dtype) ? reference.dtype : settings.dtype;
+			slotsOf(inputs[itemIndex]).forEach((slot, position) => {
+				partOf.set(slot, reference.parts[position]);
+				dtypes.set(slot, dtype);
+			});
+		});
+		fillSlotResults(this, results, partOf, (slot) => dtypes.get(slot) ?? settings.dtype, settings.model, slotResults);
+		const outcomes: ItemOutcomes = embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) =>
+			withoutReference(items[itemIndex].json, field),
+		);
+		problems.forEach((problem, itemIndex) => {
+			if (problem) outcomes[itemIndex] = { ok: false, error: new NodeOperationError(this.getNode(), problem, { itemIndex }) };
+		});
+		return [collectOutput(this, outcomes)];
+	}
+
+	// The same packing and the same bodies as realtime; one batch request per packed request.
+	const slots = inputs.flatMap(slotsOf);
+	const packs = packBatches(slots, limits);
+	const partOf = new Map<EmbedSlot, BatchPart>();
+	const jobs = planJobs(packs.map((pack, packIndex) => ({ model: settings.model, pack, customId: String(packIndex) }))).map((job) => ({
+		model: job.model,
+		requests: job.requests.map((request) => ({ custom_id: request.customId, body: requestBody(settings, request.pack.map((slot) => slot.text)) })),
+		packs: job.requests,
+	}));
+	const submitted = await submitAndReference(runner, '/v1/embeddings', jobs, metadataFor(this), batch.timeoutHours);
+	jobs.forEach((job, jobIndex) => {
+		for (const { pack, customId } of job.packs) {
+			pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
+		}
+	});
+	this.logger.info(`Mistral Embed: ${slots.length} text(s) in ${packs.length} request(s), ${submitted.length} batch job(s)`);
+
+	if (batch.mode === 'submit') {
+		const jobIds = submitted.map((job) => job.id);
+		const outcomes: ItemOutcomes = inputs.map((input, itemIndex) => {
+			if (input.kind === 'invalid') return { ok: false, error: new NodeOperationError(this.getNode(), input.message, { itemIndex }) };
+			const reference: BatchReference = {
+				jobIds,
+				parts: slotsOf(input).map((slot) => partOf.get(slot)!),
+				model: settings.model,
+				dtype: settings.dtype,
+			};
+			return { ok: true, value: [{ json: { ...items[itemIndex].json, [field]: reference }, pairedItem: { item: itemIndex } }] };
+		});
+		return [collectOutput(this, outcomes)];
+	}
+
+	const results = await collectJobs(
+		runner,
+		submitted.map((job) => job.id),
+		{ maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: true },
+	);
+	const slotResults = new Map<EmbedSlot, SlotResult>();
+	fillSlotResults(this, results, partOf, () => settings.dtype, settings.model, slotResults);
+	return [collectOutput(this, embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json))];
+}
+
+/** Decodes each request's answer once and gives every text its vector, or its request's error. */
+function fillSlotResults(
+	context: IExecuteFunctions,
+	results: JobResults,
+	partOf: Map<EmbedSlot, BatchPart>,
+	dtypeOf: (slot: EmbedSlot) => Dtype,
+	model: string,
+	into: Map<EmbedSlot, SlotResult>,
+): void {
+	const byRequest = new Map<string, Array<[EmbedSlot, BatchPart]>>();
+	for (const [slot, part] of partOf) {
+		const key = `${part.jobId}\u0000${part.customId}`;
+		const list = byRequest.get(key);
+		if (list) list.push([slot, part]);
+		else byRequest.set(key, [[slot, part]]);
+	}
+	for (const entries of byRequest.values()) {
+		const [firstSlot, part] = entries[0];
+		const result = results.get(part);
+		if (!result.ok) {
+			const error = requestFailure(context, result, part, firstSlot.itemIndex, model);
+			for (const [slot] of entries) {
+				into.set(slot, { error: entries.length === 1 ? withoutBatchPosition(error) : withItem(context, error, slot.itemIndex) });
+			}
+			continue;
+		}
+		const count = part.size ?? Math.max(...entries.map(([, entry]) => (entry.index ?? 0) + 1));
+		let vectors: number[][];
+		try {
+			vectors = vectorsByIndex(result.body, count, dtypeOf(firstSlot));
+		} catch (error) {
+			for (const [slot] of entries) {
+				into.set(slot, { error: new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex: slot.itemIndex }) });
+			}
+			continue;
+		}
+		const usage = (result.body as { usage?: IDataObject }).usage;
+		for (const [slot, entry] of entries) into.set(slot, { vector: vectors[entry.index ?? 0], usage });
+	}
+}
+
+/** The same request error, as each of the items in that request. */
+function withItem(context: IExecuteFunctions, error: NodeOperationError, itemIndex: number): NodeOperationError {
+	const copy = new NodeOperationError(context.getNode(), error.message, { itemIndex, description: error.description ?? undefined });
+	const httpCode = (error as { httpCode?: string }).httpCode;
+	if (httpCode) Object.assign(copy, { httpCode });
+	return copy;
+}

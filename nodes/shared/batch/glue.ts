@@ -1,0 +1,39 @@
+/** The small parts both nodes' batch modes share: clients, submission, per-item outcomes. */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { readTransportOptions } from '../commonOptions';
+import type { Settled } from '../concurrency';
+import { MistralClient } from '../transport/client';
+import type { BatchEndpoint, BatchJobInfo, BatchRequestLine } from './jobs';
+import { BatchRunner } from './runner';
+
+export type ItemOutcomes = Array<Settled<INodeExecutionData[]> | undefined>;
+
+export function newBatchRunner(context: IExecuteFunctions, label: string): BatchRunner {
+	const options = (context.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
+	const transport = readTransportOptions(options, 1);
+	const client = new MistralClient(context, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	// Cancel requests go out after the execution's cancel signal fired; short, and retried once.
+	const cleanup = new MistralClient(context, { timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1, ignoreCancel: true });
+	return new BatchRunner(context, client, cleanup, label);
+}
+
+export async function submitAndReference(
+	runner: BatchRunner,
+	endpoint: BatchEndpoint,
+	jobs: Array<{ model: string; requests: BatchRequestLine[] }>,
+	metadata: Record<string, string>,
+	timeoutHours: number,
+): Promise<BatchJobInfo[]> {
+	if (jobs.length === 0) return [];
+	return await runner.submit(endpoint, jobs, metadata, timeoutHours);
+}
+
+/** Runs `produce` for one item and keeps its items or its error. */
+export function settle(produce: () => INodeExecutionData[]): Settled<INodeExecutionData[]> {
+	try {
+		return { ok: true, value: produce() };
+	} catch (error) {
+		return { ok: false, error };
+	}
+}
