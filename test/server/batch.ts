@@ -358,7 +358,7 @@ export class BatchService {
 		const options = this.deps.options();
 		const now = this.now();
 		const queueMs = Math.max(0, options.queueSeconds ?? 1) * 1000;
-		const rate = Math.max(0.001, options.requestsPerSecond ?? 200);
+		const rate = Math.max(1e-9, options.requestsPerSecond ?? 200);
 		const deadline = job.createdAt + job.timeoutHours * 3_600_000;
 		const cancelAt = job.cancelRequestedAt;
 		const until = Math.min(now, deadline, cancelAt ?? Infinity);

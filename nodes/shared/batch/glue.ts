@@ -13,9 +13,21 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
 	const options = (context.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
 	const transport = readTransportOptions(options, 1);
 	const client = new MistralClient(context, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
-	// Cancel requests go out after the execution's cancel signal fired; short, and retried once.
-	const cleanup = new MistralClient(context, { timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1, ignoreCancel: true });
+	// Cancel requests go out after the execution's cancel signal fired, which n8n attaches to every
+	// request of the node's context: they go through a context without that signal. Short, retried once.
+	const cleanup = new MistralClient(detachedFromCancel(context), { timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
 	return new BatchRunner(context, client, cleanup, label);
+}
+
+/** The parts of the node's context an HTTP request needs, without the execution's cancel signal. */
+function detachedFromCancel(context: IExecuteFunctions): IExecuteFunctions {
+	const detached = {
+		getCredentials: context.getCredentials.bind(context),
+		getNode: context.getNode.bind(context),
+		helpers: context.helpers,
+		logger: context.logger,
+	};
+	return detached as unknown as IExecuteFunctions;
 }
 
 export async function submitAndReference(

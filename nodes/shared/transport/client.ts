@@ -24,8 +24,6 @@ export const CREDENTIAL_TYPE = 'mistralAiApi';
 export interface ClientOptions {
 	timeoutMs: number;
 	maxRetries: number;
-	/** Keeps sending after the execution is cancelled: for clean-up requests such as cancelling a batch job. */
-	ignoreCancel?: boolean;
 }
 
 /** Totals for one node execution, which the nodes log at debug level. */
@@ -137,7 +135,6 @@ export class MistralClient {
 	}
 
 	private cancelSignal(): AbortSignal | undefined {
-		if (this.options.ignoreCancel) return undefined;
 		const context = this.context as Partial<IExecuteFunctions>;
 		return typeof context.getExecutionCancelSignal === 'function' ? context.getExecutionCancelSignal() : undefined;
 	}
