@@ -12,10 +12,33 @@ import { type ItemOutcomes, newBatchRunner, submitAndReference } from '../../sha
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
 import { collectOutput, stopError } from '../../shared/itemResults';
-import { packBatches } from './batching';
+import { type BatchLimits, packBatches } from './batching';
 import { embedItemOutcomes, readEmbedSettings, requestBody, type SlotResult, textReader, withoutBatchPosition } from './execute';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
+
+/** Mistral rejects an input over this many tokens. */
+const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
+
+/**
+ * The realtime packing, except that a text estimated over Mistral's per-input limit gets a request
+ * of its own: in a job nothing bisects a rejected request, so a text Mistral rejects must fail alone.
+ */
+export function packForBatch(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
+	const packs: EmbedSlot[][] = [];
+	let run: EmbedSlot[] = [];
+	for (const slot of slots) {
+		if (slot.estimatedTokens <= MISTRAL_MAX_TOKENS_PER_INPUT) {
+			run.push(slot);
+			continue;
+		}
+		if (run.length > 0) packs.push(...packBatches(run, limits));
+		run = [];
+		packs.push([slot]);
+	}
+	if (run.length > 0) packs.push(...packBatches(run, limits));
+	return packs;
+}
 
 const isDtype = (value: unknown): value is Dtype => ['float', 'int8', 'uint8', 'binary', 'ubinary'].includes(value as string);
 
@@ -76,7 +99,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 
 	// The same packing and the same bodies as realtime; one batch request per packed request.
 	const slots = inputs.flatMap(slotsOf);
-	const packs = packBatches(slots, limits);
+	const packs = packForBatch(slots, limits);
 	const partOf = new Map<EmbedSlot, BatchPart>();
 	const jobs = planJobs(packs.map((pack, packIndex) => ({ model: settings.model, pack, customId: String(packIndex) }))).map((job) => ({
 		model: job.model,
