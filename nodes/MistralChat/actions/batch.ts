@@ -70,6 +70,7 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 		items: job.requests,
 	}));
 	const submitted = await submitAndReference(runner, '/v1/chat/completions', jobs, metadataFor(this), settings.timeoutHours);
+	this.logger.info(`Mistral Chat: ${requests.length} request(s) in ${submitted.length} batch job(s)`);
 
 	if (settings.mode === 'submit') {
 		const jobIds = submitted.map((job) => job.id);
@@ -105,6 +106,7 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 			});
 		}
 	});
+	this.logger.debug(`Mistral Chat (batch): ${items.length} item(s), ${runner.describeStats()}`);
 	return [collectOutput(this, outcomes)];
 }
 

@@ -136,6 +136,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	);
 	const slotResults = new Map<EmbedSlot, SlotResult>();
 	fillSlotResults(this, results, partOf, () => settings.dtype, settings.model, slotResults);
+	this.logger.debug(`Mistral Embed (batch): ${slots.length} text(s) in ${packs.length} request(s), ${runner.describeStats()}`);
 	return [collectOutput(this, embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json))];
 }
 

@@ -7,7 +7,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { AbortedError, abortableSleep } from '../abortableSleep';
-import { failureInfoOf, type MistralClient } from '../transport/client';
+import { describeStats, failureInfoOf, type MistralClient } from '../transport/client';
 import {
 	type BatchEndpoint,
 	type BatchJobInfo,
@@ -42,6 +42,11 @@ export class BatchRunner {
 		private readonly cleanupClient: MistralClient,
 		private readonly label: string,
 	) {}
+
+	/** Requests, retries and time waited before retries (rate limits included), for the debug log. */
+	describeStats(): string {
+		return describeStats(this.client.stats);
+	}
 
 	private get signal(): AbortSignal | undefined {
 		return typeof this.context.getExecutionCancelSignal === 'function' ? this.context.getExecutionCancelSignal() : undefined;
