@@ -184,7 +184,7 @@ describe('the file form: POST /v1/files (multipart) and input_files', () => {
 		const form = new FormData();
 		form.append('purpose', 'batch');
 		form.append('file', new Blob([jsonl], { type: 'application/jsonl' }), 'requests.jsonl');
-		const uploaded = await (await fetch(`${server.url}/files`, { method: 'POST', headers: auth(), body: form })).json();
+		const uploaded = (await (await fetch(`${server.url}/files`, { method: 'POST', headers: auth(), body: form })).json()) as any;
 		expect(uploaded).toMatchObject({ object: 'file', filename: 'requests.jsonl', purpose: 'batch', sample_type: 'batch_request', source: 'upload', num_lines: 2 });
 
 		const { status, json: job } = await call('POST', '/batch/jobs', { endpoint: '/v1/chat/completions', model: 'mistral-small-latest', input_files: [uploaded.id] });
@@ -207,7 +207,7 @@ describe('the file form: POST /v1/files (multipart) and input_files', () => {
 		const broken = new FormData();
 		broken.append('purpose', 'batch');
 		broken.append('file', new Blob(['{"custom_id": "a", "body": {"messages": []}}\nnot json\n']), 'broken.jsonl');
-		const file = await (await fetch(`${server.url}/files`, { method: 'POST', headers: auth(), body: broken })).json();
+		const file = (await (await fetch(`${server.url}/files`, { method: 'POST', headers: auth(), body: broken })).json()) as any;
 		const job = await call('POST', '/batch/jobs', { endpoint: '/v1/chat/completions', model: 'mistral-small-latest', input_files: [file.id] });
 		expect(job.status).toBe(400);
 		expect(job.json.message).toMatch(/Line 2/);
