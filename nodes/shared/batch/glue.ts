@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { readTransportOptions } from '../commonOptions';
 import type { Settled } from '../concurrency';
-import { MistralClient } from '../transport/client';
+import { CREDENTIAL_TYPE, MistralClient } from '../transport/client';
 import type { BatchEndpoint, BatchJobInfo, BatchRequestLine } from './jobs';
 import { BatchRunner } from './runner';
 
@@ -19,10 +19,16 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
 	return new BatchRunner(context, client, cleanup, label);
 }
 
-/** The parts of the node's context an HTTP request needs, without the execution's cancel signal. */
+/**
+ * The parts of the node's context an HTTP request needs, without the execution's cancel signal.
+ * The credential is read now and kept: when n8n shuts down, it cancels executions after closing
+ * what the credential store needs, and the cancel requests must still go out.
+ */
 function detachedFromCancel(context: IExecuteFunctions): IExecuteFunctions {
+	const credentials = context.getCredentials(CREDENTIAL_TYPE);
+	credentials.catch(() => undefined);
 	const detached = {
-		getCredentials: context.getCredentials.bind(context),
+		getCredentials: async (type: string) => (type === CREDENTIAL_TYPE ? await credentials : await context.getCredentials(type)),
 		getNode: context.getNode.bind(context),
 		helpers: context.helpers,
 		logger: context.logger,
