@@ -186,6 +186,13 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(result.items.map((item) => (item.json.error ? 'error' : item.json.content))).toEqual(items.map((item, i) => (i === 5 ? 'error' : `Echo: ${item.json.prompt}`)));
 	});
 
+	it('a server without a Batch API gets a clear message, not a 404 about the Base URL', async () => {
+		server.enqueue({ path: '/batch/jobs', status: 404, body: { detail: 'Not Found' } });
+		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(2), credentials: credentials() });
+		expect(result.error?.message).toMatch(/The server has no Batch API: creating a batch job answered 404/);
+		expect(result.error?.description).toMatch(/"Processing" to "Realtime"/);
+	});
+
 	it('keeps the API key and the Base URL out of the job, its metadata, the logs and the errors', async () => {
 		server.configure({ batch: { speed: 1000, queueSeconds: 5, requestsPerSecond: 100, failRequestsContaining: '[batch-fail]' } });
 		const items = itemsOf(3, (i) => `${prompt(i)}${i === 1 ? ' [batch-fail]' : ''}`);

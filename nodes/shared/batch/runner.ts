@@ -69,6 +69,12 @@ export class BatchRunner {
 			}
 		} catch (error) {
 			await this.cancel(submitted.map((job) => job.id));
+			const status = failureInfoOf(error)?.status;
+			if (submitted.length === 0 && (status === 404 || status === 405)) {
+				throw new NodeOperationError(this.context.getNode(), `The server has no Batch API: creating a batch job answered ${status}`, {
+					description: 'Batch mode needs Mistral\'s API (https://api.mistral.ai/v1). For other OpenAI-compatible servers, set "Processing" to "Realtime".',
+				});
+			}
 			throw this.cancelledOr(error, submitted.map((job) => job.id));
 		}
 		return submitted;
