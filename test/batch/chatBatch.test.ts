@@ -24,7 +24,7 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 	afterAll(async () => await server.close());
 	beforeEach(() => {
 		server.reset();
-		server.configure({ batch: { speed: 1000, queueSeconds: 5, requestsPerSecond: 100 } });
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100 } });
 	});
 
 	it('gives the same items as realtime mode, from the same request bodies, with pairedItem', async () => {
@@ -67,7 +67,7 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 	});
 
 	it('a job with 1% failing requests: exactly those items fail, naming the item; the rest succeed', async () => {
-		server.configure({ batch: { speed: 1000, queueSeconds: 5, requestsPerSecond: 100, failRequestsContaining: '[batch-fail]' } });
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, failRequestsContaining: '[batch-fail]' } });
 		const failing = new Set([42, 142, 242, 342, 442]);
 		const items = itemsOf(500, (i) => `${prompt(i)}${failing.has(i) ? ' [batch-fail]' : ''}`);
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items, credentials: credentials(), continueOnFail: true });
@@ -96,7 +96,7 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 	});
 
 	it('a job that ends FAILED says so with its counts; the requests it ran keep their answers', async () => {
-		server.configure({ batch: { speed: 1000, queueSeconds: 5, requestsPerSecond: 100, failJobAfter: { requests: 10, message: 'Worker crashed' } } });
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, failJobAfter: { requests: 10, message: 'Worker crashed' } } });
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(25), credentials: credentials(), continueOnFail: true });
 		expect(result.items.slice(0, 10).every((item) => typeof item.json.content === 'string')).toBe(true);
 		expect(result.items.slice(10).every((item) => /batch job [\w-]+ failed: 10 of 25 request\(s\) succeeded, 0 failed, 15 not run\. Mistral said: Worker crashed/.test(String(item.json.error)))).toBe(true);
@@ -173,13 +173,19 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(later.items.map((item) => item.json.content)).toEqual([0, 1, 2].map((i) => `Echo: ${prompt(i)}`));
 	});
 
+	it('Collect Results for a job Mistral does not know says so', async () => {
+		const reference = { jobIds: ['6b3ad0f4-1b5d-4bd6-9d5e-2a3f1c0e9a11'], parts: [{ jobId: '6b3ad0f4-1b5d-4bd6-9d5e-2a3f1c0e9a11', customId: '0' }] };
+		const result = await runNode({ node: 'mistralChat', parameters: batchParameters({ batchMode: 'collect' }), items: [{ json: { mistralBatch: reference } }], credentials: credentials() });
+		expect(result.error?.message).toBe('Mistral has no batch job "6b3ad0f4-1b5d-4bd6-9d5e-2a3f1c0e9a11" (404)');
+	});
+
 	it('Collect Results without a reference names the item and says what to connect', async () => {
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters({ batchMode: 'collect' }), items: [{ json: { prompt: 'x' } }], credentials: credentials() });
 		expect(result.error?.message).toMatch(/The item has no "mistralBatch" field with a batch job reference.*Submit Only.*\[item 0\]/);
 	});
 
 	it('reads the results from the output and error files when the server gives none inline', async () => {
-		server.configure({ batch: { speed: 1000, queueSeconds: 5, requestsPerSecond: 100, inlineOutputs: false, failRequestsContaining: '[batch-fail]' } });
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, inlineOutputs: false, failRequestsContaining: '[batch-fail]' } });
 		const items = itemsOf(12, (i) => `${prompt(i)}${i === 5 ? ' [batch-fail]' : ''}`);
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items, credentials: credentials(), continueOnFail: true });
 		expect(server.requests.filter((request) => /^\/files\/[\w-]+\/content$/.test(request.path))).toHaveLength(2);
@@ -194,7 +200,7 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 	});
 
 	it('keeps the API key and the Base URL out of the job, its metadata, the logs and the errors', async () => {
-		server.configure({ batch: { speed: 1000, queueSeconds: 5, requestsPerSecond: 100, failRequestsContaining: '[batch-fail]' } });
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, failRequestsContaining: '[batch-fail]' } });
 		const items = itemsOf(3, (i) => `${prompt(i)}${i === 1 ? ' [batch-fail]' : ''}`);
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items, credentials: credentials(), continueOnFail: true });
 		const created = JSON.stringify(jobCreations()[0].body);

@@ -16,7 +16,7 @@ describe('Mistral Embed in batch mode (n8n engine, fast-clock server)', () => {
 	afterAll(async () => await server.close());
 	beforeEach(() => {
 		server.reset();
-		server.configure({ embeddingDimension: undefined, batch: { speed: 1000, queueSeconds: 5, requestsPerSecond: 100 } });
+		server.configure({ embeddingDimension: undefined, batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100 } });
 	});
 
 	it('gives the same items as realtime mode from the same packed request bodies, lists included', async () => {

@@ -63,7 +63,7 @@ export class BatchRunner {
 			for (const [index, job] of jobs.entries()) {
 				const partMetadata = jobs.length > 1 ? { ...metadata, part: `${index + 1}/${jobs.length}` } : metadata;
 				const body = createJobBody({ endpoint, model: job.model, requests: job.requests, metadata: partMetadata, timeoutHours });
-				const created = readJob(await this.client.post<unknown>('/batch/jobs', body as never, { model: job.model }));
+				const created = this.read(await this.client.post<unknown>('/batch/jobs', body as never, { model: job.model }));
 				submitted.push(created);
 				this.log(`submitted ${describeProgress({ ...created, total_requests: created.total_requests || job.requests.length })}`);
 			}
@@ -93,7 +93,7 @@ export class BatchRunner {
 				for (const id of ids) {
 					const known = jobs.get(id);
 					if (known && isFinished(known.status)) continue;
-					const job = readJob(await this.client.get<unknown>(`/batch/jobs/${encodeURIComponent(id)}`));
+					const job = this.read(await this.fetchJob(id));
 					jobs.set(id, job);
 					this.log(describeProgress(job));
 				}
@@ -134,7 +134,7 @@ export class BatchRunner {
 	/** The results of a finished job by custom_id: inline when the server gives them, else from its files. */
 	async results(job: BatchJobInfo): Promise<Map<string, RequestResult>> {
 		const results = new Map<string, RequestResult>();
-		const full = readJob(await this.client.get<unknown>(`/batch/jobs/${encodeURIComponent(job.id)}?inline=true`));
+		const full = this.read(await this.fetchJob(job.id, '?inline=true'));
 		if (Array.isArray(full.outputs)) {
 			readResultLines(full.outputs, results);
 			// A server may list only successes inline; the error file still names the failures.
@@ -144,6 +144,27 @@ export class BatchRunner {
 		if (full.output_file) await this.readFile(full.output_file, results);
 		if (full.error_file) await this.readFile(full.error_file, results);
 		return results;
+	}
+
+	/** A job by id; a 404 means the job is gone or belongs to another key, not a wrong Base URL. */
+	private async fetchJob(id: string, query = ''): Promise<unknown> {
+		try {
+			return await this.client.get<unknown>(`/batch/jobs/${encodeURIComponent(id)}${query}`);
+		} catch (error) {
+			const status = failureInfoOf(error)?.status;
+			if (status !== 404 && status !== 422) throw error as Error;
+			throw new NodeOperationError(this.context.getNode(), `Mistral has no batch job "${id}" (${status})`, {
+				description: 'The job may have been deleted, or belong to another API key or workspace. Check the job reference the items carry and the credential.',
+			});
+		}
+	}
+
+	private read(raw: unknown): BatchJobInfo {
+		try {
+			return readJob(raw);
+		} catch (error) {
+			throw new NodeOperationError(this.context.getNode(), (error as Error).message);
+		}
 	}
 
 	private async readFile(fileId: string, into: Map<string, RequestResult>): Promise<void> {
