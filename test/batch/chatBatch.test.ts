@@ -77,7 +77,7 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(errors).toEqual([...failing]);
 		expect(result.items[42].json.error).toMatch(/The Mistral server failed \(500\).*\[item 42\]/);
 		expect(result.items[42].json.httpCode).toBe('500');
-		expect(result.items[42].json.errorDescription).toMatch(/batch job [\w-]+, request "42"/);
+		expect(result.items[42].json.errorDescription).toMatch(/run the item again.*batch job [\w-]+, request "42"/);
 		expect(result.items[43].json.content).toBe(`Echo: ${prompt(43)}`);
 		expect(result.items.every((item, i) => (item.pairedItem as { item: number }).item === i)).toBe(true);
 

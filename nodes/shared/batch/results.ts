@@ -92,7 +92,12 @@ export function requestFailure(
 	if (result.status !== undefined) {
 		const text = describeHttpError({ status: result.status, body: result.body, url: 'batch', model, attempts: 1 });
 		message = text.message;
-		description = `${text.description} (${where}.)`;
+		// Retries do not happen inside a job: the realtime advice about "Max Retries" does not apply.
+		const advice =
+			result.status >= 500 || result.status === 429
+				? 'Mistral could not process this request inside the batch job; run the item again (in a new job or in realtime).'
+				: text.description;
+		description = `${advice} (${where}.)`;
 	}
 	const error = new NodeOperationError(context.getNode(), message, { itemIndex, description });
 	if (result.status !== undefined) Object.assign(error, { httpCode: String(result.status) });
