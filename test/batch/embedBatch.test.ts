@@ -78,6 +78,22 @@ describe('Mistral Embed in batch mode (n8n engine, fast-clock server)', () => {
 		expect(result.items[124].json.embedding).toEqual(embeddingFor(text(124), 'mistral-embed', 1024));
 	});
 
+	it('a request Mistral rejects for one of its texts is split in follow-up jobs until that text stands alone', async () => {
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, rejectInputsContaining: '[bad]' } });
+		const items = Array.from({ length: 40 }, (_, i) => ({ json: { text: i === 13 ? `${text(i)} [bad]` : text(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: batchParameters({ options: { batchSize: 16 } }), items, credentials: credentials(), continueOnFail: true });
+		expect(result.items).toHaveLength(40);
+		const errors = result.items.map((item, i) => [i, item.json.error]).filter(([, error]) => error);
+		expect(errors).toEqual([[13, expect.stringMatching(/Mistral rejected the request \(400\): The text is invalid.*\[item 13\]/)]]);
+		expect(result.items.filter((item) => Array.isArray(item.json.embedding))).toHaveLength(39);
+		expect(result.items[12].json.embedding).toEqual(embeddingFor(text(12), 'mistral-embed', 1024));
+		// 16 texts -> 8 -> 4 -> 2 -> 1: four follow-up jobs after the first.
+		const creations = jobCreations();
+		expect(creations).toHaveLength(5);
+		expect(creations.slice(1).map((request) => request.body.requests.map((line: { body: { input: string[] } }) => line.body.input.length))).toEqual([[8, 8], [4, 4], [2, 2], [1, 1]]);
+		expect(creations[1].body.metadata.follow_up).toBe('1');
+	});
+
 	it('Submit Only, then Collect Results: the vectors of realtime mode, the reference field dropped', async () => {
 		const items = Array.from({ length: 50 }, (_, i) => ({ json: { id: i, text: i === 7 ? [text(i), 'second'] : text(i) } }));
 		const realtime = await runNode({ node: 'mistralEmbed', parameters: { model, options: { outputDtype: 'int8' } }, items, credentials: credentials() });

@@ -29,6 +29,11 @@ export interface BatchServerOptions {
 	requestsPerSecond?: number;
 	/** A request whose body (as JSON) contains this text fails inside the job with a 500. */
 	failRequestsContaining?: string;
+	/**
+	 * An embeddings request with an input containing this text is rejected inside the job with
+	 * Mistral's 400 "Input at index N is invalid" (the whole request fails, as in realtime).
+	 */
+	rejectInputsContaining?: string;
 	/** Jobs created from now on end FAILED after this many requests (with `message` in `errors`). */
 	failJobAfter?: { requests: number; message?: string };
 	/** Whether `?inline=true` returns `outputs` (default true); off, results come only as files. */
@@ -402,6 +407,14 @@ export class BatchService {
 		if (options.failRequestsContaining && JSON.stringify(body).includes(options.failRequestsContaining)) {
 			const message = 'Internal server error while processing the request';
 			return fail(500, { object: 'error', message, type: 'server_error', param: null, code: null }, message, null);
+		}
+		const marker = options.rejectInputsContaining;
+		if (marker && job.endpoint === '/v1/embeddings' && Array.isArray(body.input)) {
+			const at = (body.input as unknown[]).findIndex((input) => typeof input === 'string' && input.includes(marker));
+			if (at !== -1) {
+				const message = `Input at index ${at} is invalid`;
+				return fail(400, { object: 'error', message, type: 'invalid_request_error', param: null, code: '3210' }, message, '3210');
+			}
 		}
 		const answer = await this.deps.run(job.endpoint, body);
 		if (answer.status >= 200 && answer.status < 300) {

@@ -7,13 +7,25 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { planJobs } from '../../shared/batch/jobs';
+import { planJobs, type RequestResult } from '../../shared/batch/jobs';
+import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
+import type { FailureInfo } from '../../shared/transport/client';
+import { parseErrorBody } from '../../shared/transport/errorMessages';
 import { type ItemOutcomes, newBatchRunner, submitAndReference } from '../../shared/batch/glue';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
 import { collectOutput, stopError } from '../../shared/itemResults';
-import { type BatchLimits, packBatches } from './batching';
-import { embedItemOutcomes, readEmbedSettings, requestBody, type SlotResult, textReader, withoutBatchPosition } from './execute';
+import { type BatchLimits, halve, packBatches } from './batching';
+import {
+	blamesAnInput,
+	embedItemOutcomes,
+	type EmbedSettings,
+	readEmbedSettings,
+	requestBody,
+	type SlotResult,
+	textReader,
+	withoutBatchPosition,
+} from './execute';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
 
@@ -75,7 +87,8 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 			throw stopError(this, new NodeOperationError(this.getNode(), problems[firstBad] as string, { itemIndex: firstBad }), firstBad);
 		}
 		const jobIds = [...new Set(references.flatMap((reference, i) => (typeof reference === 'string' || problems[i] ? [] : reference.jobIds)))];
-		const results = await collectJobs(runner, jobIds, { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: false });
+		const wait = { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: false };
+		let results = await collectJobs(runner, jobIds, wait);
 		const slotResults = new Map<EmbedSlot, SlotResult>();
 		const partOf = new Map<EmbedSlot, BatchPart>();
 		const dtypes = new Map<EmbedSlot, Dtype>();
@@ -87,6 +100,17 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 				dtypes.set(slot, dtype);
 			});
 		});
+		// Follow-up requests must be made like the submitted ones, whatever this node's own options say.
+		const first = references.find((reference, i): reference is BatchReference => typeof reference !== 'string' && !problems[i]);
+		const submittedAs: EmbedSettings = first
+			? {
+					model: typeof first.model === 'string' ? first.model : settings.model,
+					dtype: isDtype(first.dtype) ? first.dtype : settings.dtype,
+					base64: typeof first.base64 === 'boolean' ? first.base64 : settings.base64,
+					outputDimension: typeof first.outputDimension === 'number' ? first.outputDimension : undefined,
+				}
+			: settings;
+		results = await splitRejected(this, runner, results, partOf, submittedAs, batch.timeoutHours, wait);
 		fillSlotResults(this, results, partOf, (slot) => dtypes.get(slot) ?? settings.dtype, settings.model, slotResults);
 		const outcomes: ItemOutcomes = embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) =>
 			withoutReference(items[itemIndex].json, field),
@@ -123,21 +147,91 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 				parts: slotsOf(input).map((slot) => partOf.get(slot)!),
 				model: settings.model,
 				dtype: settings.dtype,
+				base64: settings.base64,
 			};
+			if (settings.outputDimension !== undefined) reference.outputDimension = settings.outputDimension;
 			return { ok: true, value: [{ json: { ...items[itemIndex].json, [field]: reference }, pairedItem: { item: itemIndex } }] };
 		});
 		return [collectOutput(this, outcomes)];
 	}
 
-	const results = await collectJobs(
+	const wait = { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: true };
+	let results = await collectJobs(
 		runner,
 		submitted.map((job) => job.id),
-		{ maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: true },
+		wait,
 	);
+	results = await splitRejected(this, runner, results, partOf, settings, batch.timeoutHours, wait);
 	const slotResults = new Map<EmbedSlot, SlotResult>();
 	fillSlotResults(this, results, partOf, () => settings.dtype, settings.model, slotResults);
 	this.logger.debug(`Mistral Embed (batch): ${slots.length} text(s) in ${packs.length} request(s), ${runner.describeStats()}`);
 	return [collectOutput(this, embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json))];
+}
+
+/** The texts of each request, in their order in it. */
+function byRequest(partOf: Map<EmbedSlot, BatchPart>): Array<Array<[EmbedSlot, BatchPart]>> {
+	const groups = new Map<string, Array<[EmbedSlot, BatchPart]>>();
+	for (const [slot, part] of partOf) {
+		const key = `${part.jobId}\u0000${part.customId}`;
+		const list = groups.get(key);
+		if (list) list.push([slot, part]);
+		else groups.set(key, [[slot, part]]);
+	}
+	return [...groups.values()].map((entries) => entries.sort((a, b) => (a[1].index ?? 0) - (b[1].index ?? 0)));
+}
+
+function failureOf(result: Extract<RequestResult, { ok: false }>): FailureInfo {
+	const parsed = parseErrorBody(result.body);
+	return {
+		kind: 'http',
+		status: result.status,
+		type: parsed.type,
+		code: parsed.code,
+		message: parsed.message ?? result.message,
+		fields: parsed.fieldErrors.map((fieldError) => fieldError.field),
+	};
+}
+
+/**
+ * Realtime's bisection, in jobs: a request Mistral rejected because of one of its texts is split in
+ * halves, sent again as a follow-up job, and so on until the text it blames stands alone; the others
+ * get their vectors. Each round waits for its job like the first one did.
+ */
+async function splitRejected(
+	context: IExecuteFunctions,
+	runner: BatchRunner,
+	results: JobResults,
+	partOf: Map<EmbedSlot, BatchPart>,
+	settings: EmbedSettings,
+	timeoutHours: number,
+	wait: WaitSettings,
+): Promise<JobResults> {
+	for (let round = 1; round <= 16; round++) {
+		const halves: EmbedSlot[][] = [];
+		for (const entries of byRequest(partOf)) {
+			const part = entries[0][1];
+			// Only whole requests: a collecting node may hold some of a request's items only.
+			if (entries.length < 2 || entries.length !== (part.size ?? entries.length)) continue;
+			const result = results.get(part);
+			if (result.ok || !blamesAnInput(failureOf(result))) continue;
+			halves.push(...halve(entries.map(([slot]) => slot)));
+		}
+		if (halves.length === 0) return results;
+		context.logger.info(`Mistral Embed: ${halves.length / 2} request(s) rejected for one of their texts; sending their halves again in a follow-up job`);
+		const jobs = planJobs(halves.map((pack, index) => ({ model: settings.model, pack, customId: `split-${round}-${index}` }))).map((job) => ({
+			model: job.model,
+			requests: job.requests.map((request) => ({ custom_id: request.customId, body: requestBody(settings, request.pack.map((slot) => slot.text)) })),
+			packs: job.requests,
+		}));
+		const submitted = await runner.submit('/v1/embeddings', jobs, { ...metadataFor(context), follow_up: String(round) }, timeoutHours);
+		jobs.forEach((job, jobIndex) => {
+			for (const { pack, customId } of job.packs) {
+				pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
+			}
+		});
+		results = results.with(await collectJobs(runner, submitted.map((job) => job.id), wait));
+	}
+	return results;
 }
 
 /** Decodes each request's answer once and gives every text its vector, or its request's error. */

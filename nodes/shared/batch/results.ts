@@ -55,6 +55,11 @@ export class JobResults {
 		private readonly results: Map<string, Map<string, RequestResult>>,
 	) {}
 
+	/** These results and those of later jobs (follow-up jobs of the same run). */
+	with(other: JobResults): JobResults {
+		return new JobResults(new Map([...this.jobs, ...other.jobs]), new Map([...this.results, ...other.results]));
+	}
+
 	get(part: BatchPart): RequestResult {
 		const found = this.results.get(part.jobId)?.get(part.customId);
 		if (found) return found;
