@@ -4,8 +4,9 @@
  * Faithful to Mistral's OpenAPI spec (/work/shared/mistral-openapi/openapi-public-doc.yaml) and to
  * the extra facts in NOTES.md beside it, and never more lenient than the real API:
  *  - Routes exist only under /v1: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,
- *    POST /v1/embeddings. Anything else: 404 {"detail":"Not Found"}; a known path with the wrong
- *    method: 405 {"detail":"Method Not Allowed"}.
+ *    POST /v1/embeddings, and the Batch and Files API (batch.ts: /v1/batch/jobs..., /v1/files...).
+ *    Anything else: 404 {"detail":"Not Found"}; a known path with the wrong method: 405
+ *    {"detail":"Method Not Allowed"}.
  *  - Request bodies are validated against the spec's schemas (validation.ts): unknown keys anywhere
  *    (additionalProperties: false), wrong types, out-of-range numbers and bad enum values give 422
  *    {"object":"error","message":{"detail":[...]},"type":"invalid_request_error","param":null,"code":null}.
