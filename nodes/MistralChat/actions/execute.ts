@@ -83,8 +83,8 @@ export function answerItems(
 	itemIndex: number,
 	inputJson: IDataObject,
 	expectJson: boolean,
+	simplify = context.getNodeParameter('simplify', 0, true) as boolean,
 ): INodeExecutionData[] {
-	const simplify = context.getNodeParameter('simplify', 0, true) as boolean;
 	let results: IDataObject[];
 	try {
 		results = simplify ? (simplifyResponse(response, expectJson) as IDataObject[]) : [response];
@@ -104,6 +104,7 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
 	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
 	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
 
 	const outcomes = await settleWithConcurrency(
 		items,
@@ -117,7 +118,7 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 				throw problem(this, error, itemIndex);
 			}
 			const response = await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
-			return answerItems(this, response, itemIndex, item.json, request.expectJson);
+			return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify);
 		},
 		!this.continueOnFail(),
 	);
