@@ -95,6 +95,20 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(result.items[2].json.error).toMatch(/Mistral rejected the request \(400\).*context length.*\[item 2\]/);
 	});
 
+	it('bad input fails before anything is submitted; with Continue On Fail only that item fails and the rest go in the job', async () => {
+		const items = itemsOf(5);
+		items[3].json.prompt = '';
+		const stopped = await runNode({ node: 'mistralChat', parameters: batchParameters(), items, credentials: credentials() });
+		expect(stopped.error?.message).toMatch(/"Prompt" is empty.*\[item 3\]/);
+		expect(jobCreations()).toHaveLength(0);
+
+		const kept = await runNode({ node: 'mistralChat', parameters: batchParameters(), items, credentials: credentials(), continueOnFail: true });
+		expect(jobCreations()).toHaveLength(1);
+		expect(jobCreations()[0].body.requests.map((line: { custom_id: string }) => line.custom_id)).toEqual(['0', '1', '2', '4']);
+		expect(kept.items.map((item) => (item.json.error ? 'error' : item.json.content))).toEqual([0, 1, 2, 'error', 4].map((i) => (i === 'error' ? i : `Echo: ${prompt(i as number)}`)));
+		expect(kept.items.map((item) => item.pairedItem)).toEqual(items.map((_item, i) => ({ item: i })));
+	});
+
 	it('a job that ends FAILED says so with its counts; the requests it ran keep their answers', async () => {
 		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, failJobAfter: { requests: 10, message: 'Worker crashed' } } });
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(25), credentials: credentials(), continueOnFail: true });
