@@ -1,4 +1,4 @@
-import { jobEndProblem, parseJsonLines, planJobs, pollDelayMs, readJob, readResultLines } from '../../nodes/shared/batch/jobs';
+import { jobMetadata, jobEndProblem, parseJsonLines, planJobs, pollDelayMs, readJob, readResultLines } from '../../nodes/shared/batch/jobs';
 
 describe('batch jobs (pure parts)', () => {
 	it('plans one job per model, at most 10,000 requests each, order kept', () => {
@@ -32,6 +32,10 @@ describe('batch jobs (pure parts)', () => {
 		expect(results.get('2')).toMatchObject({ ok: false, message: 'Worker crashed' });
 		expect(results.get('3')).toMatchObject({ ok: false, status: 500, message: 'oops' });
 		expect(results.size).toBe(4);
+	});
+
+	it('keeps job metadata within the spec: no empty values, keys up to 32 and values up to 512 characters', () => {
+		expect(jobMetadata({ a: '', b: undefined, c: null, ['k'.repeat(40)]: 'v'.repeat(600), n: 7 })).toEqual({ ['k'.repeat(32)]: 'v'.repeat(512), n: '7' });
 	});
 
 	it('skips blank and torn JSONL lines', () => {

@@ -91,11 +91,11 @@ export function planJobs<T extends { model: string }>(requests: readonly T[], ma
  * Metadata Mistral keeps with a job, to find it in the console: only names and ids, never the
  * credential's key or Base URL. Keys at most 32 characters, values 1 to 512 (the spec's limits).
  */
-export function jobMetadata(entries: Record<string, string | undefined>): Record<string, string> {
+export function jobMetadata(entries: Record<string, unknown>): Record<string, string> {
 	const metadata: Record<string, string> = {};
 	for (const [key, value] of Object.entries(entries)) {
-		if (value === undefined || value === '') continue;
-		metadata[key.slice(0, 32)] = value.slice(0, 512);
+		if (value === undefined || value === null || String(value) === '') continue;
+		metadata[key.slice(0, 32)] = String(value).slice(0, 512);
 	}
 	return metadata;
 }

@@ -1,5 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { jobMetadata } from './jobs';
+
 export type BatchMode = 'wait' | 'submit' | 'collect';
 
 export const DEFAULT_REFERENCE_FIELD = 'mistralBatch';
@@ -104,12 +106,12 @@ export function readBatchSettings(context: IExecuteFunctions): BatchSettings {
 /** Job metadata from the workflow's names and ids only: nothing from the credential. */
 export function metadataFor(context: IExecuteFunctions): Record<string, string> {
 	const workflow = context.getWorkflow();
-	return {
+	return jobMetadata({
 		source: 'n8n-nodes-mistral',
-		n8n_workflow: String(workflow.name ?? workflow.id ?? ''),
+		n8n_workflow: workflow.name ?? workflow.id,
 		n8n_node: context.getNode().name,
-		n8n_execution: String(context.getExecutionId() ?? ''),
-	};
+		n8n_execution: context.getExecutionId(),
+	});
 }
 
 /** Drops the reference field from an item's fields, so collected items look like realtime ones. */
