@@ -10,7 +10,7 @@ import { type ItemOutcomes, newBatchRunner, settle, submitAndReference } from '.
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, readReference, requestFailure } from '../../shared/batch/results';
 import { collectOutput, stopError } from '../../shared/itemResults';
-import { answerItems, buildRequest, problem } from './execute';
+import { answerItems, buildRequest, inputFieldsKept, problem } from './execute';
 
 interface ChatBatchRequest {
 	itemIndex: number;
@@ -25,6 +25,8 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 	const runner = newBatchRunner(this, 'Mistral Chat');
 	const continueOnFail = this.continueOnFail();
 	const outcomes: ItemOutcomes = new Array(items.length);
+	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
+	const keepInputFields = inputFieldsKept(this);
 
 	if (settings.mode === 'collect') {
 		const references = items.map((item) => readReference(item.json, settings.referenceField));
@@ -44,10 +46,10 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 			outcomes[itemIndex] = settle(() => {
 				const result = results.get(part);
 				if (!result.ok) throw requestFailure(this, result, part, itemIndex, stringOr(reference.model));
-				return answerItems(this, result.body as IDataObject, itemIndex, input, reference.expectJson === true);
+				return answerItems(this, result.body as IDataObject, itemIndex, input, reference.expectJson === true, simplify, keepInputFields(itemIndex));
 			});
 		});
-		return [collectOutput(this, outcomes)];
+		return [collectOutput(this, outcomes, keepInputFields)];
 	}
 
 	// Every item's request, built exactly as in realtime mode, before anything is submitted.
@@ -88,7 +90,7 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 				};
 			}
 		});
-		return [collectOutput(this, outcomes)];
+		return [collectOutput(this, outcomes, keepInputFields)];
 	}
 
 	const results = await collectJobs(
@@ -102,12 +104,12 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 			outcomes[request.itemIndex] = settle(() => {
 				const result = results.get(part);
 				if (!result.ok) throw requestFailure(this, result, part, request.itemIndex, request.model);
-				return answerItems(this, result.body as IDataObject, request.itemIndex, items[request.itemIndex].json, request.expectJson);
+				return answerItems(this, result.body as IDataObject, request.itemIndex, items[request.itemIndex].json, request.expectJson, simplify, keepInputFields(request.itemIndex));
 			});
 		}
 	});
 	this.logger.debug(`Mistral Chat (batch): ${items.length} item(s), ${runner.describeStats()}`);
-	return [collectOutput(this, outcomes)];
+	return [collectOutput(this, outcomes, keepInputFields)];
 }
 
 function stringOr(value: unknown): string | undefined {

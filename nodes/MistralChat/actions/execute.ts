@@ -6,7 +6,7 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_CHAT_CONCURRENCY } from '../description';
+import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
 import { executeChatBatch } from './batch';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
@@ -76,6 +76,17 @@ export async function buildRequest(context: IExecuteFunctions, itemIndex: number
 	return { body, model: body.model as string, expectJson: responseFormat !== 'text' };
 }
 
+/** Whether item N keeps its input fields (on by default; an unreadable setting keeps them too). */
+export function inputFieldsKept(context: IExecuteFunctions): (itemIndex: number) => boolean {
+	return (itemIndex) => {
+		try {
+			return context.getNodeParameter('includeInputFields', itemIndex, true) as boolean;
+		} catch {
+			return true;
+		}
+	};
+}
+
 /** The output items of one answer, in realtime and batch mode alike. */
 export function answerItems(
 	context: IExecuteFunctions,
@@ -83,7 +94,8 @@ export function answerItems(
 	itemIndex: number,
 	inputJson: IDataObject,
 	expectJson: boolean,
-	simplify = context.getNodeParameter('simplify', 0, true) as boolean,
+	simplify: boolean,
+	keepInput: boolean,
 ): INodeExecutionData[] {
 	let results: IDataObject[];
 	try {
@@ -91,7 +103,6 @@ export function answerItems(
 	} catch (error) {
 		throw problem(context, error, itemIndex);
 	}
-	const keepInput = context.getNodeParameter('includeInputFields', itemIndex, false) as boolean;
 	return results.map((json) => ({
 		json: keepInput ? { ...inputJson, ...json } : json,
 		pairedItem: { item: itemIndex },
@@ -102,9 +113,10 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 	if (isBatchProcessing(this)) return await executeChatBatch.call(this);
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
-	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S);
+	const client = new MistralClient(this, transport);
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
+	const keepInputFields = inputFieldsKept(this);
 
 	const outcomes = await settleWithConcurrency(
 		items,
@@ -118,10 +130,10 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 				throw problem(this, error, itemIndex);
 			}
 			const response = await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
-			return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify);
+			return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify, keepInputFields(itemIndex));
 		},
 		!this.continueOnFail(),
 	);
 	this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
-	return [collectOutput(this, outcomes)];
+	return [collectOutput(this, outcomes, keepInputFields)];
 }

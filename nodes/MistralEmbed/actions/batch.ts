@@ -62,6 +62,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	const runner = newBatchRunner(this, 'Mistral Embed');
 	const continueOnFail = this.continueOnFail();
 	const field = batch.referenceField;
+	const keepInput = this.getNodeParameter('includeInputFields', 0, true) as boolean;
 
 	const readText = textReader(this, items);
 	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
@@ -118,7 +119,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 		problems.forEach((problem, itemIndex) => {
 			if (problem) outcomes[itemIndex] = { ok: false, error: new NodeOperationError(this.getNode(), problem, { itemIndex }) };
 		});
-		return [collectOutput(this, outcomes)];
+		return [collectOutput(this, outcomes, () => keepInput)];
 	}
 
 	// The same packing and the same bodies as realtime; one batch request per packed request.
@@ -152,7 +153,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 			if (settings.outputDimension !== undefined) reference.outputDimension = settings.outputDimension;
 			return { ok: true, value: [{ json: { ...items[itemIndex].json, [field]: reference }, pairedItem: { item: itemIndex } }] };
 		});
-		return [collectOutput(this, outcomes)];
+		return [collectOutput(this, outcomes, () => keepInput)];
 	}
 
 	const wait = { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: true };
@@ -165,7 +166,8 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	const slotResults = new Map<EmbedSlot, SlotResult>();
 	fillSlotResults(this, results, partOf, () => settings.dtype, settings.model, slotResults);
 	this.logger.debug(`Mistral Embed (batch): ${slots.length} text(s) in ${packs.length} request(s), ${runner.describeStats()}`);
-	return [collectOutput(this, embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json))];
+	const outcomes = embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json);
+	return [collectOutput(this, outcomes, () => keepInput)];
 }
 
 /** The texts of each request, in their order in it. */

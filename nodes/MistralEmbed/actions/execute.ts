@@ -6,9 +6,15 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency, type Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { describeStats, type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_BATCH_SIZE, DEFAULT_EMBED_CONCURRENCY, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../description';
-import { type BatchLimits, halve, packBatches } from './batching';
+import {
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_EMBED_CONCURRENCY,
+	DEFAULT_EMBED_TIMEOUT_S,
+	DEFAULT_MAX_TOKENS_PER_REQUEST,
+	MISTRAL_MAX_TOKENS_PER_REQUEST,
+} from '../description';
 import { executeEmbedBatch } from './batch';
+import { type BatchLimits, halve, packBatches } from './batching';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
 
@@ -90,8 +96,8 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 	if (isBatchProcessing(this)) return await executeEmbedBatch.call(this);
 	const items = this.getInputData();
 	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY);
-	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
+	const client = new MistralClient(this, transport);
 	const { settings, limits } = readEmbedSettings(this, options);
 
 	const readText = textReader(this, items);
@@ -110,6 +116,14 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		else if (input.kind === 'list') slots.push(...input.slots);
 	}
 	const results = new Map<EmbedSlot, SlotResult>();
+	/**
+	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
+	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.
+	 */
+	const failForGood = (slots: EmbedSlot[], error: unknown): void => {
+		for (const slot of slots) results.set(slot, { error });
+		if (!continueOnFail) throw error as Error;
+	};
 
 	const embed = async (batch: EmbedSlot[]): Promise<void> => {
 		let response: unknown;
@@ -123,7 +137,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		} catch (error) {
 			if (!blamesAnInput(failureInfoOf(error))) throw error as Error;
 			if (batch.length === 1) {
-				results.set(batch[0], { error: withoutBatchPosition(error) });
+				failForGood(batch, withoutBatchPosition(error));
 				return;
 			}
 			// Split until the input that the server rejects stands alone; the others still get vectors.
@@ -136,8 +150,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		try {
 			vectors = vectorsByIndex(response, batch.length, settings.dtype);
 		} catch (error) {
-			const problem = new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex });
-			for (const slot of batch) results.set(slot, { error: problem });
+			failForGood(batch, new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex }));
 			return;
 		}
 		const usage = (response as { usage?: IDataObject }).usage;
@@ -151,7 +164,9 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		if (outcome && !outcome.ok) for (const slot of batches[batchIndex]) if (!results.has(slot)) results.set(slot, { error: outcome.error });
 	});
 
-	return [collectOutput(this, embedItemOutcomes(this, inputs, results, settings.model, options, (itemIndex) => items[itemIndex].json))];
+	const keepInput = this.getNodeParameter('includeInputFields', 0, true) as boolean;
+	const itemOutcomes = embedItemOutcomes(this, inputs, results, settings.model, options, (itemIndex) => items[itemIndex].json);
+	return [collectOutput(this, itemOutcomes, () => keepInput)];
 }
 
 /** Each item's output items (or error) from its texts' results, in realtime and batch mode alike. */

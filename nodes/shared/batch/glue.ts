@@ -7,15 +7,18 @@ import { CREDENTIAL_TYPE, MistralClient } from '../transport/client';
 import type { BatchEndpoint, BatchJobInfo, BatchRequestLine } from './jobs';
 import { BatchRunner } from './runner';
 
+/** Job submissions can carry 10,000 requests: more time than one realtime answer. */
+const DEFAULT_BATCH_TIMEOUT_S = 300;
+
 export type ItemOutcomes = Array<Settled<INodeExecutionData[]> | undefined>;
 
 export function newBatchRunner(context: IExecuteFunctions, label: string): BatchRunner {
 	const options = (context.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(options, 1);
-	const client = new MistralClient(context, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const transport = readTransportOptions(options, 1, DEFAULT_BATCH_TIMEOUT_S);
+	const client = new MistralClient(context, transport);
 	// Cancel requests go out after the execution's cancel signal fired, which n8n attaches to every
 	// request of the node's context: they go through a context without that signal. Short, retried once.
-	const cleanup = new MistralClient(detachedFromCancel(context), { timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
+	const cleanup = new MistralClient(detachedFromCancel(context), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
 	return new BatchRunner(context, client, cleanup, label);
 }
 
