@@ -213,6 +213,54 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(result.error?.description).toMatch(/"Processing" to "Realtime"/);
 	});
 
+	it('takes the API key and the Base URL\'s secrets out of what a hostile server says about a failed request', async () => {
+		const urlSecret = 'url-secret-93ab71';
+		const jobId = '0f8c6a7e-3a51-4f5e-9d1f-2b7c1d0e9a55';
+		const job = (status: string, extra: Record<string, unknown> = {}) => ({
+			id: jobId,
+			object: 'batch',
+			input_files: [],
+			endpoint: '/v1/chat/completions',
+			model: 'mistral-small-latest',
+			errors: [],
+			status,
+			created_at: 1,
+			total_requests: 2,
+			completed_requests: status === 'SUCCESS' ? 2 : 0,
+			succeeded_requests: status === 'SUCCESS' ? 1 : 0,
+			failed_requests: status === 'SUCCESS' ? 1 : 0,
+			...extra,
+		});
+		const said = `Key ${CANARY} is not allowed for ${server.url}?key=${urlSecret}`;
+		const answer = { id: 'a', object: 'chat.completion', model: 'mistral-small-latest', choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }], usage: {} };
+		server.enqueue(
+			{ path: '/batch/jobs', body: job('QUEUED') },
+			{ path: `/batch/jobs/${jobId}`, body: job('SUCCESS') },
+			{
+				path: `/batch/jobs/${jobId}`,
+				body: job('SUCCESS', {
+					outputs: [
+						{ custom_id: '0', response: { status_code: 200, body: answer }, error: null },
+						{ custom_id: '1', response: { status_code: 400, body: { object: 'error', message: said, type: 'invalid_request_error' } }, error: { message: said } },
+					],
+				}),
+			},
+		);
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: batchParameters(),
+			items: itemsOf(2),
+			credentials: { apiKey: CANARY, baseUrl: `${server.url}?key=${urlSecret}` },
+			continueOnFail: true,
+		});
+		expect(result.items[0].json.content).toBe('fine');
+		expect(result.items[1].json.error).toMatch(/Mistral rejected the request \(400\): Key \*\*\* is not allowed.*key=\*\*\*/);
+		const everything = JSON.stringify([result.items, result.logs, result.run]);
+		expect(everything).not.toContain(CANARY);
+		expect(everything).not.toContain(urlSecret);
+		expect(server.requests.find((request) => request.method === 'GET' && request.path === `/batch/jobs/${jobId}`)).toBeDefined();
+	});
+
 	it('keeps the API key and the Base URL out of the job, its metadata, the logs and the errors', async () => {
 		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, failRequestsContaining: '[batch-fail]' } });
 		const items = itemsOf(3, (i) => `${prompt(i)}${i === 1 ? ' [batch-fail]' : ''}`);

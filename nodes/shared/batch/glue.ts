@@ -1,9 +1,11 @@
 /** The small parts both nodes' batch modes share: clients, submission, per-item outcomes. */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { readTransportOptions } from '../commonOptions';
 import type { Settled } from '../concurrency';
+import { normalizeBaseUrl } from '../transport/baseUrl';
 import { CREDENTIAL_TYPE, MistralClient } from '../transport/client';
+import { Redactor } from '../transport/redaction';
 import type { BatchEndpoint, BatchJobInfo, BatchRequestLine } from './jobs';
 import { BatchRunner } from './runner';
 
@@ -18,8 +20,18 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
 	const client = new MistralClient(context, transport);
 	// Cancel requests go out after the execution's cancel signal fired, which n8n attaches to every
 	// request of the node's context: they go through a context without that signal. Short, retried once.
-	const cleanup = new MistralClient(detachedFromCancel(context), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
-	return new BatchRunner(context, client, cleanup, label);
+	const credentials = context.getCredentials(CREDENTIAL_TYPE);
+	credentials.catch(() => undefined);
+	// Results of failed requests are answers to a successful GET: the client does not see them as errors.
+	const redactor = credentials.then(
+		(data) => {
+			const baseUrl = normalizeBaseUrl(data.baseUrl);
+			return new Redactor(typeof data.apiKey === 'string' ? data.apiKey : undefined, 'error' in baseUrl ? [] : baseUrl.secrets);
+		},
+		() => new Redactor(),
+	);
+	const cleanup = new MistralClient(detachedFromCancel(context, credentials), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
+	return new BatchRunner(context, client, cleanup, label, redactor);
 }
 
 /**
@@ -27,9 +39,7 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
  * The credential is read now and kept: when n8n shuts down, it cancels executions after closing
  * what the credential store needs, and the cancel requests must still go out.
  */
-function detachedFromCancel(context: IExecuteFunctions): IExecuteFunctions {
-	const credentials = context.getCredentials(CREDENTIAL_TYPE);
-	credentials.catch(() => undefined);
+function detachedFromCancel(context: IExecuteFunctions, credentials: Promise<ICredentialDataDecryptedObject>): IExecuteFunctions {
 	const detached = {
 		getCredentials: async (type: string) => (type === CREDENTIAL_TYPE ? await credentials : await context.getCredentials(type)),
 		getNode: context.getNode.bind(context),

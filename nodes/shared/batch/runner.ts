@@ -8,6 +8,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { AbortedError, abortableSleep } from '../abortableSleep';
 import { describeStats, failureInfoOf, type MistralClient } from '../transport/client';
+import { Redactor } from '../transport/redaction';
 import {
 	type BatchEndpoint,
 	type BatchJobInfo,
@@ -41,6 +42,8 @@ export class BatchRunner {
 		/** Sends even after the execution was cancelled: the cancel requests themselves. */
 		private readonly cleanupClient: MistralClient,
 		private readonly label: string,
+		/** Takes the credential's secrets out of what failed requests say (a hostile server may echo them). */
+		private readonly redactor: Promise<Redactor> = Promise.resolve(new Redactor()),
 	) {}
 
 	/** Requests, retries and time waited before retries (rate limits included), for the debug log. */
@@ -139,10 +142,14 @@ export class BatchRunner {
 			readResultLines(full.outputs, results);
 			// A server may list only successes inline; the error file still names the failures.
 			if (full.error_file && results.size < full.completed_requests) await this.readFile(full.error_file, results);
-			return results;
+		} else {
+			if (full.output_file) await this.readFile(full.output_file, results);
+			if (full.error_file) await this.readFile(full.error_file, results);
 		}
-		if (full.output_file) await this.readFile(full.output_file, results);
-		if (full.error_file) await this.readFile(full.error_file, results);
+		const redactor = await this.redactor;
+		for (const [customId, result] of results) {
+			if (!result.ok) results.set(customId, { ...result, message: redactor.text(result.message), body: redactor.body(result.body) });
+		}
 		return results;
 	}
 
