@@ -552,7 +552,7 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			`Batch mode sends ${batch.serverStats.requests} HTTP requests (1 job submission, status checks with growing pauses, 1 result read) instead of ${realtime.serverStats.requests}: ` +
 				`${savedRequests} fewer (${fixed((savedRequests / realtime.serverStats.requests) * 100, 1)}%), ${realtime.serverStats.rateLimited - batch.serverStats.rateLimited} fewer 429s and ${fixed(savedWaitS, 1)} s less waiting on the rate limit. ` +
 				`The same ${thousands(BATCH_TEXTS)} texts travel inside the job as ${realtime.result.clientStats ? realtime.result.clientStats.requests - realtime.result.clientStats.retries : '-'} packed embedding requests, billed at 50%. ` +
-				`Wall time is not comparable: the bench runs the job clock ${BATCH_CLOCK.speed}x faster than real time, so the job ended before the second status check; ` +
+				`Wall time is not comparable: the bench runs the job clock ${BATCH_CLOCK.speed}x faster than real time, so the job had ended by the first status check; ` +
 				`a real job takes minutes to hours, and the node checks after 1 s, then 1.5x longer each time up to once a minute (about 70 checks for a 1-hour job, spaced far below any rate limit).`,
 		);
 		derived.s6 = {

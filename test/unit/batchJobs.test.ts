@@ -1,6 +1,13 @@
+import { apiUrl } from '../../nodes/shared/transport/baseUrl';
 import { jobMetadata, jobEndProblem, parseJsonLines, planJobs, pollDelayMs, readJob, readResultLines } from '../../nodes/shared/batch/jobs';
 
 describe('batch jobs (pure parts)', () => {
+	it('joins a path with a query (?inline=true) to a Base URL, keeping the Base URL\'s own query', () => {
+		expect(apiUrl('https://api.mistral.ai/v1', '/batch/jobs/j1?inline=true')).toBe('https://api.mistral.ai/v1/batch/jobs/j1?inline=true');
+		expect(apiUrl('https://proxy.example/v1?key=abc', '/batch/jobs/j1?inline=true')).toBe('https://proxy.example/v1/batch/jobs/j1?key=abc&inline=true');
+		expect(apiUrl('https://proxy.example/v1?key=abc', '/embeddings')).toBe('https://proxy.example/v1/embeddings?key=abc');
+	});
+
 	it('plans one job per model, at most 10,000 requests each, order kept', () => {
 		const requests = Array.from({ length: 25_003 }, (_, i) => ({ model: i % 1000 === 999 ? 'b' : 'a', i }));
 		const jobs = planJobs(requests);
