@@ -206,6 +206,13 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(result.items.map((item) => (item.json.error ? 'error' : item.json.content))).toEqual(items.map((item, i) => (i === 5 ? 'error' : `Echo: ${item.json.prompt}`)));
 	});
 
+	it('a job submission cut off after it was sent is not sent again (a job sent twice is billed twice), and the node says where to look', async () => {
+		server.enqueue({ path: '/batch/jobs', reset: true });
+		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(2), credentials: credentials() });
+		expect(jobCreations()).toHaveLength(1);
+		expect(result.error?.description).toMatch(/may have been created anyway, so it was not sent again.*Mistral console/);
+	});
+
 	it('a server without a Batch API gets a clear message, not a 404 about the Base URL', async () => {
 		server.enqueue({ path: '/batch/jobs', status: 404, body: { detail: 'Not Found' } });
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(2), credentials: credentials() });

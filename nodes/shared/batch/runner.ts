@@ -35,20 +35,42 @@ export interface WaitSettings {
 	pollCapMs?: number;
 }
 
+export interface BatchClients {
+	/** Status checks and results. */
+	client: MistralClient;
+	/** Job creation: never retried after a failure that may have created the job. */
+	submitter: MistralClient;
+	/** Sends even after the execution was cancelled: the cancel requests themselves. */
+	cleanup: MistralClient;
+}
+
 export class BatchRunner {
+	private readonly client: MistralClient;
+
+	private readonly submitter: MistralClient;
+
+	private readonly cleanupClient: MistralClient;
+
 	constructor(
 		private readonly context: IExecuteFunctions,
-		private readonly client: MistralClient,
-		/** Sends even after the execution was cancelled: the cancel requests themselves. */
-		private readonly cleanupClient: MistralClient,
+		clients: BatchClients,
 		private readonly label: string,
 		/** Takes the credential's secrets out of what failed requests say (a hostile server may echo them). */
 		private readonly redactor: Promise<Redactor> = Promise.resolve(new Redactor()),
-	) {}
+	) {
+		this.client = clients.client;
+		this.submitter = clients.submitter;
+		this.cleanupClient = clients.cleanup;
+	}
 
 	/** Requests, retries and time waited before retries (rate limits included), for the debug log. */
 	describeStats(): string {
-		return describeStats(this.client.stats);
+		const stats = [this.client.stats, this.submitter.stats].reduce((sum, one) => ({
+			requests: sum.requests + one.requests,
+			retries: sum.retries + one.retries,
+			retryWaitMs: sum.retryWaitMs + one.retryWaitMs,
+		}));
+		return describeStats(stats);
 	}
 
 	private get signal(): AbortSignal | undefined {
@@ -66,7 +88,7 @@ export class BatchRunner {
 			for (const [index, job] of jobs.entries()) {
 				const partMetadata = jobs.length > 1 ? { ...metadata, part: `${index + 1}/${jobs.length}` } : metadata;
 				const body = createJobBody({ endpoint, model: job.model, requests: job.requests, metadata: partMetadata, timeoutHours });
-				const created = this.read(await this.client.post<unknown>('/batch/jobs', body as never, { model: job.model }));
+				const created = this.read(await this.submitter.post<unknown>('/batch/jobs', body as never, { model: job.model }));
 				submitted.push(created);
 				this.log(`submitted ${describeProgress({ ...created, total_requests: created.total_requests || job.requests.length })}`);
 			}
@@ -76,6 +98,16 @@ export class BatchRunner {
 			if (submitted.length === 0 && (status === 404 || status === 405)) {
 				throw new NodeOperationError(this.context.getNode(), `The server has no Batch API: creating a batch job answered ${status}`, {
 					description: 'Batch mode needs Mistral\'s API (https://api.mistral.ai/v1). For other OpenAI-compatible servers, set "Processing" to "Realtime".',
+				});
+			}
+			const info = failureInfoOf(error);
+			const mayExist = info?.kind === 'timeout' || info?.kind === 'invalid-response' || (info?.kind === 'network' && info.code === 'ECONNRESET');
+			if (mayExist) {
+				const failure = error as Error & { description?: string };
+				throw new NodeOperationError(this.context.getNode(), failure.message, {
+					description:
+						`${failure.description ? `${failure.description} ` : ''}The batch job may have been created anyway, so it was not sent again ` +
+						'(a job sent twice is billed twice). Look for it in the Mistral console (Batch jobs, metadata n8n_execution) before running the node again.',
 				});
 			}
 			throw this.cancelledOr(error, submitted.map((job) => job.id));
