@@ -78,7 +78,11 @@ export async function buildRequest(context: IExecuteFunctions, itemIndex: number
 
 /** Whether item N keeps its input fields (on by default; an unreadable setting keeps them too). */
 export function inputFieldsKept(context: IExecuteFunctions): (itemIndex: number) => boolean {
+	// As "Mistral Chat Tool" the input item holds the agent's own arguments: it gets the answer only
+	// (Include Input Fields is hidden there, and its fallback below would keep them).
+	const runsAsTool = context.getNode().type.endsWith('Tool');
 	return (itemIndex) => {
+		if (runsAsTool) return false;
 		try {
 			return context.getNodeParameter('includeInputFields', itemIndex, true) as boolean;
 		} catch {

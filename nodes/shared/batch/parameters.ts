@@ -15,6 +15,8 @@ export function processingProperties(unit: string): INodeProperties[] {
 			type: 'options',
 			default: 'realtime',
 			description: `How the ${unit} are sent to Mistral`,
+			// An AI Agent waits for the tool's answer: the tool variant ("@tool") always runs in realtime.
+			displayOptions: { hide: { '@tool': [true] } },
 			options: [
 				{ name: 'Realtime', value: 'realtime', description: 'Answers at once, at the normal price, within your rate limits' },
 				{
@@ -87,6 +89,7 @@ export interface BatchSettings {
 }
 
 export function isBatchProcessing(context: IExecuteFunctions): boolean {
+	if (context.getNode().type.endsWith('Tool')) return false;
 	return context.getNodeParameter('processing', 0, 'realtime') === 'batch';
 }
 
