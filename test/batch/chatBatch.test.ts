@@ -1,4 +1,4 @@
-import { runNode } from '../harness/engine';
+import { runAsAgentTool, runNode } from '../harness/engine';
 import { countTokens, startMistralServer, type MistralTestServer } from '../server/mistralServer';
 
 const model = { __rl: true, mode: 'id', value: 'mistral-small-latest' };
@@ -211,6 +211,20 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(2), credentials: credentials() });
 		expect(jobCreations()).toHaveLength(1);
 		expect(result.error?.description).toMatch(/may have been created anyway, so it was not sent again.*Mistral console/);
+	});
+
+	it('as "Mistral Chat Tool" under an AI Agent it answers in realtime even with Processing set to Batch API', async () => {
+		const call = await runAsAgentTool({
+			node: 'mistralChat',
+			parameters: { processing: 'batch' },
+			credentials: credentials(),
+			agentItems: [{ json: { chatInput: 'hi' } }],
+			toolArgs: { Prompt: 'Is this urgent?' },
+		});
+		expect(call.error).toBeUndefined();
+		expect(jobCreations()).toHaveLength(0);
+		expect(server.requests.filter((request) => request.path === '/chat/completions')).toHaveLength(1);
+		expect((JSON.parse(call.response!) as Array<{ content: string }>)[0].content).toBe('Echo: Is this urgent?');
 	});
 
 	it('a server without a Batch API gets a clear message, not a 404 about the Base URL', async () => {
