@@ -4,7 +4,15 @@ import { NodeApiError } from 'n8n-workflow';
 import { abortableSleep } from '../abortableSleep';
 import { apiUrl, hostOf, normalizeBaseUrl } from './baseUrl';
 import { describeHttpError, isModelMissing, parseErrorBody, truncate } from './errorMessages';
-import { type CallerContext, CREDENTIAL_TYPE, type FullResponse, outcomeOf, sendAttempt, type TransportError } from './httpAttempt';
+import {
+	type CallerContext,
+	CREDENTIAL_TYPE,
+	type FullResponse,
+	outcomeOf,
+	type ResponseKind,
+	sendAttempt,
+	type TransportError,
+} from './httpAttempt';
 import { RateLimitGate } from './rateLimitGate';
 import { Redactor } from './redaction';
 import {
@@ -103,6 +111,13 @@ export class MistralClient {
 		return await this.request<T>('GET', path, undefined, meta);
 	}
 
+	/** A GET whose answer is text rather than JSON (e.g. a JSONL file's content). */
+	async getText(path: string, meta: RequestMeta = {}): Promise<string> {
+		const body = await this.request<unknown>('GET', path, undefined, meta, undefined, 'text');
+		if (typeof body === 'string') return body;
+		return Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+	}
+
 	private async resolveBaseUrl(itemIndex?: number): Promise<string> {
 		if (this.baseUrl) return this.baseUrl;
 		const credentials = await this.context.getCredentials(CREDENTIAL_TYPE);
@@ -132,12 +147,13 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
+		accept: ResponseKind = 'json',
 	): Promise<T> {
 		if (this.firstRequest) {
 			await this.firstRequest;
-			return await this.send<T>(method, path, body, meta, itemIndex);
+			return await this.send<T>(method, path, body, meta, itemIndex, accept);
 		}
-		const first = this.send<T>(method, path, body, meta, itemIndex);
+		const first = this.send<T>(method, path, body, meta, itemIndex, accept);
 		// Only its settling matters here; its caller gets its error.
 		this.firstRequest = first.then(
 			() => undefined,
@@ -152,6 +168,7 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
+		accept: ResponseKind = 'json',
 	): Promise<T> {
 		const url = apiUrl(await this.resolveBaseUrl(itemIndex), path);
 		const signal = this.cancelSignal();
@@ -169,7 +186,7 @@ export class MistralClient {
 			this.throwIfLatched(meta, retries, itemIndex);
 
 			this.stats.requests++;
-			const result = await sendAttempt(this.context, method, url, body, this.options.timeoutMs);
+			const result = await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
 			let outcome: AttemptOutcome;
 			let response: FullResponse | undefined;
 			let transportError: TransportError | undefined;
@@ -179,7 +196,7 @@ export class MistralClient {
 				outcome = { kind: 'network', code: transportError.code, message: transportError.message };
 			} else {
 				response = result.response;
-				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model));
+				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept);
 				if (answered === undefined) {
 					this.answered = true;
 					return response.body as T;
