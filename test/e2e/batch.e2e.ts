@@ -15,6 +15,7 @@ import path from 'node:path';
 
 import { startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
+import { N8N_VERSION } from './n8nVersion';
 
 const ROOT = path.resolve(__dirname, '../..');
 const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
@@ -220,7 +221,14 @@ it('stopping the execution (n8n start, the editor\'s Stop) while the node waits 
 		else cookie = (await rest('POST', '/login', { emailOrLdapLoginId: account.email, password: account.password })).cookie;
 		expect(cookie).toMatch(/^n8n-auth=/);
 
-		const started = await rest('POST', `/workflows/${CANCEL_WORKFLOW_ID}/run`, { triggerToStartFrom: { name: "When clicking 'Execute workflow'" } });
+		// The editor's "Execute workflow": n8n 2.x runs the stored workflow; n8n 1.x wants it in the body.
+		const runBody: Record<string, unknown> = { triggerToStartFrom: { name: "When clicking 'Execute workflow'" } };
+		if (N8N_VERSION.startsWith('1.')) {
+			const stored = await rest('GET', `/workflows/${CANCEL_WORKFLOW_ID}`);
+			if (stored.status !== 200) throw new Error(`workflow: HTTP ${stored.status} ${stored.text.slice(0, 300)}`);
+			runBody.workflowData = JSON.parse(stored.text).data;
+		}
+		const started = await rest('POST', `/workflows/${CANCEL_WORKFLOW_ID}/run`, runBody);
 		if (started.status !== 200) throw new Error(`run: HTTP ${started.status} ${started.text.slice(0, 500)}`);
 		const executionId = JSON.parse(started.text).data.executionId as string;
 		expect(executionId).toBeDefined();
