@@ -83,6 +83,8 @@ export interface RunNodeOptions {
 	continueOnFail?: boolean;
 	/** Cancels the execution (p-cancelable `.cancel()`, what n8n's "Stop" does) after this delay. */
 	cancelAfterMs?: number;
+	/** Runs as n8n runs a streaming Webhook / Chat Trigger execution: `isStreaming()` is true and `sendChunk` lands in `chunks`. */
+	streaming?: boolean;
 }
 
 export interface RunNodeResult {
@@ -99,6 +101,8 @@ export interface RunNodeResult {
 	durationMs: number;
 	/** When cancelAfterMs fired: the status n8n's cancel hook reported at that moment ('canceled'). */
 	statusAtCancel?: string;
+	/** With `streaming`: what the node sent through n8n's sendChunk hook, in order, with when it arrived. */
+	chunks: Array<{ type: string; content?: string; itemIndex: number; at: number }>;
 }
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -616,6 +620,13 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		afterRuns.push(fullRunData);
 	});
 	const additionalData = additionalDataFor(credentialsHelper, executionId, hooks);
+	const chunks: RunNodeResult['chunks'] = [];
+	if (options.streaming) {
+		hooks.addHandler('sendChunk', (chunk) => {
+			chunks.push({ type: chunk.type, content: chunk.content, itemIndex: chunk.metadata.itemIndex, at: Date.now() });
+		});
+		additionalData.streamingEnabled = true;
+	}
 
 	const items = structuredClone(options.items ?? [{ json: {} }]);
 	const runExecutionData: IRunExecutionData = createRunExecutionData({
@@ -661,6 +672,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		logs,
 		durationMs,
 		statusAtCancel,
+		chunks,
 	};
 }
 

@@ -10,6 +10,8 @@ import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
 import { buildChatBody, type ChatOptions } from './requestBody';
 import { simplifyResponse } from './response';
+import { streamChatCompletion } from './streamChat';
+import { StreamedAnswerError } from './streamedAnswer';
 
 interface ImageEntry {
 	source?: string;
@@ -74,12 +76,35 @@ async function buildRequest(context: IExecuteFunctions, itemIndex: number, optio
 	return { body, model: body.model as string, expectJson: responseFormat !== 'text' };
 }
 
+/** Sends the answer's text to n8n's stream (a streaming Webhook or Chat Trigger) while it arrives. */
+async function streamAnswer(
+	context: IExecuteFunctions,
+	client: MistralClient,
+	request: Awaited<ReturnType<typeof buildRequest>>,
+	itemIndex: number,
+): Promise<IDataObject> {
+	// On failure n8n itself sends the "error" chunk.
+	await context.sendChunk('begin', itemIndex);
+	let response: IDataObject;
+	try {
+		response = await streamChatCompletion(client, request.body as IDataObject, { model: request.model }, itemIndex, async (delta) => {
+			if (delta.kind === 'text' && delta.choice === 0) await context.sendChunk('item', itemIndex, delta.text);
+		});
+	} catch (error) {
+		throw error instanceof StreamedAnswerError ? problem(context, error, itemIndex) : error;
+	}
+	await context.sendChunk('end', itemIndex);
+	return response;
+}
+
 export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
 	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
 	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
+	// Streams only a single item: chunks of parallel items would interleave into nonsense.
+	const streaming = items.length === 1 && typeof this.isStreaming === 'function' && this.isStreaming();
 
 	const outcomes = await settleWithConcurrency(
 		items,
@@ -92,7 +117,10 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 			} catch (error) {
 				throw problem(this, error, itemIndex);
 			}
-			const response = await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
+			const response =
+				streaming && request.body.n === undefined
+					? await streamAnswer(this, client, request, itemIndex)
+					: await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
 			let results: IDataObject[];
 			try {
 				results = simplify ? (simplifyResponse(response, request.expectJson) as IDataObject[]) : [response];

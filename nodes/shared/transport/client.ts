@@ -3,6 +3,7 @@ import type {
 	IExecuteFunctions,
 	IHttpRequestMethods,
 	ILoadOptionsFunctions,
+	ISupplyDataFunctions,
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
@@ -18,6 +19,7 @@ import {
 	type RetryPolicy,
 	retryDelayMs,
 } from './retryPolicy';
+import { sseData } from './sse';
 
 export const CREDENTIAL_TYPE = 'mistralAiApi';
 
@@ -50,7 +52,10 @@ export interface FailureInfo {
 	fields?: string[];
 }
 
-type CallerContext = IExecuteFunctions | ILoadOptionsFunctions;
+type CallerContext = IExecuteFunctions | ILoadOptionsFunctions | ISupplyDataFunctions;
+
+/** What `postStream` opened: server-sent events, or a plain JSON answer from a server that ignored `stream: true`. */
+export type StreamAnswer = { kind: 'events'; events: AsyncGenerator<string> } | { kind: 'json'; body: unknown };
 
 interface FullResponse {
 	statusCode: number;
@@ -113,6 +118,140 @@ export class MistralClient {
 
 	async get<T>(path: string, meta: RequestMeta = {}): Promise<T> {
 		return await this.request<T>('GET', path, undefined, meta);
+	}
+
+	/**
+	 * POSTs a request with `stream: true` and returns the server-sent events as they arrive. Until the
+	 * answer starts it behaves as `post` (rate-limit gate, retries, errors); once events flow nothing is
+	 * retried (part of the answer is already out), and a pause longer than the timeout ends the stream.
+	 */
+	async postStream(path: string, body: IDataObject, meta: RequestMeta = {}, itemIndex?: number): Promise<StreamAnswer> {
+		const url = `${await this.resolveBaseUrl()}${path}`;
+		const signal = this.cancelSignal();
+		if (this.rejectedKey) {
+			throw this.failure({ kind: 'http', status: 401 }, this.rejectedKey.message, this.rejectedKey.description, itemIndex);
+		}
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await this.gate.pass(signal);
+			} catch {
+				throw this.cancelled(itemIndex);
+			}
+			if (signal?.aborted) throw this.cancelled(itemIndex);
+			this.stats.requests++;
+			let outcome: AttemptOutcome | undefined;
+			let response: FullResponse | undefined;
+			let transportError: { code?: string; message: string } | undefined;
+			try {
+				response = (await this.context.helpers.httpRequestWithAuthentication.call(this.context, CREDENTIAL_TYPE, {
+					method: 'POST',
+					url,
+					body,
+					json: true,
+					headers: { accept: 'text/event-stream' },
+					encoding: 'stream',
+					timeout: this.options.timeoutMs,
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+				})) as FullResponse;
+			} catch (error) {
+				transportError = networkCodeOf(error);
+			}
+			if (transportError) {
+				if (signal?.aborted || (transportError.code && CANCEL_CODES.has(transportError.code))) throw this.cancelled(itemIndex);
+				outcome = { kind: 'network', code: transportError.code };
+			} else {
+				const answer = response as FullResponse;
+				const contentType = String(headerValue(answer.headers, 'content-type') ?? '');
+				const success = answer.statusCode >= 200 && answer.statusCode < 300;
+				if (success && contentType.includes('text/event-stream')) {
+					return { kind: 'events', events: sseData(this.guardStream(answer.body as AsyncIterable<Uint8Array>, url, itemIndex)) };
+				}
+				// An error (or a server that ignored stream: true) answers with a whole body: read it as `post` would.
+				let text: string;
+				try {
+					text = await readAll(answer.body as AsyncIterable<Uint8Array>);
+				} catch (error) {
+					text = '';
+					transportError = networkCodeOf(error);
+				}
+				const full: FullResponse = { ...answer, body: parseJsonOrText(text) };
+				response = full;
+				if (transportError) outcome = { kind: 'network', code: transportError.code };
+				else {
+					outcome = outcomeOf(full);
+					if (outcome === undefined) return { kind: 'json', body: full.body };
+				}
+			}
+			if (attempt <= this.policy.maxRetries && isRetryable(outcome)) {
+				const delay = retryDelayMs(attempt, outcome, this.policy, Date.now());
+				if (outcome.kind === 'http' && outcome.status === 429) this.gate.closeFor(delay);
+				this.stats.retries++;
+				this.stats.retryWaitMs += delay;
+				try {
+					await abortableSleep(delay, signal);
+				} catch {
+					throw this.cancelled(itemIndex);
+				}
+				continue;
+			}
+			throw this.finalError(outcome, response, transportError, url, meta, attempt, itemIndex);
+		}
+	}
+
+	/**
+	 * Passes the body through and names what went wrong if it breaks. The request's own timeout stays on
+	 * the socket while the answer streams, so a stream that stalls for longer fails as a timeout; n8n's
+	 * cancel signal aborts it.
+	 */
+	private async *guardStream(body: AsyncIterable<Uint8Array>, url: string, itemIndex?: number): AsyncGenerator<Uint8Array> {
+		const iterator = body[Symbol.asyncIterator]();
+		const signal = this.cancelSignal();
+		try {
+			for (;;) {
+				let next: IteratorResult<Uint8Array> | undefined;
+				let broken: { code?: string; message: string } | undefined;
+				const waitingSince = Date.now();
+				try {
+					next = await iterator.next();
+				} catch (error) {
+					broken = networkCodeOf(error);
+				}
+				// The socket timeout surfaces as a reset; the wait tells it apart from a server that hung up.
+				if (broken) throw this.streamBroken(broken, url, signal, Date.now() - waitingSince >= this.options.timeoutMs * 0.95, itemIndex);
+				if (!next || next.done) return;
+				yield next.value;
+			}
+		} finally {
+			// Closes the connection when the reader stops early (an error, or the consumer gave up).
+			await iterator.return?.();
+			(body as { destroy?: () => void }).destroy?.();
+		}
+	}
+
+	private streamBroken(
+		broken: { code?: string; message: string },
+		url: string,
+		signal: AbortSignal | undefined,
+		stalled: boolean,
+		itemIndex?: number,
+	): NodeApiError {
+		const { code } = broken;
+		if (signal?.aborted || (code && CANCEL_CODES.has(code))) return this.cancelled(itemIndex);
+		if (stalled || (code && TIMEOUT_CODES.has(code))) {
+			return this.failure(
+				{ kind: 'timeout', code },
+				`The stream from ${safeHost(url)} stalled: nothing came for ${Math.round(this.options.timeoutMs / 1000)} s`,
+				'Raise the "Timeout" option, or check that the server is up. A stream is not retried once it has started.',
+				itemIndex,
+			);
+		}
+		return this.failure(
+			{ kind: 'network', code },
+			`The connection to ${safeHost(url)} broke while the answer was streaming (${code ?? 'connection closed'})`,
+			'Part of the answer may be missing. Try again; a stream is not retried once it has started.',
+			itemIndex,
+		);
 	}
 
 	private async resolveBaseUrl(): Promise<string> {
@@ -339,6 +478,24 @@ function outcomeOf(response: FullResponse): AttemptOutcome | undefined {
 	if (success) return { kind: 'invalid-body', status: looksLikeTruncatedJson(body) ? 502 : statusCode };
 	if (!isJson && statusCode >= 500) return { kind: 'invalid-body', status: statusCode };
 	return { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after') };
+}
+
+async function readAll(body: AsyncIterable<Uint8Array | string> | string | undefined): Promise<string> {
+	if (body === undefined || body === null) return '';
+	if (typeof body === 'string') return body;
+	if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') return JSON.stringify(body);
+	const decoder = new TextDecoder();
+	let text = '';
+	for await (const piece of body) text += typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true });
+	return text + decoder.decode();
+}
+
+function parseJsonOrText(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
+	}
 }
 
 function looksLikeTruncatedJson(body: unknown): boolean {
