@@ -16,9 +16,29 @@ function isNodeError(error: unknown): error is NodeOperationError {
 	return error instanceof Error && typeof (error as { node?: unknown }).node === 'object';
 }
 
+/** Past this many numbers the log keeps the first vectors only: n8n stores the log with the execution. */
+const MAX_LOGGED_NUMBERS = 20_000;
+
+export function loggedVectors(vectors: number[][]): IDataObject {
+	const dimensions = vectors[0]?.length ?? 0;
+	if (vectors.length * dimensions <= MAX_LOGGED_NUMBERS) return { response: vectors };
+	const shown = Math.max(1, Math.floor(MAX_LOGGED_NUMBERS / Math.max(1, dimensions)));
+	return {
+		vectors: vectors.length,
+		dimensions,
+		note: `The first ${shown} of ${vectors.length} vectors are shown here; all of them went to the vector store`,
+		response: vectors.slice(0, shown),
+	};
+}
+
 export function withExecutionLog(context: ISupplyDataFunctions, embedder: MistralEmbedder): EmbeddingsInterface {
 	const connection = NodeConnectionTypes.AiEmbedding;
-	async function logged<T>(input: IDataObject, event: 'ai-document-embedded' | 'ai-query-embedded', run: () => Promise<T>): Promise<T> {
+	async function logged<T>(
+		input: IDataObject,
+		event: 'ai-document-embedded' | 'ai-query-embedded',
+		run: () => Promise<T>,
+		describe: (response: T) => IDataObject,
+	): Promise<T> {
 		const { index } = context.addInputData(connection, [[{ json: input }]]);
 		let response: T;
 		try {
@@ -30,11 +50,13 @@ export function withExecutionLog(context: ISupplyDataFunctions, embedder: Mistra
 			throw failure;
 		}
 		context.logAiEvent?.(event);
-		context.addOutputData(connection, index, [[{ json: { response } as IDataObject }]]);
+		context.addOutputData(connection, index, [[{ json: describe(response) }]]);
 		return response;
 	}
 	return {
-		embedDocuments: async (texts) => await logged({ documents: texts }, 'ai-document-embedded', async () => await embedder.embedDocuments(texts)),
-		embedQuery: async (text) => await logged({ query: text }, 'ai-query-embedded', async () => await embedder.embedQuery(text)),
+		embedDocuments: async (texts) =>
+			await logged({ documents: texts }, 'ai-document-embedded', async () => await embedder.embedDocuments(texts), loggedVectors),
+		embedQuery: async (text) =>
+			await logged({ query: text }, 'ai-query-embedded', async () => await embedder.embedQuery(text), (vector) => ({ response: vector })),
 	};
 }

