@@ -92,12 +92,20 @@ const mistralCredential = { mistralAiApi: { ...CREDENTIAL } };
 const ai = (from: string, type: string, to: string) => ({ [from]: { [type]: [[{ node: to, type, index: 0 }]] } });
 const main = (from: string, to: string) => ({ [from]: { main: [[{ node: to, type: 'main', index: 0 }]] } });
 
+function layout(nodes: Node[], index: number): [number, number] {
+	const isSubNode = (node: Node) => /ChatModel|Embeddings|toolCalculator|DataLoader/i.test(node.type);
+	if (!isSubNode(nodes[index])) return [nodes.slice(0, index).filter((node) => !isSubNode(node)).length * 260, 0];
+	const subIndex = nodes.slice(0, index).filter(isSubNode).length;
+	return [240 + subIndex * 200, 220];
+}
+
 function workflow(id: string, name: string, nodes: Node[], connections: Record<string, unknown>) {
 	return {
 		id,
 		name,
 		active: false,
-		nodes: nodes.map((node, index) => ({ id: `${id}-n${index}`, position: [index * 220, 0], parameters: {}, ...node })),
+		// Main nodes in a row, AI sub-nodes below the node they serve, as the editor lays them out.
+		nodes: nodes.map((node, index) => ({ id: `${id}-n${index}`, position: layout(nodes, index), parameters: {}, ...node })),
 		connections,
 		settings: { executionOrder: 'v1' },
 	};
