@@ -76,6 +76,23 @@ describe('Mistral Chat streams a single item when n8n streams', () => {
 		expect(result.items.map((item) => item.json.content)).toEqual(['Echo: a', 'Echo: b']);
 	});
 
+	it('does not stream when an AI Agent runs it as a tool (its answer goes to the agent)', async () => {
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model() },
+			items: [{ json: { prompt: 'tool work' } }],
+			credentials: credentials(),
+			streaming: true,
+			asAgentTool: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.chunks).toHaveLength(0);
+		expect(chatRequests()[0].body.stream).toBeUndefined();
+		// n8n logs a tool's output on its ai_tool connection.
+		const task = Object.values(result.run.data.resultData.runData)[0][0];
+		expect(task.data?.ai_tool?.[0]?.[0].json.content).toBe('Echo: tool work');
+	});
+
 	it('does not stream when n8n does not', async () => {
 		const result = await runNode({ node: 'mistralChat', parameters: { model: model() }, items: [{ json: { prompt: 'a' } }], credentials: credentials() });
 		expect(result.error).toBeUndefined();

@@ -86,6 +86,8 @@ export interface RunNodeOptions {
 	cancelAfterMs?: number;
 	/** Runs as n8n runs a streaming Webhook / Chat Trigger execution: `isStreaming()` is true and `sendChunk` lands in `chunks`. */
 	streaming?: boolean;
+	/** Marks the node as n8n marks a node an AI Agent runs as its tool (engine request: output logged as `ai_tool`). */
+	asAgentTool?: boolean;
 }
 
 export interface RunNodeResult {
@@ -612,6 +614,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	});
 	// The Workflow constructor filled in the parameter defaults, as n8n does.
 	const workflowNode = workflow.getNode(node.name)!;
+	if (options.asAgentTool) workflowNode.rewireOutputLogTo = 'ai_tool';
 
 	const executionId = randomUUID();
 	const mode: WorkflowExecuteMode = 'manual';

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
@@ -76,6 +76,18 @@ async function buildRequest(context: IExecuteFunctions, itemIndex: number, optio
 	return { body, model: body.model as string, expectJson: responseFormat !== 'text' };
 }
 
+/**
+ * Whether to stream this run: only when n8n streams the execution, and not when an AI Agent runs the
+ * node as one of its tools (its answer goes to the agent, not to the user; n8n marks such a run by
+ * logging the node's output as a tool's). Callers stream a single item only: chunks of parallel
+ * items would interleave into nonsense.
+ */
+function shouldStream(context: IExecuteFunctions): boolean {
+	if (typeof context.isStreaming !== 'function' || !context.isStreaming()) return false;
+	if (typeof context.isToolExecution === 'function' && context.isToolExecution()) return false;
+	return context.getNode().rewireOutputLogTo !== NodeConnectionTypes.AiTool;
+}
+
 /** Sends the answer's text to n8n's stream (a streaming Webhook or Chat Trigger) while it arrives. */
 async function streamAnswer(
 	context: IExecuteFunctions,
@@ -103,8 +115,7 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
 	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
-	// Streams only a single item: chunks of parallel items would interleave into nonsense.
-	const streaming = items.length === 1 && typeof this.isStreaming === 'function' && this.isStreaming();
+	const streaming = items.length === 1 && shouldStream(this);
 
 	const outcomes = await settleWithConcurrency(
 		items,
