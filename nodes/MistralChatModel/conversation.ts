@@ -113,6 +113,36 @@ export function toMistralMessages(messages: Message[]): ChatMessage[] {
 				break;
 		}
 	}
+	return pairToolTurns(out);
+}
+
+/**
+ * Mistral rejects a conversation where an assistant's tool calls and the tool results after it do not
+ * match one to one, or where a tool result follows no call: what a windowed memory leaves when it cuts
+ * a turn in half. Unanswered calls and orphan results are left out, and so is an assistant message
+ * left with neither text nor calls.
+ */
+function pairToolTurns(messages: ChatMessage[]): ChatMessage[] {
+	const out: ChatMessage[] = [];
+	for (let i = 0; i < messages.length; i++) {
+		const message = messages[i];
+		if (message.role === 'tool') continue;
+		if (message.role !== 'assistant' || !message.tool_calls?.length) {
+			if (message.role === 'assistant' && (message.content === null || message.content === '')) continue;
+			out.push(message);
+			continue;
+		}
+		const results: ChatMessage[] = [];
+		while (i + 1 < messages.length && messages[i + 1].role === 'tool') results.push(messages[++i]);
+		const answered = new Set(results.map((result) => result.tool_call_id));
+		const calls = (message.tool_calls as Array<{ id: string }>).filter((call) => answered.has(call.id));
+		const kept = new Set(calls.map((call) => call.id));
+		const assistant: ChatMessage = { ...message };
+		if (calls.length > 0) assistant.tool_calls = calls;
+		else delete assistant.tool_calls;
+		if (calls.length === 0 && (assistant.content === null || assistant.content === '')) continue;
+		out.push(assistant, ...results.filter((result) => kept.has(result.tool_call_id as string)));
+	}
 	return out;
 }
 

@@ -54,6 +54,32 @@ describe('Mistral Chat Model: messages to and from Mistral', () => {
 		expect(sent[2].tool_call_id).toBe(callId.id);
 	});
 
+	it('leaves out what a windowed memory cut in half: unanswered calls, orphan results, empty assistant turns', () => {
+		const sent = toMistralMessages([
+			{ role: 'tool', content: [{ type: 'tool-result', toolCallId: 'abcDEF123', result: 'orphan' }] },
+			{ role: 'user', content: [{ type: 'text', text: 'first' }] },
+			{ role: 'assistant', content: [{ type: 'reasoning', text: 'thinking only' }] },
+			{ role: 'user', content: [{ type: 'text', text: 'second' }] },
+			{
+				role: 'assistant',
+				content: [
+					{ type: 'tool-call', toolCallId: 'aaaaaaaa1', toolName: 'a', input: '{}' },
+					{ type: 'tool-call', toolCallId: 'bbbbbbbb2', toolName: 'b', input: '{}' },
+				],
+			},
+			{ role: 'tool', content: [{ type: 'tool-result', toolCallId: 'bbbbbbbb2', result: 'b done' }] },
+			{ role: 'assistant', content: [{ type: 'text', text: '' }, { type: 'tool-call', toolCallId: 'cccccccc3', toolName: 'c', input: '{}' }] },
+			{ role: 'user', content: [{ type: 'text', text: 'third' }] },
+		]);
+		expect(sent).toEqual([
+			{ role: 'user', content: 'first' },
+			{ role: 'user', content: 'second' },
+			{ role: 'assistant', content: null, tool_calls: [{ id: 'bbbbbbbb2', type: 'function', function: { name: 'b', arguments: '{}' } }] },
+			{ role: 'tool', content: 'b done', tool_call_id: 'bbbbbbbb2' },
+			{ role: 'user', content: 'third' },
+		]);
+	});
+
 	it('reads an answer: reasoning apart from the text, tool calls with their ids, usage and finish reason', () => {
 		const result = toGenerateResult({
 			id: 'r1',
