@@ -1,4 +1,4 @@
-import { runNode } from './harness/engine';
+import { loadPackage, runNode } from './harness/engine';
 import { startMistralServer, type MistralTestServer } from './server/mistralServer';
 
 const model = (value = 'mistral-small-latest') => ({ __rl: true, mode: 'id', value });
@@ -190,5 +190,44 @@ describe('Mistral Chat through the n8n engine', () => {
 			credentials: credentials(),
 		});
 		expect(kept.items[0].json).toMatchObject({ ticketId: 12, prompt: 'x', content: 'Echo: x' });
+	});
+
+	it('keeps the input fields by default, next to the answer and next to an error (Continue On Fail)', async () => {
+		const items = [{ json: { ticketId: 1, prompt: 'x' } }, { json: { ticketId: 2, prompt: '' } }];
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model() }, items, credentials: credentials(), continueOnFail: true });
+		expect(result.items[0].json).toMatchObject({ ticketId: 1, prompt: 'x', content: 'Echo: x' });
+		expect(result.items[1].json).toEqual({ ticketId: 2, prompt: '', error: expect.stringMatching(/"Prompt" is empty.*\[item 1\]$/) });
+		const bare = await runNode({ node: 'mistralChat', parameters: { model: model(), includeInputFields: false }, items, credentials: credentials(), continueOnFail: true });
+		expect(bare.items[0].json.ticketId).toBeUndefined();
+		expect(Object.keys(bare.items[1].json)).toEqual(['error']);
+	});
+
+	it('"Continue (using error output)": n8n routes each failure to the error output, with its input fields and what to do', async () => {
+		server.enqueue({ path: '/chat/completions', status: 400, body: { object: 'error', message: 'Prompt contains forbidden content', type: 'invalid_request_error', param: null, code: '3051' } });
+		const items = [{ json: { ticketId: 1, prompt: 'x' } }, { json: { ticketId: 2, prompt: '' } }, { json: { ticketId: 3, prompt: 'y' } }];
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model(), options: { maxConcurrency: 1 } }, items, credentials: credentials(), errorOutput: true });
+		expect(result.items.map((item) => item.json.ticketId)).toEqual([3]);
+		expect(result.errorItems.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(result.errorItems[0].json).toEqual({
+			error: expect.stringMatching(/forbidden content.*\[item 0\]$/),
+			details: { errorDescription: expect.stringMatching(/Check the node's parameters/), httpCode: '400' },
+		});
+		expect(result.errorItems[1].json).toEqual({ error: expect.stringMatching(/"Prompt" is empty.*\[item 1\]$/) });
+	});
+
+	it('defaults suit reasoning models and keep rows: Chat waits 300 s, Embed 60 s; Include Input Fields is on for both', async () => {
+		const { nodeTypes, packageName } = await loadPackage();
+		const property = (node: string, name: string) => {
+			const properties = nodeTypes.getByNameAndVersion(`${packageName}.${node}`).description.properties;
+			const top = properties.find((entry) => entry.name === name);
+			if (top) return top;
+			const options = properties.find((entry) => entry.name === 'options')?.options as Array<{ name: string; default: unknown }>;
+			return options.find((entry) => entry.name === name);
+		};
+		expect(property('mistralChat', 'timeout')?.default).toBe(300);
+		expect(property('mistralEmbed', 'timeout')?.default).toBe(60);
+		expect(property('mistralChat', 'includeInputFields')?.default).toBe(true);
+		expect(property('mistralEmbed', 'includeInputFields')?.default).toBe(true);
+		expect(property('mistralChat', 'maxAmbiguousRetries')?.default).toBe(1);
 	});
 });

@@ -62,6 +62,32 @@ describe('Mistral Embed through the n8n engine', () => {
 		expect(result.items[124].json.embedding).toEqual(embeddingFor(text(124), 'mistral-embed', 1024));
 	});
 
+	it('without Continue On Fail, stops sending once an item has failed for good: no new batch starts', async () => {
+		const huge = 'word '.repeat(9000);
+		const items = Array.from({ length: 200 }, (_, i) => ({ json: { id: i, text: i === 23 ? huge : text(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { batchSize: 10, maxConcurrency: 1 } }, items, credentials: credentials() });
+		expect(result.error?.message).toMatch(/8192.*\[item 23\]/);
+		const sent = new Set(embedRequests().flatMap((request) => request.body.input as string[]));
+		// Every item up to the failing one was sent; no item past its batch of (at most) 10 ever was.
+		expect([...Array(24).keys()].every((i) => sent.has(i === 23 ? huge : text(i)))).toBe(true);
+		expect([...Array(170).keys()].map((k) => k + 30).filter((i) => sent.has(text(i)))).toEqual([]);
+		expect(embedRequests().length).toBeLessThanOrEqual(8);
+
+		// With Continue On Fail every other batch is still sent.
+		server.reset();
+		const continued = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { batchSize: 10, maxConcurrency: 1 } }, items, credentials: credentials(), continueOnFail: true });
+		expect(continued.items.filter((item) => Array.isArray(item.json.embedding))).toHaveLength(199);
+		// The error item keeps the row's fields (Include Input Fields is on), so the failed row is known downstream.
+		expect(continued.items[23].json).toEqual({ id: 23, text: huge, error: expect.stringMatching(/\[item 23\]$/), errorDescription: expect.any(String), httpCode: '400' });
+	});
+
+	it('with Include Input Fields off, an error item carries only the error', async () => {
+		const items = [{ json: { id: 0, text: 'fine' } }, { json: { id: 1, text: '   ' } }];
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model(), includeInputFields: false }, items, credentials: credentials(), continueOnFail: true });
+		expect(Object.keys(result.items[1].json).sort()).toEqual(['error']);
+		expect(result.items[0].json.id).toBeUndefined();
+	});
+
 	it('bisects a batch rejected for one empty-after-trim input that slipped through as a server error', async () => {
 		const items = Array.from({ length: 16 }, (_, i) => ({ json: { text: text(i) } }));
 		server.enqueue({ path: '/embeddings', status: 400, body: { object: 'error', message: 'Input at index 5 is invalid', type: 'invalid_request_error', param: null, code: '3210' } });

@@ -7,7 +7,7 @@ import net from 'node:net';
 
 import type { INodeParameters } from 'n8n-workflow';
 
-import { credentialTestLogs, runNode, searchList, testCredential } from './harness/engine';
+import { credentialTestLogs, loadPackage, runNode, searchList, testCredential } from './harness/engine';
 import type { RunNodeResult, TestCredentials } from './harness/engine';
 import { startMistralServer, type MistralTestServer } from './server/mistralServer';
 import { bareCards, mistralCards } from './server/models';
@@ -106,10 +106,58 @@ describe('foundation: credential and transport through the n8n engine', () => {
 			expect(result.message).toMatch(/\/v1/);
 		});
 
-		it('reports an unreachable host as an error', async () => {
+		it('the nodes own the test (testedBy), so n8n runs their function, not a bare request', async () => {
+			const { loader, nodeTypes, packageName } = await loadPackage();
+			expect(loader.getCredential('mistralAiApi').type.test).toBeUndefined();
+			for (const node of ['mistralChat', 'mistralEmbed']) {
+				const type = nodeTypes.getByNameAndVersion(`${packageName}.${node}`);
+				expect(type.description.credentials).toEqual([{ name: 'mistralAiApi', required: true, testedBy: 'mistralAiApiTest' }]);
+				expect(typeof type.methods?.credentialTest?.mistralAiApiTest).toBe('function');
+			}
+		});
+
+		it('says what is wrong and what to fix when nothing listens at the Base URL (closed port)', async () => {
 			const result = await testCredential(credentials({ baseUrl: await closedPortUrl() }));
 			expect(result.status).toBe('Error');
-			expect(result.message).toMatch(/ECONNREFUSED/);
+			expect(result.message).toMatch(/^Could not reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Nothing accepts connections at 127\.0\.0\.1:\d+\. Check the host and port of the Base URL/);
+		});
+
+		it.each([
+			['no scheme', 'localhost:11434/v1', /^The Base URL "localhost:11434\/v1" must start with http:\/\/ or https:\/\//],
+			['not a URL', 'api mistral ai', /^The Base URL "api mistral ai" is not a valid URL\. Use a full URL such as https:\/\/api\.mistral\.ai\/v1/],
+			['an invalid port', 'http://127.0.0.1:99999/v1', /is not a valid URL/],
+			['empty', '   ', /^The credential has no Base URL/],
+		])('says how to write the Base URL when it is malformed (%s), without a request', async (_name, baseUrl, pattern) => {
+			const result = await testCredential(credentials({ baseUrl }));
+			expect(result).toEqual({ status: 'Error', message: expect.stringMatching(pattern) });
+			expect(server.requests).toHaveLength(0);
+		});
+
+		it('https:// to a plain-HTTP server: says to use http://', async () => {
+			const result = await testCredential(credentials({ baseUrl: server.url.replace('http://', 'https://') }));
+			expect(result.status).toBe('Error');
+			expect(result.message).toMatch(/^Could not set up HTTPS with 127\.0\.0\.1:\d+ \(\w+\)\. The server does not speak HTTPS on this port\. Use http:\/\//);
+		});
+
+		it.each([
+			['a server that needs a key, without one', { apiKey: '' }, undefined, /^The server needs an API key \(401\)/],
+			['403', {}, { path: '/models' as const, status: 403, body: { message: 'Forbidden for this workspace' } }, /^The API key may not list models at 127\.0\.0\.1:\d+ \(403\).*Forbidden for this workspace/],
+			['503', {}, { path: '/models' as const, status: 503, body: { message: 'Service unavailable' } }, /^The server at 127\.0\.0\.1:\d+ failed \(503\)\. It may be down or overloaded/],
+		])('explains %s', async (_name, overrides, script, pattern) => {
+			if (script) server.enqueue(script);
+			const result = await testCredential(credentials(overrides));
+			expect(result).toEqual({ status: 'Error', message: expect.stringMatching(pattern) });
+		});
+
+		it('a rate-limited key is a working key (429)', async () => {
+			server.enqueue({ path: '/models', status: 429, body: { message: 'Requests rate limit exceeded' } });
+			expect((await testCredential(credentials())).status).toBe('OK');
+		});
+
+		it('keeps a query-string key in place (a proxy that takes the key that way)', async () => {
+			const result = await testCredential(credentials({ baseUrl: `${server.url}/?key=abc123` }));
+			expect(result.status).toBe('OK');
+			expect(requestsTo('/models')[0].rawPath).toBe('/v1/models');
 		});
 	});
 

@@ -5,6 +5,7 @@
  */
 import { HumanMessage, ToolMessage, type AIMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
+import type { INodeParameters } from 'n8n-workflow';
 import { z } from 'zod';
 
 import { supplyNode } from './harness/engine';
@@ -41,7 +42,7 @@ describe('AI sub-nodes through n8n-core', () => {
 		server.configure({ streamChunkDelayMs: undefined, faults: {} });
 	});
 
-	async function chatModel(options: Record<string, unknown> = {}) {
+	async function chatModel(options: INodeParameters = {}) {
 		const supplied = await supplyNode({
 			node: 'mistralChatModel',
 			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, options },

@@ -1,13 +1,17 @@
 import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
 	INodeExecutionData,
+	INodeCredentialTestResult,
 	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { testMistralCredential } from '../shared/credentialTest';
 import { searchModels } from '../shared/models';
 import { executeChat } from './actions/execute';
 import { chatProperties } from './description';
@@ -26,11 +30,17 @@ export class MistralChat implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'mistralAiApi', required: true }],
+		// The nodes own the credential's test, so it can explain network failures too (credentialTest below).
+		credentials: [{ name: 'mistralAiApi', required: true, testedBy: 'mistralAiApiTest' }],
 		properties: chatProperties,
 	};
 
 	methods = {
+		credentialTest: {
+			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				return await testMistralCredential.call(this, credential);
+			},
+		},
 		listSearch: {
 			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 				return await searchModels(this, 'chat', filter);

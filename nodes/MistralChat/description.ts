@@ -4,6 +4,8 @@ import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
 export const DEFAULT_CHAT_CONCURRENCY = 4;
+/** Reasoning models can think for minutes; Mistral's own SDK waits 300 s. */
+export const DEFAULT_CHAT_TIMEOUT_S = 300;
 
 export const chatProperties: INodeProperties[] = [
 	modelParameter('mistral-small-latest', 'searchModels', 'chat'),
@@ -170,8 +172,8 @@ export const chatProperties: INodeProperties[] = [
 		displayName: 'Include Input Fields',
 		name: 'includeInputFields',
 		type: 'boolean',
-		default: false,
-		description: 'Whether to keep the input item\'s fields next to the answer',
+		default: true,
+		description: 'Whether to keep the input item\'s fields (e.g. an ID) next to the answer, or next to the error with Continue On Fail',
 	},
 	{
 		displayName: 'Options',
@@ -327,7 +329,7 @@ export const chatProperties: INodeProperties[] = [
 				default: 1,
 				description: 'Nucleus sampling: only the tokens in the top P probability mass are considered (0 to 1)',
 			},
-			...transportOptions(DEFAULT_CHAT_CONCURRENCY, 'Answers keep the input order whatever this is'),
+			...transportOptions(DEFAULT_CHAT_CONCURRENCY, 'Answers keep the input order whatever this is', DEFAULT_CHAT_TIMEOUT_S),
 		],
 	},
 ];

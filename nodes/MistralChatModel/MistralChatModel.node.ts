@@ -1,6 +1,9 @@
 import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
 	IDataObject,
 	ILoadOptionsFunctions,
+	INodeCredentialTestResult,
 	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
@@ -10,7 +13,9 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import type { ChatOptions } from '../MistralChat/actions/requestBody';
+import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
 import { readTransportOptions } from '../shared/commonOptions';
+import { testMistralCredential } from '../shared/credentialTest';
 import { searchModels } from '../shared/models';
 import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import { MistralClient } from '../shared/transport/client';
@@ -30,11 +35,16 @@ export class MistralChatModel implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.AiLanguageModel],
 		outputNames: ['Model'],
-		credentials: [{ name: 'mistralAiApi', required: true }],
+		credentials: [{ name: 'mistralAiApi', required: true, testedBy: 'mistralAiApiTest' }],
 		properties: chatModelProperties,
 	};
 
 	methods = {
+		credentialTest: {
+			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				return await testMistralCredential.call(this, credential);
+			},
+		},
 		listSearch: {
 			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 				return await searchModels(this, 'chat', filter);
@@ -48,7 +58,7 @@ export class MistralChatModel implements INodeType {
 		const { MistralChatModel: Model } = await import('./model');
 
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
-		const transport = readTransportOptions(options, 1);
+		const transport = readTransportOptions(options, 1, DEFAULT_CHAT_TIMEOUT_S);
 		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();
 		if (model === '') throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex });
 		const chatOptions: ChatOptions = {
@@ -60,7 +70,7 @@ export class MistralChatModel implements INodeType {
 			reasoningMode: options.reasoningMode as boolean | undefined,
 			reasoningEffort: options.reasoningEffort as string | undefined,
 		};
-		const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+		const client = new MistralClient(this, transport);
 		const chatModel = new Model(client, {
 			model,
 			options: chatOptions,

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
@@ -86,7 +87,7 @@ export const chatModelProperties: INodeProperties[] = [
 				default: 1,
 				description: 'Nucleus sampling: only the tokens in the top P probability mass are considered (0 to 1)',
 			},
-			...transportOptions(1, 'unused').filter((option) => option.name !== 'maxConcurrency'),
+			...transportOptions(1, 'unused', DEFAULT_CHAT_TIMEOUT_S).filter((option) => option.name !== 'maxConcurrency'),
 		],
 	},
 ];

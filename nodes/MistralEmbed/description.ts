@@ -4,6 +4,7 @@ import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
 export const DEFAULT_EMBED_CONCURRENCY = 4;
+export const DEFAULT_EMBED_TIMEOUT_S = 60;
 export const DEFAULT_BATCH_SIZE = 128;
 /** Mistral rejects requests over 16,384 tokens; the estimate is high, and this leaves room besides. */
 export const DEFAULT_MAX_TOKENS_PER_REQUEST = 12_000;
@@ -32,7 +33,7 @@ export const embedProperties: INodeProperties[] = [
 		name: 'includeInputFields',
 		type: 'boolean',
 		default: true,
-		description: 'Whether to keep the input item\'s fields next to the vector, e.g. an ID for the vector store',
+		description: 'Whether to keep the input item\'s fields next to the vector (or next to the error, with Continue On Fail), e.g. an ID for the vector store',
 	},
 	{
 		displayName: 'When Text Is a List',
@@ -109,7 +110,7 @@ export const embedProperties: INodeProperties[] = [
 					{ name: 'JSON Numbers', value: 'float', description: 'For servers without base64 support' },
 				],
 			},
-			...transportOptions(DEFAULT_EMBED_CONCURRENCY, 'Vectors keep the input order whatever this is'),
+			...transportOptions(DEFAULT_EMBED_CONCURRENCY, 'Vectors keep the input order whatever this is', DEFAULT_EMBED_TIMEOUT_S),
 		],
 	},
 ];

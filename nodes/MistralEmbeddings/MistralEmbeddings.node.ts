@@ -1,6 +1,9 @@
 import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
 	IDataObject,
 	ILoadOptionsFunctions,
+	INodeCredentialTestResult,
 	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
@@ -9,8 +12,14 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../MistralEmbed/description';
+import {
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_EMBED_TIMEOUT_S,
+	DEFAULT_MAX_TOKENS_PER_REQUEST,
+	MISTRAL_MAX_TOKENS_PER_REQUEST,
+} from '../MistralEmbed/description';
 import { readTransportOptions } from '../shared/commonOptions';
+import { testMistralCredential } from '../shared/credentialTest';
 import { searchModels } from '../shared/models';
 import { MistralClient } from '../shared/transport/client';
 import { embeddingsProperties } from './description';
@@ -33,11 +42,16 @@ export class MistralEmbeddings implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.AiEmbedding],
 		outputNames: ['Embeddings'],
-		credentials: [{ name: 'mistralAiApi', required: true }],
+		credentials: [{ name: 'mistralAiApi', required: true, testedBy: 'mistralAiApiTest' }],
 		properties: embeddingsProperties,
 	};
 
 	methods = {
+		credentialTest: {
+			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				return await testMistralCredential.call(this, credential);
+			},
+		},
 		listSearch: {
 			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 				return await searchModels(this, 'embed', filter);
@@ -47,10 +61,10 @@ export class MistralEmbeddings implements INodeType {
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
-		const transport = readTransportOptions(options, DEFAULT_EMBEDDINGS_CONCURRENCY);
+		const transport = readTransportOptions(options, DEFAULT_EMBEDDINGS_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
 		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();
 		if (model === '') throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex });
-		const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+		const client = new MistralClient(this, transport);
 		const embedder = new MistralEmbedder(client, {
 			model,
 			outputDimension: typeof options.outputDimension === 'number' ? options.outputDimension : undefined,

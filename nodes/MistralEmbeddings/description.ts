@@ -1,6 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../MistralEmbed/description';
+import {
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_EMBED_TIMEOUT_S,
+	DEFAULT_MAX_TOKENS_PER_REQUEST,
+	MISTRAL_MAX_TOKENS_PER_REQUEST,
+} from '../MistralEmbed/description';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
@@ -55,7 +60,7 @@ export const embeddingsProperties: INodeProperties[] = [
 					{ name: 'JSON Numbers', value: 'float', description: 'For servers without base64 support' },
 				],
 			},
-			...transportOptions(4, 'Vectors keep the order of the documents whatever this is'),
+			...transportOptions(4, 'Vectors keep the order of the documents whatever this is', DEFAULT_EMBED_TIMEOUT_S),
 		],
 	},
 ];

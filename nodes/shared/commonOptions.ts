@@ -1,7 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_MAX_AMBIGUOUS_RETRIES, DEFAULT_MAX_RETRIES } from './transport/retryPolicy';
+
 /** Options both nodes offer for the HTTP side; read with `readTransportOptions`. */
-export function transportOptions(defaultConcurrency: number, concurrencyHint: string): INodeProperties[] {
+export function transportOptions(defaultConcurrency: number, concurrencyHint: string, defaultTimeoutS: number): INodeProperties[] {
 	return [
 		{
 			displayName: 'Max Concurrent Requests',
@@ -9,24 +11,33 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 64 },
 			default: defaultConcurrency,
-			description: `How many requests may be in flight at once. ${concurrencyHint}.`,
+			description: `How many requests may be in flight at once. ${concurrencyHint}. Read once per execution.`,
 		},
 		{
 			displayName: 'Max Retries',
 			name: 'maxRetries',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 20 },
-			default: 5,
+			default: DEFAULT_MAX_RETRIES,
 			description:
-				'How often a request is retried after a rate limit (429), a server error (500, 502, 503, 504), a timeout or a dropped connection. Waits grow exponentially; a Retry-After from the server is honoured.',
+				'How often a request is retried after the server said it did not do the work: a rate limit (429) or a server error (500, 502, 503, 504). Waits grow exponentially; a Retry-After from the server is honoured. A wrong key, URL or model is never retried. Read once per execution.',
+		},
+		{
+			displayName: 'Max Retries After Timeouts',
+			name: 'maxAmbiguousRetries',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 20 },
+			default: DEFAULT_MAX_AMBIGUOUS_RETRIES,
+			description:
+				'How often a request is retried after a timeout, a connection dropped after sending, or an answer cut short. The server may have done (and billed) that work already, so the default is once. Never more than Max Retries. Read once per execution.',
 		},
 		{
 			displayName: 'Timeout (Seconds)',
 			name: 'timeout',
 			type: 'number',
 			typeOptions: { minValue: 1 },
-			default: 60,
-			description: 'How long to wait for one answer before the attempt counts as failed (and is retried)',
+			default: defaultTimeoutS,
+			description: 'How long to wait for one answer before the attempt counts as failed. Read once per execution.',
 		},
 	];
 }
@@ -34,16 +45,19 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 export interface TransportSettings {
 	maxConcurrency: number;
 	maxRetries: number;
+	maxAmbiguousRetries: number;
 	timeoutMs: number;
 }
 
-export function readTransportOptions(options: Record<string, unknown>, defaultConcurrency: number): TransportSettings {
+export function readTransportOptions(options: Record<string, unknown>, defaultConcurrency: number, defaultTimeoutS: number): TransportSettings {
 	const positive = (value: unknown, fallback: number) =>
 		typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-	const maxRetries = typeof options.maxRetries === 'number' && options.maxRetries >= 0 ? Math.floor(options.maxRetries) : 5;
+	const count = (value: unknown, fallback: number) =>
+		typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
 	return {
 		maxConcurrency: Math.floor(positive(options.maxConcurrency, defaultConcurrency)),
-		maxRetries,
-		timeoutMs: Math.round(positive(options.timeout, 60) * 1000),
+		maxRetries: count(options.maxRetries, DEFAULT_MAX_RETRIES),
+		maxAmbiguousRetries: count(options.maxAmbiguousRetries, DEFAULT_MAX_AMBIGUOUS_RETRIES),
+		timeoutMs: Math.round(positive(options.timeout, defaultTimeoutS) * 1000),
 	};
 }

@@ -17,6 +17,16 @@ export function errorJson(error: unknown, itemIndex: number): IDataObject {
 	return json;
 }
 
+/**
+ * The `json` of an error item for "Continue (using error output)". n8n tells error items from results
+ * by a json that holds nothing but `error`, `message` and `details`, and adds the input item's fields
+ * itself, so what to do and the HTTP code go under `details`.
+ */
+export function errorOutputJson(error: unknown, itemIndex: number): IDataObject {
+	const { error: message, ...details } = errorJson(error, itemIndex);
+	return Object.keys(details).length > 0 ? { error: message, details } : { error: message };
+}
+
 /** Makes sure the error that stops the node names the item it came from. */
 export function stopError(context: IExecuteFunctions, error: unknown, itemIndex: number): Error {
 	if (error instanceof Error) {
@@ -30,13 +40,17 @@ export function stopError(context: IExecuteFunctions, error: unknown, itemIndex:
 
 /**
  * Turns per-item outcomes into the node's output in input order: results as produced, failures as
- * error items with Continue On Fail, otherwise the first failure stops the node.
+ * error items with Continue On Fail, otherwise the first failure stops the node. With
+ * `keepInputFields`, an error item carries the input item's fields too, so the row stays known.
  */
 export function collectOutput(
 	context: IExecuteFunctions,
 	outcomes: Array<Settled<INodeExecutionData[]> | undefined>,
+	keepInputFields: (itemIndex: number) => boolean = () => false,
 ): INodeExecutionData[] {
 	const continueOnFail = context.continueOnFail();
+	const toErrorOutput = context.getNode().onError === 'continueErrorOutput';
+	const items = context.getInputData();
 	const output: INodeExecutionData[] = [];
 	outcomes.forEach((outcome, itemIndex) => {
 		// Left undefined only after a failure that stops the node below.
@@ -46,7 +60,12 @@ export function collectOutput(
 			return;
 		}
 		if (!continueOnFail) throw stopError(context, outcome.error, itemIndex);
-		output.push({ json: errorJson(outcome.error, itemIndex), pairedItem: { item: itemIndex } });
+		if (toErrorOutput) {
+			output.push({ json: errorOutputJson(outcome.error, itemIndex), pairedItem: { item: itemIndex } });
+			return;
+		}
+		const fields = keepInputFields(itemIndex) ? items[itemIndex]?.json : undefined;
+		output.push({ json: { ...fields, ...errorJson(outcome.error, itemIndex) }, pairedItem: { item: itemIndex } });
 	});
 	return output;
 }

@@ -267,3 +267,180 @@ describe('the API key never leaks', () => {
 		});
 	});
 });
+
+/**
+ * Secrets in the Base URL: a query-string key (`…/v1?key=SECRET`, as some proxies take it) and a
+ * password in the userinfo (`https://user:SECRET@host/v1`). The same rigour as the API-key canary:
+ * no output item, error (deeply), cause, context, run data or log line holds the secret or any 8
+ * characters of it, across success, 401, 404 (whose description names the requested URL), bodies
+ * and HTML pages echoing the secret, timeouts, resets, a closed port and an invalid URL; the model
+ * list and the credential test too.
+ */
+describe('secrets in the Base URL never leak', () => {
+	const URL_SECRET = 'urlsecret-9b7d2c41';
+	const URL_PIECES = Array.from({ length: URL_SECRET.length - 7 }, (_, i) => URL_SECRET.slice(i, i + 8));
+	const urlLeaksIn = (text: string): string[] =>
+		text.includes(URL_SECRET) ? ['the whole secret'] : URL_PIECES.filter((piece) => text.includes(piece)).map((piece) => `a piece ("${piece}")`);
+
+	// n8n's HTTP stack turns a userinfo into Basic authentication, which replaces the Bearer key: that
+	// form succeeds only against a server that needs no key.
+	type UrlForm = { name: string; make: (root: string) => string; basicAuth: boolean };
+	const forms: UrlForm[] = [
+		{ name: 'query-string key', make: (root) => `${root}?key=${URL_SECRET}`, basicAuth: false },
+		{ name: 'userinfo password', make: (root) => root.replace('http://', `http://proxyuser:${URL_SECRET}@`), basicAuth: true },
+	];
+	let open: MistralTestServer;
+	const successRoot = (form: UrlForm) => (form.basicAuth ? open.url : server.url);
+
+	let server: MistralTestServer;
+	let wrongKey: MistralTestServer;
+	let html: http.Server;
+	let htmlRoot = '';
+	let closedRoot = '';
+
+	beforeAll(async () => {
+		server = await startMistralServer({ apiKey: CANARY });
+		wrongKey = await startMistralServer({ apiKey: 'sk-another-key-77' });
+		open = await startMistralServer({ apiKey: null });
+		html = http.createServer((_req, res) => {
+			res.writeHead(200, { 'content-type': 'text/html' });
+			res.end('<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>');
+		});
+		await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+		htmlRoot = `http://127.0.0.1:${(html.address() as AddressInfo).port}/v1`;
+		const closed = await startMistralServer();
+		closedRoot = closed.url;
+		await closed.close();
+	});
+	afterAll(async () => {
+		await server.close();
+		await wrongKey.close();
+		await open.close();
+		html.closeAllConnections();
+		await new Promise<void>((resolve) => html.close(() => resolve()));
+	});
+	beforeEach(() => {
+		server.reset();
+		wrongKey.reset();
+		open.reset();
+	});
+
+	interface UrlScenario {
+		name: string;
+		root: (form: UrlForm) => string;
+		script?: () => void;
+		options?: INodeParameters;
+		fails: boolean;
+	}
+	const echoSecret = (status: number) => echo(status, `Upstream refused ${server.url}/chat/completions?key=${URL_SECRET} (${URL_SECRET})`);
+	const scenarios: UrlScenario[] = [
+		{ name: 'success', root: successRoot, fails: false },
+		{ name: '401', root: () => wrongKey.url, fails: true },
+		{ name: '404: Base URL without /v1 (the description names the requested URL)', root: () => server.origin, fails: true },
+		{ name: '400 echoing the URL', root: () => server.url, script: () => server.enqueue(echoSecret(400)), fails: true },
+		{ name: '500 echoing the URL', root: () => server.url, script: () => server.enqueue(echoSecret(500), echoSecret(500)), options: { maxRetries: 1 }, fails: true },
+		{
+			name: 'HTML 502 echoing the URL',
+			root: () => server.url,
+			script: () => server.enqueue({ status: 502, rawBody: `<html><body>bad gateway for ?key=${URL_SECRET}</body></html>`, headers: { 'content-type': 'text/html' } }),
+			options: { maxRetries: 0 },
+			fails: true,
+		},
+		{ name: 'HTML page (200) at the Base URL', root: () => htmlRoot, fails: true },
+		{ name: 'timeout', root: () => server.url, script: () => server.enqueue({ hang: true }, { hang: true }), options: { timeout: 1 }, fails: true },
+		{ name: 'connection reset', root: () => server.url, script: () => server.enqueue({ reset: true }, { reset: true }), fails: true },
+		{ name: 'closed port', root: () => closedRoot, fails: true },
+	];
+
+	const table = nodes.flatMap((target) =>
+		forms.flatMap((form) =>
+			scenarios.flatMap((scenario) =>
+				[false, true].map((continueOnFail) => [`${target.node}, ${form.name}: ${scenario.name}${continueOnFail ? ' (Continue On Fail)' : ''}`, target, form, scenario, continueOnFail] as const),
+			),
+		),
+	);
+
+	it.each(table)('%s', async (_name, target, form, scenario, continueOnFail) => {
+		scenario.script?.();
+		const result = await runNode({
+			node: target.node,
+			parameters: target.parameters(scenario.options ?? {}),
+			items: target.items(),
+			credentials: { apiKey: CANARY, baseUrl: form.make(scenario.root(form)) },
+			continueOnFail,
+		});
+		const failedItems = result.items.filter((item) => item.json.error !== undefined);
+		if (!scenario.fails) {
+			expect(result.error).toBeUndefined();
+			expect(failedItems).toHaveLength(0);
+		} else if (continueOnFail) {
+			expect(failedItems.length).toBeGreaterThan(0);
+		} else {
+			expect(result.error).toBeDefined();
+		}
+		const where = {
+			items: deepSerialize(result.items),
+			error: deepSerialize(result.error),
+			cause: deepSerialize((result.error as { cause?: unknown } | undefined)?.cause),
+			context: deepSerialize(result.error?.context),
+			run: deepSerialize(result.run),
+			logs: result.logs.join('\n'),
+		};
+		const leaks = Object.fromEntries(Object.entries(where).map(([key, text]) => [key, [...urlLeaksIn(text), ...leaksIn(text)]]));
+		expect(leaks).toEqual({ items: [], error: [], cause: [], context: [], run: [], logs: [] });
+	});
+
+	it('the success runs did send the secret (so the checks above are not vacuous)', async () => {
+		await runNode({ node: 'mistralChat', parameters: { model: chatModel }, items: [{ json: { prompt: 'x' } }], credentials: { apiKey: CANARY, baseUrl: `${server.url}?key=${URL_SECRET}` } });
+		expect(server.requests[0].rawPath).toBe('/v1/chat/completions');
+		expect(server.requests[0].status).toBe(200);
+	});
+
+	it.each(forms)('a 404 with a $name: the description names the requested URL, secret hidden', async (form) => {
+		const result = await runNode({ node: 'mistralChat', parameters: { model: chatModel }, items: [{ json: { prompt: 'x' } }], credentials: { apiKey: CANARY, baseUrl: form.make(server.origin) } });
+		expect(result.error?.description).toMatch(form.basicAuth ? /Requested http:\/\/\*\*\*@127\.0\.0\.1:\d+\/chat\/completions\./ : /Requested http:\/\/127\.0\.0\.1:\d+\/chat\/completions\?key=\*\*\*\./);
+	});
+
+	it.each(forms)('an invalid Base URL with a $name: the message shows the URL without the secret', async (form) => {
+		const baseUrl = form.make('http://127.0.0.1:99999/v1');
+		const result = await runNode({ node: 'mistralChat', parameters: { model: chatModel }, items: [{ json: { prompt: 'x' } }], credentials: { apiKey: CANARY, baseUrl } });
+		expect(result.error?.message).toMatch(/is not a valid URL/);
+		expect(result.error?.message).toContain('***');
+		expect(urlLeaksIn(deepSerialize(result.error))).toEqual([]);
+		expect(urlLeaksIn(result.logs.join('\n'))).toEqual([]);
+	});
+
+	describe.each(forms)('model list and credential test, $name', (form) => {
+		const cases: Array<[string, () => string, (() => void) | undefined]> = [
+			['success', () => successRoot(form), undefined],
+			['401', () => wrongKey.url, undefined],
+			['404 (no /v1)', () => server.origin, undefined],
+			['500 echoing the URL', () => server.url, () => server.enqueue(...Array.from({ length: 3 }, () => ({ path: '/models' as const, ...echoSecret(500) })))],
+			['HTML page', () => htmlRoot, undefined],
+			['closed port', () => closedRoot, undefined],
+			['invalid URL', () => 'http://127.0.0.1:99999/v1', undefined],
+		];
+
+		it.each(cases)('model list: %s', async (_name, root, script) => {
+			script?.();
+			let outcome: unknown;
+			try {
+				outcome = await searchList('mistralChat', 'searchModels', { apiKey: CANARY, baseUrl: form.make(root()) });
+			} catch (error) {
+				outcome = error;
+			}
+			expect(urlLeaksIn(deepSerialize(outcome))).toEqual([]);
+			expect(leaksIn(deepSerialize(outcome))).toEqual([]);
+		});
+
+		it.each(cases)('credential test: %s', async (name, root, script) => {
+			script?.();
+			const outcome = await testCredential({ apiKey: CANARY, baseUrl: form.make(root()) });
+			if (name === 'success') expect(outcome.status).toBe('OK');
+			else expect(outcome.status).toBe('Error');
+			expect(urlLeaksIn(deepSerialize(outcome))).toEqual([]);
+			expect(leaksIn(deepSerialize(outcome))).toEqual([]);
+			expect(urlLeaksIn(credentialTestLogs().join('\n'))).toEqual([]);
+		});
+	});
+});

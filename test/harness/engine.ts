@@ -17,6 +17,9 @@ import type {
 	ICredentialDataDecryptedObject,
 	ICredentialsDecrypted,
 	ICredentialsExpressionResolveValues,
+	ICredentialTestFunction,
+	ICredentialTestFunctions,
+	ICredentialTestRequest,
 	ICredentialType,
 	IDataObject,
 	IExecuteData,
@@ -46,10 +49,12 @@ import {
 	LoggerProxy,
 	NodeHelpers,
 	UnexpectedError,
+	VersionedNodeType,
 	Workflow,
 } from 'n8n-workflow';
 import {
 	BinaryDataService,
+	CredentialTestContext,
 	Credentials,
 	ErrorReporter,
 	ExecuteContext,
@@ -82,6 +87,8 @@ export interface RunNodeOptions {
 	credentials: TestCredentials;
 	/** Sets the node's `onError` to 'continueRegularOutput' (n8n's "Continue On Fail"). */
 	continueOnFail?: boolean;
+	/** Sets the node's `onError` to 'continueErrorOutput' (n8n's "Continue (using error output)"); see errorItems. */
+	errorOutput?: boolean;
 	/** Cancels the execution (p-cancelable `.cancel()`, what n8n's "Stop" does) after this delay. */
 	cancelAfterMs?: number;
 	/** Runs as n8n runs a streaming Webhook / Chat Trigger execution: `isStreaming()` is true and `sendChunk` lands in `chunks`. */
@@ -93,6 +100,8 @@ export interface RunNodeOptions {
 export interface RunNodeResult {
 	/** The node's main output 0 (empty if it failed). */
 	items: INodeExecutionData[];
+	/** With errorOutput: the error output (main output 1), as n8n routed it. */
+	errorItems: INodeExecutionData[];
 	/** The node's error if the run failed (the error object n8n stores on the run, with its own message/description/context). */
 	error?: Error & { description?: string; context?: unknown };
 	/** The engine's final run status ('success' | 'error' | 'canceled' ...). */
@@ -599,7 +608,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const { node, engine: current } = await nodeFor(
 		options.node,
 		options.parameters,
-		options.continueOnFail ? 'continueRegularOutput' : undefined,
+		options.errorOutput ? 'continueErrorOutput' : options.continueOnFail ? 'continueRegularOutput' : undefined,
 	);
 	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(options.credentials));
 
@@ -670,6 +679,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 
 	return {
 		items: outputItems,
+		errorItems: options.errorOutput ? (taskData?.data?.main?.[1] ?? []) : [],
 		error,
 		status: run.status,
 		run,
@@ -762,12 +772,40 @@ const NO_OP_DESCRIPTION = {
 	properties: [],
 } as unknown as INodeType['description'];
 
+/**
+ * n8n's CredentialsTester.getCredentialTestFunction (packages/cli/src/services/credentials-tester.service.ts):
+ * the credential type's own `test` request wins; otherwise the first node that lists the credential
+ * (the loader's supportedNodes, prefixed with the package name as n8n's LoadNodesAndCredentials does)
+ * with a `testedBy` names its `methods.credentialTest` function, or gives a request to run.
+ */
+function credentialTestFunction(
+	current: Engine,
+	credentialType: ICredentialType,
+): ICredentialTestFunction | { testRequest: ICredentialTestRequest } | undefined {
+	if (credentialType.test) return { testRequest: credentialType.test };
+	const supportedNodes = (current.loader.known.credentials[credentialType.name]?.supportedNodes ?? []).map(
+		(name) => `${current.packageName}.${name}`,
+	);
+	for (const nodeName of supportedNodes) {
+		const node = current.nodeTypes.getByName(nodeName);
+		const versions = node instanceof VersionedNodeType ? Object.values(node.nodeVersions) : [node as INodeType];
+		for (const nodeType of versions) {
+			for (const { name, testedBy } of nodeType.description.credentials ?? []) {
+				if (name !== credentialType.name || !testedBy) continue;
+				if (typeof testedBy === 'string') return nodeType.methods?.credentialTest?.[testedBy];
+				return { testRequest: testedBy };
+			}
+		}
+	}
+	return undefined;
+}
+
 export async function testCredential(credentials: TestCredentials): Promise<{ status: 'OK' | 'Error'; message: string }> {
 	const current = await engine();
 	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(credentials));
 	const credentialType = current.loader.getCredential(CREDENTIAL_TYPE).type;
-	const testRequest = credentialType.test;
-	if (!testRequest) return { status: 'Error', message: 'No testing function found for this credential.' };
+	const testFunction = credentialTestFunction(current, credentialType);
+	if (!testFunction) return { status: 'Error', message: 'No testing function found for this credential.' };
 
 	const logStart = logLines.length;
 	const credentialsDecrypted: ICredentialsDecrypted = {
@@ -776,6 +814,18 @@ export async function testCredential(credentials: TestCredentials): Promise<{ st
 		type: CREDENTIAL_TYPE,
 		data: credentialsHelper.applyDefaults(CREDENTIAL_TYPE, credentialStore(credentials)[CREDENTIAL_TYPE]),
 	};
+
+	if (typeof testFunction === 'function') {
+		// As n8n does: the node's function runs with a CredentialTestContext (helpers.request: n8n's legacy HTTP helper).
+		try {
+			const context = new CredentialTestContext(additionalDataFor(credentialsHelper, undefined));
+			const result = await testFunction.call(context as unknown as ICredentialTestFunctions, credentialsDecrypted);
+			return { status: result.status, message: result.message };
+		} finally {
+			lastCredentialTestLogs = logLines.slice(logStart);
+		}
+	}
+	const testRequest = testFunction.testRequest;
 
 	const node: INode = {
 		id: 'temp',

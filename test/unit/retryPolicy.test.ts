@@ -1,27 +1,116 @@
-import { DEFAULT_RETRY_POLICY, isRetryable, parseRetryAfter, retryDelayMs } from '../../nodes/shared/transport/retryPolicy';
+import {
+	type AttemptOutcome,
+	classifyFailure,
+	DEFAULT_RETRY_POLICY,
+	endsExecution,
+	parseRetryAfter,
+	retryDelayMs,
+	shouldRetry,
+} from '../../nodes/shared/transport/retryPolicy';
 
 const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1000, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
 const now = Date.parse('2026-11-25T12:00:00Z');
+const fresh = { answeredBefore: false };
+const running = { answeredBefore: true };
+
+/** How many attempts a request makes when every attempt ends with `outcome`. */
+function attemptsFor(outcome: AttemptOutcome, maxRetries = 5, maxAmbiguousRetries = 1, state = running): number {
+	const local = { ...policy, maxRetries, maxAmbiguousRetries };
+	let retries = 0;
+	let ambiguous = 0;
+	while (shouldRetry(outcome, state, local, retries, ambiguous)) {
+		if (classifyFailure(outcome, state) === 'ambiguous') ambiguous++;
+		retries++;
+	}
+	return retries + 1;
+}
 
 describe('retry policy', () => {
-	it.each([429, 500, 502, 503, 504])('retries HTTP %i', (status) => {
-		expect(isRetryable({ kind: 'http', status })).toBe(true);
+	it.each([429, 500, 502, 503, 504])('HTTP %i says the work was not done: every retry of Max Retries', (status) => {
+		expect(classifyFailure({ kind: 'http', status }, running)).toBe('not-processed');
+		expect(attemptsFor({ kind: 'http', status })).toBe(6);
+		expect(attemptsFor({ kind: 'http', status }, 2)).toBe(3);
 	});
 
-	it.each([400, 401, 403, 404, 422])('does not retry HTTP %i', (status) => {
-		expect(isRetryable({ kind: 'http', status })).toBe(false);
+	it('a 5xx proxy page (HTML) is an answer too: full retries', () => {
+		expect(attemptsFor({ kind: 'invalid-body', status: 502 })).toBe(6);
 	});
 
-	it('retries resets, refusals and timeouts but not unknown local failures', () => {
-		for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT']) {
-			expect(isRetryable({ kind: 'network', code })).toBe(true);
+	it.each<[string, AttemptOutcome]>([
+		['a timeout (ECONNABORTED)', { kind: 'network', code: 'ECONNABORTED' }],
+		['a timeout (ETIMEDOUT)', { kind: 'network', code: 'ETIMEDOUT' }],
+		['a reset after sending', { kind: 'network', code: 'ECONNRESET' }],
+		['a broken pipe', { kind: 'network', code: 'EPIPE' }],
+		['"socket hang up" without a code', { kind: 'network', message: 'socket hang up' }],
+		['a 2xx body cut short', { kind: 'invalid-body', status: 200, truncated: true }],
+	])('%s may have been processed and billed: retried once by default', (_name, outcome) => {
+		expect(classifyFailure(outcome, running)).toBe('ambiguous');
+		expect(attemptsFor(outcome)).toBe(2);
+		expect(attemptsFor(outcome, 5, 3)).toBe(4);
+		expect(attemptsFor(outcome, 5, 0)).toBe(1);
+		// Never more than Max Retries.
+		expect(attemptsFor(outcome, 0, 3)).toBe(1);
+	});
+
+	it('counts ambiguous retries apart: a 503 after a timeout is still retried', () => {
+		const timeout: AttemptOutcome = { kind: 'network', code: 'ETIMEDOUT' };
+		const unavailable: AttemptOutcome = { kind: 'http', status: 503 };
+		expect(shouldRetry(timeout, running, policy, 0, 0)).toBe(true);
+		expect(shouldRetry(unavailable, running, policy, 1, 1)).toBe(true);
+		expect(shouldRetry(timeout, running, policy, 2, 1)).toBe(false);
+	});
+
+	it.each<[string, AttemptOutcome]>([
+		['401', { kind: 'http', status: 401 }],
+		['403', { kind: 'http', status: 403 }],
+		['404', { kind: 'http', status: 404 }],
+		['407 (proxy authentication)', { kind: 'http', status: 407 }],
+		['400 unknown model', { kind: 'http', status: 400, modelMissing: true }],
+		['host not found', { kind: 'network', code: 'ENOTFOUND' }],
+		['an expired certificate', { kind: 'network', code: 'CERT_HAS_EXPIRED' }],
+		['a self-signed certificate', { kind: 'network', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }],
+		['a certificate for another name', { kind: 'network', code: 'ERR_TLS_CERT_ALTNAME_INVALID' }],
+		['https to a plain-http port', { kind: 'network', code: 'EPROTO' }],
+		['an invalid URL', { kind: 'network', code: 'ERR_INVALID_URL' }],
+		['a key with a line break (invalid header)', { kind: 'network', code: 'ERR_INVALID_CHAR' }],
+		['an HTML page on a 200 (not the API)', { kind: 'invalid-body', status: 200 }],
+	])('%s is a setup failure: never retried, and it ends the execution', (_name, outcome) => {
+		expect(classifyFailure(outcome, fresh)).toBe('setup');
+		expect(attemptsFor(outcome, 5, 1, fresh)).toBe(1);
+		expect(endsExecution(outcome, fresh)).toBe(true);
+	});
+
+	it('a refused connection before any answer is a setup failure; after answers, a restart worth retrying', () => {
+		const refused: AttemptOutcome = { kind: 'network', code: 'ECONNREFUSED' };
+		expect(classifyFailure(refused, fresh)).toBe('setup');
+		expect(attemptsFor(refused, 5, 1, fresh)).toBe(1);
+		expect(classifyFailure(refused, running)).toBe('not-processed');
+		expect(attemptsFor(refused, 5, 1, running)).toBe(6);
+		// Still refused after every retry: the server is gone, the other requests need not try.
+		expect(endsExecution(refused, running)).toBe(true);
+	});
+
+	it.each<[string, AttemptOutcome]>([
+		['400', { kind: 'http', status: 400 }],
+		['422', { kind: 'http', status: 422 }],
+		['413', { kind: 'http', status: 413 }],
+		['an error without a code that is not a dropped connection', { kind: 'network', message: 'maxContentLength size of 10 exceeded' }],
+		['an unknown code', { kind: 'network', code: 'ERR_SOMETHING_NEW' }],
+	])('%s concerns this request only: not retried, and the others still go', (_name, outcome) => {
+		expect(classifyFailure(outcome, running)).toBe('final');
+		expect(attemptsFor(outcome)).toBe(1);
+		expect(endsExecution(outcome, running)).toBe(false);
+	});
+
+	it('transient failures do not end the execution', () => {
+		for (const outcome of [
+			{ kind: 'http', status: 429 },
+			{ kind: 'http', status: 503 },
+			{ kind: 'network', code: 'ETIMEDOUT' },
+			{ kind: 'network', code: 'ECONNRESET' },
+		] as AttemptOutcome[]) {
+			expect(endsExecution(outcome, running)).toBe(false);
 		}
-		expect(isRetryable({ kind: 'network', code: 'ERR_INVALID_URL' })).toBe(false);
-	});
-
-	it('retries a broken body on a 5xx but not an HTML page on a 200', () => {
-		expect(isRetryable({ kind: 'invalid-body', status: 502 })).toBe(true);
-		expect(isRetryable({ kind: 'invalid-body', status: 200 })).toBe(false);
 	});
 
 	it('reads Retry-After as seconds or as an HTTP date', () => {

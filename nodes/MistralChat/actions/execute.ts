@@ -5,7 +5,7 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_CHAT_CONCURRENCY } from '../description';
+import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
 import { buildChatBody, type ChatOptions } from './requestBody';
@@ -112,10 +112,17 @@ async function streamAnswer(
 export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY);
-	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S);
+	const client = new MistralClient(this, transport);
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
 	const streaming = items.length === 1 && shouldStream(this);
+	const keepInputFields = (itemIndex: number): boolean => {
+		try {
+			return this.getNodeParameter('includeInputFields', itemIndex, true) as boolean;
+		} catch {
+			return true;
+		}
+	};
 
 	const outcomes = await settleWithConcurrency(
 		items,
@@ -138,7 +145,7 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 			} catch (error) {
 				throw problem(this, error, itemIndex);
 			}
-			const keepInput = this.getNodeParameter('includeInputFields', itemIndex, false) as boolean;
+			const keepInput = keepInputFields(itemIndex);
 			return results.map((json) => ({
 				json: keepInput ? { ...item.json, ...json } : json,
 				pairedItem: { item: itemIndex },
@@ -147,5 +154,5 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 		!this.continueOnFail(),
 	);
 	this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
-	return [collectOutput(this, outcomes)];
+	return [collectOutput(this, outcomes, keepInputFields)];
 }

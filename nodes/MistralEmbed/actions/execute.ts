@@ -5,7 +5,13 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency, type Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { describeStats, type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_BATCH_SIZE, DEFAULT_EMBED_CONCURRENCY, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../description';
+import {
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_EMBED_CONCURRENCY,
+	DEFAULT_EMBED_TIMEOUT_S,
+	DEFAULT_MAX_TOKENS_PER_REQUEST,
+	MISTRAL_MAX_TOKENS_PER_REQUEST,
+} from '../description';
 import { halve, packBatches } from './batching';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
@@ -68,8 +74,8 @@ function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (i
 export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY);
-	const client = new MistralClient(this, { timeoutMs: transport.timeoutMs, maxRetries: transport.maxRetries });
+	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
+	const client = new MistralClient(this, transport);
 	const dtype = ((options.outputDtype as Dtype) ?? 'float') as Dtype;
 	const settings: EmbedSettings = {
 		model: (this.getNodeParameter('model', 0, '', { extractValue: true }) as string).trim(),
@@ -101,6 +107,14 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		else if (input.kind === 'list') slots.push(...input.slots);
 	}
 	const results = new Map<EmbedSlot, SlotResult>();
+	/**
+	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
+	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.
+	 */
+	const failForGood = (slots: EmbedSlot[], error: unknown): void => {
+		for (const slot of slots) results.set(slot, { error });
+		if (!continueOnFail) throw error as Error;
+	};
 
 	const embed = async (batch: EmbedSlot[]): Promise<void> => {
 		let response: unknown;
@@ -114,7 +128,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		} catch (error) {
 			if (!blamesAnInput(failureInfoOf(error))) throw error as Error;
 			if (batch.length === 1) {
-				results.set(batch[0], { error: withoutBatchPosition(error) });
+				failForGood(batch, withoutBatchPosition(error));
 				return;
 			}
 			// Split until the input that the server rejects stands alone; the others still get vectors.
@@ -127,8 +141,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		try {
 			vectors = vectorsByIndex(response, batch.length, settings.dtype);
 		} catch (error) {
-			const problem = new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex });
-			for (const slot of batch) results.set(slot, { error: problem });
+			failForGood(batch, new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex }));
 			return;
 		}
 		const usage = (response as { usage?: IDataObject }).usage;
@@ -168,5 +181,5 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		const value = input.kind === 'list' ? slotResults.map((result) => result.vector as number[]) : slotResults[0].vector;
 		return { ok: true, value: [{ json: { ...base, [outputField]: value, ...extras(slotResults[0]) }, pairedItem: { item: itemIndex } }] };
 	});
-	return [collectOutput(this, itemOutcomes)];
+	return [collectOutput(this, itemOutcomes, () => keepInput)];
 }

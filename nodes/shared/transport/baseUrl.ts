@@ -1,15 +1,86 @@
-/** Normalises the credential's Base URL; returns an error text instead of throwing (pure). */
-export function normalizeBaseUrl(raw: unknown): { url: string } | { error: string } {
+/**
+ * The credential's Base URL (pure): checked, normalised, joined with an API path, and shown to
+ * users without the secrets it may carry (`https://user:password@host/v1`, `…/v1?key=…`).
+ */
+
+export interface BaseUrl {
+	/** As entered, trimmed, without trailing slashes: what requests are built from. */
+	url: string;
+	/** Values a proxy may treat as a key: the userinfo and every query value. */
+	secrets: string[];
+}
+
+const HIDDEN = '***';
+
+/** The secrets a URL carries, in every form they may be echoed (raw, decoded, encoded). */
+export function urlSecrets(parsed: URL): string[] {
+	const values = [parsed.username, parsed.password, ...[...parsed.searchParams.values()]];
+	const raw = parsed.search.slice(1).split('&').map((pair) => pair.slice(pair.indexOf('=') + 1));
+	const forms = new Set<string>();
+	for (const value of [...values, ...raw]) {
+		if (value === '') continue;
+		forms.add(value);
+		try {
+			forms.add(decodeURIComponent(value));
+		} catch {
+			// A malformed escape: the raw form is already there.
+		}
+		forms.add(encodeURIComponent(value));
+	}
+	return [...forms];
+}
+
+/** A secret-free form of a URL for messages: `https://***@host/v1/path?key=***`. */
+export function displayUrl(url: string): string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return hideUrlSecretsInText(url);
+	}
+	const userinfo = parsed.username || parsed.password ? `${HIDDEN}@` : '';
+	const query = [...parsed.searchParams.keys()].map((key) => `${encodeURIComponent(key)}=${HIDDEN}`).join('&');
+	return `${parsed.protocol}//${userinfo}${parsed.host}${parsed.pathname}${query ? `?${query}` : ''}`;
+}
+
+/** For text that failed to parse as a URL: hide anything between "//" and "@", and every query value. */
+export function hideUrlSecretsInText(text: string): string {
+	return text.replace(/\/\/[^/\s@"']*@/g, `//${HIDDEN}@`).replace(/([?&][^=&\s"']*=)[^&\s"']*/g, `$1${HIDDEN}`);
+}
+
+/** host:port of a URL (never its userinfo), or "the server". */
+export function hostOf(url: string): string {
+	try {
+		return new URL(url).host || 'the server';
+	} catch {
+		return 'the server';
+	}
+}
+
+export function normalizeBaseUrl(raw: unknown): BaseUrl | { error: string } {
 	const text = typeof raw === 'string' ? raw.trim() : '';
 	if (text === '') return { error: 'The credential has no Base URL. Use https://api.mistral.ai/v1 for Mistral.' };
 	let parsed: URL;
 	try {
 		parsed = new URL(text);
 	} catch {
-		return { error: `The Base URL "${text}" is not a valid URL. Use a full URL such as https://api.mistral.ai/v1.` };
+		return {
+			error: `The Base URL "${hideUrlSecretsInText(text)}" is not a valid URL. Use a full URL such as https://api.mistral.ai/v1.`,
+		};
 	}
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-		return { error: `The Base URL must start with http:// or https:// (got "${parsed.protocol}").` };
+		return {
+			error: `The Base URL "${hideUrlSecretsInText(text)}" must start with http:// or https://, e.g. https://api.mistral.ai/v1 or http://localhost:11434/v1.`,
+		};
 	}
-	return { url: text.replace(/\/+$/, '') };
+	parsed.hash = '';
+	const withoutSlash = parsed.toString().replace(/\/+(\?|$)/, '$1');
+	return { url: withoutSlash, secrets: urlSecrets(parsed) };
+}
+
+/** The URL of an API path under the Base URL; a query string in the Base URL stays at the end. */
+export function apiUrl(baseUrl: string, path: string): string {
+	const parsed = new URL(baseUrl);
+	parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}${path}`;
+	return parsed.toString();
 }

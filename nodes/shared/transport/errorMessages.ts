@@ -16,6 +16,8 @@ export interface ParsedErrorBody {
 	fieldErrors: FieldError[];
 }
 
+import { displayUrl } from './baseUrl';
+
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json =>
@@ -107,6 +109,14 @@ export interface ErrorText {
 
 const MODEL_MISSING = /(invalid model|model.*(not found|does not exist|unknown|no such)|unknown model|no such model)/i;
 
+/** Whether an answer says the model does not exist (Mistral: 400 invalid_model / code 1500; others: 404). */
+export function isModelMissing(status: number, body: unknown, model: string | undefined): boolean {
+	if (!model || (status !== 404 && status !== 400)) return false;
+	const parsed = parseErrorBody(body);
+	if (parsed.type === 'invalid_model' || parsed.code === '1500') return true;
+	return MODEL_MISSING.test(parsed.message ?? '');
+}
+
 function afterRetries(attempts: number): string {
 	return attempts > 1 ? ` after ${attempts} attempts` : '';
 }
@@ -136,17 +146,17 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 			description: `The request body does not match Mistral's API (HTTP ${status}). Remove or correct the named field.`,
 		};
 	}
-	if (model && (status === 404 || status === 400) && MODEL_MISSING.test(serverSaid + ' ' + status)) {
+	if (isModelMissing(status, context.body, model)) {
 		return {
 			message: `Model "${model}" was not found (${status})`,
 			description: `Pick a model from the list, or check the model ID and that your key may use it.${said}`,
 		};
 	}
 	if (status === 404) {
-		const looksUnversioned = !/\/v\d+[^/]*\/[^/]+$/.test(url.replace(/\/(chat\/completions|embeddings|models)$/, '/x'));
+		const looksUnversioned = !/\/v\d+[^/]*\/[^/]+$/.test(pathOf(url).replace(/\/(chat\/completions|embeddings|models)$/, '/x'));
 		return {
 			message: model ? `Not found (404): the server has no such endpoint or model "${model}"` : 'Not found (404)',
-			description: `Requested ${url}. ${
+			description: `Requested ${displayUrl(url)}. ${
 				looksUnversioned ? 'The Base URL usually ends with a version path such as /v1. ' : ''
 			}Check the Base URL in the credential and the model ID.${said}`,
 		};
@@ -167,6 +177,14 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 		message: `Mistral rejected the request (${status})${serverSaid ? `: ${truncate(serverSaid, 300)}` : ''}`,
 		description: `Check the node's parameters for this item.${parsed.code ? ` Error code ${parsed.code}.` : ''}`,
 	};
+}
+
+function pathOf(url: string): string {
+	try {
+		return new URL(url).pathname;
+	} catch {
+		return url;
+	}
 }
 
 export function truncate(text: string, max: number): string {

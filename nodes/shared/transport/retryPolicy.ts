@@ -1,10 +1,22 @@
 /**
- * When to retry a Mistral request and how long to wait: pure functions, no I/O.
+ * When to retry a Mistral request, how long to wait, and which failures end every other request of
+ * the execution: pure functions, no I/O.
+ *
+ * A failed attempt falls in one of four classes:
+ *  - not-processed: the server says it did not do the work (429; 500, 502, 503, 504), or the
+ *    request never reached it: retried up to Max Retries, with backoff.
+ *  - ambiguous: the work may have been done, and billed (a timeout, a connection dropped after the
+ *    request was sent, a 2xx body cut short): retried at most `maxAmbiguousRetries` times.
+ *  - setup: the same answer awaits every request (wrong key, Base URL, host, certificate, model):
+ *    not retried, and the client fails the execution's other requests at once (see SetupLatch).
+ *  - final: this request's own problem (400, 422, …): not retried.
  */
 
 export interface RetryPolicy {
-	/** Retries after the first attempt. */
+	/** Retries after the first attempt, for any retryable failure. */
 	maxRetries: number;
+	/** Of those, retries after an ambiguous failure (the request may have been processed and billed). */
+	maxAmbiguousRetries: number;
 	/** Delay before the first retry when the server gives no Retry-After. */
 	baseDelayMs: number;
 	/** Ceiling for the exponential backoff. */
@@ -13,8 +25,12 @@ export interface RetryPolicy {
 	maxRetryAfterMs: number;
 }
 
+export const DEFAULT_MAX_RETRIES = 5;
+export const DEFAULT_MAX_AMBIGUOUS_RETRIES = 1;
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-	maxRetries: 5,
+	maxRetries: DEFAULT_MAX_RETRIES,
+	maxAmbiguousRetries: DEFAULT_MAX_AMBIGUOUS_RETRIES,
 	baseDelayMs: 1000,
 	maxDelayMs: 30_000,
 	maxRetryAfterMs: 60_000,
@@ -22,41 +38,125 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** What one attempt ended with, reduced to what the policy needs. */
 export type AttemptOutcome =
-	| { kind: 'http'; status: number; retryAfter?: string }
-	| { kind: 'network'; code?: string }
-	| { kind: 'invalid-body'; status: number };
+	| { kind: 'http'; status: number; retryAfter?: string; modelMissing?: boolean }
+	| { kind: 'network'; code?: string; message?: string }
+	/** A body that is not JSON: an HTML page, plain text, or JSON cut short (`truncated`). */
+	| { kind: 'invalid-body'; status: number; truncated?: boolean };
 
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+export type FailureClass = 'not-processed' | 'ambiguous' | 'setup' | 'final';
 
-const RETRYABLE_NETWORK_CODES = new Set([
-	'ECONNRESET',
-	'ECONNREFUSED',
+/** Whether any request of this execution has had an answer from the server (of any status). */
+export interface ExecutionState {
+	answeredBefore: boolean;
+}
+
+const NOT_PROCESSED_STATUS = new Set([429, 500, 502, 503, 504]);
+
+export const TIMEOUT_CODES = new Set([
 	'ECONNABORTED',
 	'ETIMEDOUT',
 	'ESOCKETTIMEDOUT',
-	'EPIPE',
-	'EAI_AGAIN',
-	'ENETUNREACH',
-	'EHOSTUNREACH',
 	'ERR_SOCKET_CONNECTION_TIMEOUT',
-	'UND_ERR_SOCKET',
 	'UND_ERR_CONNECT_TIMEOUT',
 	'UND_ERR_HEADERS_TIMEOUT',
 	'UND_ERR_BODY_TIMEOUT',
-	'ERR_BAD_RESPONSE',
 ]);
 
-export function isRetryable(outcome: AttemptOutcome): boolean {
+/** The connection broke while the request or its answer was on the wire. */
+const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ERR_BAD_RESPONSE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** Nothing answered at that address: a wrong host or port, or a server that is down. */
+export const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+
+/** A name server that did not answer (as opposed to one that says the host does not exist). */
+const DNS_TEMPORARY_CODES = new Set(['EAI_AGAIN']);
+
+/** The same for every request: the host does not exist, TLS cannot be set up, the URL or a header is invalid. */
+export const SETUP_NETWORK_CODES = new Set([
+	'ENOTFOUND',
+	'EAI_NONAME',
+	'EAI_FAIL',
+	'ERR_INVALID_URL',
+	'ERR_INVALID_PROTOCOL',
+	'ERR_UNESCAPED_CHARACTERS',
+	'ERR_INVALID_CHAR',
+	'ERR_HTTP_INVALID_HEADER_VALUE',
+	'EPROTO',
+	'ERR_SSL_WRONG_VERSION_NUMBER',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+	'CERT_HAS_EXPIRED',
+	'CERT_NOT_YET_VALID',
+	'CERT_UNTRUSTED',
+	'CERT_REVOKED',
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'HOSTNAME_MISMATCH',
+]);
+
+export function isTlsCode(code: string | undefined): boolean {
+	return code !== undefined && (/CERT|SSL|TLS/.test(code) || code === 'EPROTO' || code === 'HOSTNAME_MISMATCH');
+}
+
+/** An error without a code that is still a dropped connection (Node's and undici's own wording). */
+function looksDropped(message: string | undefined): boolean {
+	return /socket hang up|^terminated$|other side closed|aborted/i.test(message ?? '');
+}
+
+export function classifyFailure(outcome: AttemptOutcome, state: ExecutionState): FailureClass {
 	switch (outcome.kind) {
 		case 'http':
-			return RETRYABLE_STATUS.has(outcome.status);
-		case 'network':
-			// An error without a code is a dropped connection in practice (socket hang up).
-			return outcome.code === undefined || RETRYABLE_NETWORK_CODES.has(outcome.code);
+			if (NOT_PROCESSED_STATUS.has(outcome.status)) return 'not-processed';
+			if (outcome.status === 401 || outcome.status === 403 || outcome.status === 404 || outcome.status === 407) return 'setup';
+			if (outcome.modelMissing) return 'setup';
+			return 'final';
 		case 'invalid-body':
-			// A truncated or non-JSON body on an error status is a proxy or overload page: transient.
-			return outcome.status >= 500 || outcome.status === 429;
+			if (outcome.truncated && outcome.status < 300) return 'ambiguous';
+			if (NOT_PROCESSED_STATUS.has(outcome.status)) return 'not-processed';
+			// A web page or plain text on a 2xx: the Base URL points at something that is not the API.
+			if (outcome.status >= 200 && outcome.status < 300) return 'setup';
+			return outcome.truncated ? 'ambiguous' : 'final';
+		case 'network': {
+			const { code } = outcome;
+			if (code === undefined) return looksDropped(outcome.message) ? 'ambiguous' : 'final';
+			if (TIMEOUT_CODES.has(code) || DROPPED_CODES.has(code)) return 'ambiguous';
+			// Refused before anything answered: a wrong host or port. After answers: a restart, worth waiting for.
+			if (UNREACHABLE_CODES.has(code)) return state.answeredBefore ? 'not-processed' : 'setup';
+			if (DNS_TEMPORARY_CODES.has(code)) return 'not-processed';
+			if (SETUP_NETWORK_CODES.has(code) || isTlsCode(code)) return 'setup';
+			return 'final';
+		}
 	}
+}
+
+/**
+ * Whether the client should retry after `outcome`, given the retries already made for this request
+ * (`retriesSoFar`, all kinds) and those made after ambiguous failures (`ambiguousSoFar`).
+ */
+export function shouldRetry(
+	outcome: AttemptOutcome,
+	state: ExecutionState,
+	policy: RetryPolicy,
+	retriesSoFar: number,
+	ambiguousSoFar: number,
+): boolean {
+	if (retriesSoFar >= policy.maxRetries) return false;
+	const failure = classifyFailure(outcome, state);
+	if (failure === 'not-processed') return true;
+	if (failure === 'ambiguous') return ambiguousSoFar < policy.maxAmbiguousRetries;
+	return false;
+}
+
+/**
+ * Whether a request that failed for good with `outcome` means every other request of the execution
+ * would fail the same way. Besides setup failures, a server that stayed unreachable through every
+ * retry (it went away mid-run) ends the execution's requests too.
+ */
+export function endsExecution(outcome: AttemptOutcome, state: ExecutionState): boolean {
+	if (classifyFailure(outcome, state) === 'setup') return true;
+	return outcome.kind === 'network' && outcome.code !== undefined && (UNREACHABLE_CODES.has(outcome.code) || DNS_TEMPORARY_CODES.has(outcome.code));
 }
 
 /**

@@ -1,0 +1,88 @@
+/**
+ * One HTTP attempt through n8n's authenticated request helper, reduced to what the retry loop
+ * needs: the answer, or the transport error's code and own message.
+ */
+import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
+
+import type { AttemptOutcome } from './retryPolicy';
+
+export const CREDENTIAL_TYPE = 'mistralAiApi';
+
+export type CallerContext = IExecuteFunctions | ILoadOptionsFunctions | ISupplyDataFunctions;
+
+export interface FullResponse {
+	statusCode: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: unknown;
+}
+
+export interface TransportError {
+	code?: string;
+	/** The innermost error's own message (n8n's wrappers replace it with generic sentences). */
+	message: string;
+}
+
+export type AttemptResult = { response: FullResponse } | { error: TransportError };
+
+export async function sendAttempt(
+	context: CallerContext,
+	method: IHttpRequestMethods,
+	url: string,
+	body: IDataObject | undefined,
+	timeoutMs: number,
+): Promise<AttemptResult> {
+	try {
+		// Every status is an answer here, never a thrown error. This also keeps n8n-core from sending a
+		// request that failed with 401 a second time (httpRequestWithAuthentication re-sends it after
+		// trying to refresh the credential, which a plain API key cannot do).
+		const response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
+			method,
+			url,
+			body,
+			json: true,
+			timeout: timeoutMs,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+		})) as FullResponse;
+		return { response };
+	} catch (error) {
+		return { error: transportErrorOf(error) };
+	}
+}
+
+/** The first code found on the error or its causes, and the innermost message. */
+export function transportErrorOf(error: unknown): TransportError {
+	const chain: unknown[] = [error];
+	let code: string | undefined;
+	let message = '';
+	for (let i = 0; i < chain.length && i < 8; i++) {
+		const current = chain[i] as { code?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
+		if (!current || typeof current !== 'object') continue;
+		if (code === undefined && typeof current.code === 'string' && current.code !== '') code = current.code;
+		if (typeof current.message === 'string' && current.message.trim() !== '') message = current.message;
+		chain.push(current.cause, current.errorResponse);
+	}
+	if (message === '') message = error instanceof Error ? error.message : String(error);
+	return { code, message };
+}
+
+function headerValue(headers: FullResponse['headers'], name: string): string | undefined {
+	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+/** What an HTTP answer means for the retry loop; undefined when it is a usable JSON answer. */
+export function outcomeOf(response: FullResponse, modelMissing: boolean): AttemptOutcome | undefined {
+	const { statusCode, body } = response;
+	const success = statusCode >= 200 && statusCode < 300;
+	const isJson = typeof body === 'object' && body !== null;
+	if (success && isJson) return undefined;
+	if (!isJson && (success || statusCode >= 500)) {
+		return { kind: 'invalid-body', status: statusCode, truncated: looksLikeTruncatedJson(body) };
+	}
+	return { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after'), modelMissing };
+}
+
+function looksLikeTruncatedJson(body: unknown): boolean {
+	return typeof body === 'string' && /^\s*[[{]/.test(body);
+}

@@ -1,0 +1,142 @@
+import { judgeModelListAnswer } from '../../nodes/shared/credentialTest';
+import { apiUrl, displayUrl, hideUrlSecretsInText, hostOf, normalizeBaseUrl } from '../../nodes/shared/transport/baseUrl';
+import { type CallerContext, outcomeOf, sendAttempt, transportErrorOf } from '../../nodes/shared/transport/httpAttempt';
+import { Redactor } from '../../nodes/shared/transport/redaction';
+import { scopeOf, SetupLatch } from '../../nodes/shared/transport/setupLatch';
+import { describeTransportFailure } from '../../nodes/shared/transport/transportErrors';
+
+describe('Base URL', () => {
+	it('keeps a query-string key at the end when an API path is added', () => {
+		const base = normalizeBaseUrl(' https://proxy.example/v1/?key=s3cr3t-value ');
+		expect(base).toEqual({ url: 'https://proxy.example/v1?key=s3cr3t-value', secrets: expect.arrayContaining(['s3cr3t-value']) });
+		expect(apiUrl((base as { url: string }).url, '/chat/completions')).toBe('https://proxy.example/v1/chat/completions?key=s3cr3t-value');
+		expect(apiUrl('https://api.mistral.ai/v1', '/embeddings')).toBe('https://api.mistral.ai/v1/embeddings');
+	});
+
+	it('collects the userinfo and every query value, raw and decoded, as secrets', () => {
+		const base = normalizeBaseUrl('https://me:p%40ss-word@host/v1?key=a%2Fb-123&region=eu-west') as { secrets: string[] };
+		expect(base.secrets).toEqual(expect.arrayContaining(['me', 'p%40ss-word', 'p@ss-word', 'a%2Fb-123', 'a/b-123', 'eu-west']));
+	});
+
+	it('shows URLs without their secrets', () => {
+		expect(displayUrl('https://me:pw@host:8443/v1/models?key=abc&x=1')).toBe('https://***@host:8443/v1/models?key=***&x=***');
+		expect(displayUrl('https://api.mistral.ai/v1/models')).toBe('https://api.mistral.ai/v1/models');
+		expect(hideUrlSecretsInText('http://me:pw@host:99999/v1?key=abc')).toBe('http://***@host:99999/v1?key=***');
+		expect(hostOf('https://me:pw@host:8443/v1')).toBe('host:8443');
+	});
+
+	it('explains a malformed Base URL without repeating its secrets', () => {
+		expect(normalizeBaseUrl('http://u:topsecret@host:99999/v1')).toEqual({ error: expect.stringContaining('"http://***@host:99999/v1" is not a valid URL') });
+		expect(normalizeBaseUrl('localhost:11434/v1')).toEqual({ error: expect.stringMatching(/must start with http:\/\/ or https:\/\//) });
+	});
+});
+
+describe('Redactor', () => {
+	it('replaces the key and URL secrets in text and bodies, longest first', () => {
+		const redactor = new Redactor('sk-live-123456', ['abcd', 'abcdefgh']);
+		expect(redactor.text('key sk-live-123456, url abcdefgh and abcd')).toBe('key ***, url *** and ***');
+		expect(redactor.body({ message: 'bad key sk-live-123456' })).toEqual({ message: 'bad key ***' });
+		const clean = { message: 'nothing here' };
+		expect(redactor.body(clean)).toBe(clean);
+	});
+
+	it('leaves keys too short to be real alone (they would mangle messages)', () => {
+		expect(new Redactor('k', ['x']).text('ok k x')).toBe('ok k x');
+	});
+});
+
+describe('transport failures in words', () => {
+	const base = { host: '127.0.0.1:1234', timeoutMs: 300_000, attempts: 1 };
+	it.each([
+		['ECONNREFUSED', /^Could not reach 127\.0\.0\.1:1234 \(ECONNREFUSED\)$/, /Nothing accepts connections.*host and port/],
+		['ENOTFOUND', /^The host 127\.0\.0\.1 was not found \(ENOTFOUND\)$/, /spelling of the Base URL/],
+		['CERT_HAS_EXPIRED', /TLS certificate of 127\.0\.0\.1:1234 was not accepted/, /NODE_EXTRA_CA_CERTS/],
+		['EPROTO', /Could not set up HTTPS/, /Use http:\/\//],
+		['ERR_INVALID_CHAR', /The API key cannot be sent/, /Paste the key/],
+		['ETIMEDOUT', /^No answer from 127\.0\.0\.1:1234 within 300 s$/, /billed/],
+		['ECONNRESET', /was dropped \(ECONNRESET\)/, /billed/],
+	])('%s', (code, message, description) => {
+		const text = describeTransportFailure({ ...base, code });
+		expect(text.message).toMatch(message);
+		expect(text.description).toMatch(description);
+	});
+
+	it('an error without a known code keeps its own message', () => {
+		const text = describeTransportFailure({ ...base, message: 'maxContentLength size of 10 exceeded' });
+		expect(text.message).toBe('The request to 127.0.0.1:1234 failed');
+		expect(text.description).toContain('n8n reported: "maxContentLength size of 10 exceeded"');
+		expect(text.message + text.description).not.toMatch(/connection failed/);
+	});
+
+	it('finds the code and the innermost message through n8n\'s wrappers', () => {
+		const inner = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1234'), { code: 'ECONNREFUSED' });
+		const wrapper = Object.assign(new Error('The service refused the connection - perhaps it is offline'), { cause: inner });
+		expect(transportErrorOf(wrapper)).toEqual({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1234' });
+		expect(transportErrorOf(new Error('socket hang up'))).toEqual({ code: undefined, message: 'socket hang up' });
+	});
+});
+
+describe('one attempt', () => {
+	it('asks n8n for every status as an answer: a thrown 401 would be sent a second time by n8n-core', async () => {
+		// n8n-core's httpRequestWithAuthentication re-sends a request that threw a 401 after trying to
+		// refresh the credential (seen in the 401-storm test: 2 requests per item without this option).
+		const calls: Array<[string, Record<string, unknown>]> = [];
+		const context = {
+			helpers: {
+				httpRequestWithAuthentication: async (type: string, options: Record<string, unknown>) => {
+					calls.push([type, options]);
+					return { statusCode: 401, headers: {}, body: { message: 'Unauthorized' } };
+				},
+			},
+		} as unknown as CallerContext;
+		const result = await sendAttempt(context, 'POST', 'https://host/v1/chat/completions', { model: 'm' }, 5000);
+		expect(result).toEqual({ response: { statusCode: 401, headers: {}, body: { message: 'Unauthorized' } } });
+		expect(calls).toEqual([['mistralAiApi', expect.objectContaining({ ignoreHttpStatusErrors: true, returnFullResponse: true, timeout: 5000, json: true })]]);
+	});
+});
+
+describe('answers', () => {
+	it('marks a 2xx body cut short as truncated, an HTML page not', () => {
+		expect(outcomeOf({ statusCode: 200, headers: {}, body: '{"id":"x","choi' }, false)).toEqual({ kind: 'invalid-body', status: 200, truncated: true });
+		expect(outcomeOf({ statusCode: 200, headers: {}, body: '<html></html>' }, false)).toEqual({ kind: 'invalid-body', status: 200, truncated: false });
+		expect(outcomeOf({ statusCode: 200, headers: {}, body: { data: [] } }, false)).toBeUndefined();
+		expect(outcomeOf({ statusCode: 429, headers: { 'retry-after': '2' }, body: {} }, false)).toEqual({ kind: 'http', status: 429, retryAfter: '2', modelMissing: false });
+	});
+});
+
+describe('setup latch', () => {
+	it('ends the whole execution for a key or URL failure, one model for a 403 or unknown model', () => {
+		expect(scopeOf(401, false, 'm')).toEqual({ kind: 'execution' });
+		expect(scopeOf(404, false, 'm')).toEqual({ kind: 'execution' });
+		expect(scopeOf(404, true, 'm')).toEqual({ kind: 'model', model: 'm' });
+		expect(scopeOf(403, false, 'm')).toEqual({ kind: 'model', model: 'm' });
+		expect(scopeOf(403, false, undefined)).toEqual({ kind: 'execution' });
+
+		const latch = new SetupLatch();
+		const failure = { message: 'no', description: 'd', info: {} };
+		latch.set({ kind: 'model', model: 'a' }, failure);
+		expect(latch.get('a')).toBe(failure);
+		expect(latch.get('b')).toBeUndefined();
+		latch.set({ kind: 'execution' }, failure);
+		expect(latch.get('b')).toBe(failure);
+	});
+});
+
+describe('credential test answers', () => {
+	const judge = (statusCode: number, body: unknown, hasKey = true) => judgeModelListAnswer({ statusCode, body }, 'host:1', hasKey);
+	it.each([
+		[200, { data: [] }, 'OK', /^Connection successful!$/],
+		[200, '<html>', 'Error', /not with a model list/],
+		[401, {}, 'Error', /API key was rejected \(401\)/],
+		[404, {}, 'Error', /No model list at this Base URL \(404\).*\/v1/],
+		[429, {}, 'OK', /rate-limiting/],
+		[502, '<html>', 'Error', /failed \(502\)/],
+		[418, { message: 'teapot' }, 'Error', /answered 418.*teapot/],
+	])('%i', (statusCode, body, status, message) => {
+		expect(judge(statusCode, body)).toEqual({ status, message: expect.stringMatching(message) });
+	});
+
+	it('a 401 without a key asks for one', () => {
+		expect(judge(401, {}, false).message).toMatch(/needs an API key/);
+	});
+});
