@@ -460,6 +460,8 @@ describe('a running n8n (n8n start)', () => {
 	let exited: Promise<void> = Promise.resolve();
 	let baseUrl = '';
 	let log = '';
+	/** The owner account this file set up, removed again so test/e2e/n8n.e2e.ts finds n8n as it expects. */
+	let ownerCreatedHere = false;
 
 	beforeAll(async () => {
 		for (const flow of [agentStreaming, chatStreaming]) {
@@ -494,7 +496,11 @@ describe('a running n8n (n8n start)', () => {
 		clearTimeout(killer);
 		fs.mkdirSync(path.join(USER_FOLDER, 'e2e-output'), { recursive: true });
 		fs.writeFileSync(path.join(USER_FOLDER, 'e2e-output', 'subnodes-n8n-start.log'), log);
-	}, 60_000);
+		if (ownerCreatedHere) {
+			const reset = await runN8n(['user-management:reset'], { N8N_LOG_LEVEL: 'warn' }, 60_000);
+			if (reset.code !== 0) throw new Error(`user-management:reset failed\n${tail(reset.stdout + reset.stderr)}`);
+		}
+	}, 120_000);
 
 	/** POSTs to a streaming webhook and reads n8n's JSON-lines stream as it arrives. */
 	/**
@@ -578,6 +584,7 @@ describe('a running n8n (n8n start)', () => {
 	it('lists the sub-nodes where n8n lists its own chat models and embeddings', async () => {
 		const headers = { 'content-type': 'application/json', 'browser-id': 'n8n-nodes-mistral-e2e-subnodes' };
 		let response = await fetch(`${baseUrl}/rest/owner/setup`, { method: 'POST', headers, body: JSON.stringify(OWNER) });
+		ownerCreatedHere = response.status === 200;
 		if (response.status !== 200) {
 			response = await fetch(`${baseUrl}/rest/login`, { method: 'POST', headers, body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }) });
 		}
