@@ -53,7 +53,7 @@ const SCALES = [1000, 10_000, 50_000];
 const REPEAT = Number(value('repeat') ?? 3);
 // The node's defaults, which the raw client copies.
 const BATCH_SIZE = 128;
-const MAX_TOKENS = 12_000;
+const MAX_TOKENS = 16_384;
 const EMBED_CONCURRENCY = 4;
 
 const RESULTS_DIR = path.join(PACKAGE_ROOT, 'bench', 'results');

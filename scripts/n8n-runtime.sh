@@ -30,9 +30,10 @@ rt_log() { echo "[n8n-runtime] $*" >&2; }
 rt_unlock() { command -v flock >/dev/null && flock -u 9; exec 9>&-; }
 
 # Runs "$@" with its output in LOG, printing a line every 15 s so a long install is not silent.
-# WHAT describes the step; the progress line counts installed packages when COUNT_DIR is set.
+# WHAT describes the step; PROGRESS names a function that prints what the step has done so far
+# (called with LOG), so the line shows the work moving, not only the seconds.
 rt_run_with_progress() {
-	local what="$1" log="$2" count_dir="$3"
+	local what="$1" log="$2" progress="$3"
 	shift 3
 	local start=$SECONDS pid rc
 	"$@" >"$log" 2>&1 &
@@ -43,21 +44,48 @@ rt_run_with_progress() {
 			sleep 1
 		done
 		if kill -0 "$pid" 2>/dev/null; then
-			local extra=""
-			if [ -n "$count_dir" ] && [ -d "$count_dir" ]; then
-				extra=", $(find "$count_dir" -mindepth 2 -maxdepth 3 -name package.json 2>/dev/null | wc -l) packages unpacked so far"
-			fi
-			rt_log "  ... $what: $((SECONDS - start)) s$extra"
+			rt_log "  ... $what: $((SECONDS - start)) s$("$progress" "$log")"
 		fi
 	done
 	wait "$pid"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		rt_log "$what FAILED (exit $rc); last lines of $log:"
-		tail -n 25 "$log" >&2
+		grep -v '^npm http ' "$log" | tail -n 25 >&2
 		return "$rc"
 	fi
-	rt_log "$what done in $((SECONDS - start)) s"
+	rt_log "$what done in $((SECONDS - start)) s$("$progress" "$log")"
+}
+
+# npm install: first it fetches package manifests to resolve the tree (nothing is unpacked for a
+# minute or more), then tarballs, then it unpacks packages into node_modules. Read from its own log
+# (--loglevel=http logs every registry request) and from node_modules, e.g.
+# ", 1804 manifests + 1909 tarballs fetched, 577 packages unpacked".
+rt_install_progress() {
+	local log="$1" fetched unpacked=0
+	# Lines look like "npm http fetch GET 200 https://registry.npmjs.org/<name>[/-/<name>-<v>.tgz] 38ms (cache miss)"
+	# or, for a tarball already in npm's cache, "npm http cache <name>@<url>.tgz 0ms (cache hit)".
+	fetched=$(awk '$2 != "http" { next }
+		$3 == "fetch" && $6 !~ /\.tgz$/ { m++ }
+		$3 == "fetch" && $6 ~ /\.tgz$/ { tgz[$6] = 1 }
+		$3 == "cache" && $4 ~ /\.tgz$/ { sub(/^.*@http/, "http", $4); tgz[$4] = 1 }
+		END { printf "%d manifests + %d tarballs", m, length(tgz) }' "$log" 2>/dev/null)
+	[ -d "$N8N_HOME/node_modules" ] && unpacked=$(find "$N8N_HOME/node_modules" -mindepth 2 -maxdepth 3 -name package.json 2>/dev/null | wc -l)
+	echo ", ${fetched:-0 manifests + 0 tarballs} fetched, $unpacked packages unpacked"
+}
+
+# npm rebuild: the C/C++ files compiled so far (object files in the two modules' build folders) and
+# the one being compiled now (sqlite3.c alone takes one to six minutes, the most of this step), e.g.
+# ", 1 C/C++ files compiled, compiling database.cc".
+rt_rebuild_progress() {
+	local compiled now pid
+	compiled=$(find "$N8N_HOME/node_modules/isolated-vm" "$N8N_HOME/node_modules/sqlite3" -name '*.o' 2>/dev/null | wc -l)
+	now=$(for pid in $(pgrep -x cc1 2>/dev/null) $(pgrep -x cc1plus 2>/dev/null); do
+		case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$N8N_HOME"/*) ;; *) continue ;; esac
+		# The source file (and gcc's -dumpbase copy of its name; -dumpbase-ext gives a bare ".c").
+		tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -E '^[^-].*\.(c|cc|cpp)$' | sed 's|.*/||' | grep -v '^\.'
+	done | sort -u | tr '\n' ' ')
+	echo ", $compiled C/C++ files compiled${now:+, compiling ${now% }}"
 }
 
 # Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
@@ -92,22 +120,22 @@ n8n_runtime_ensure() {
 	elif [ -d "$N8N_HOME/node_modules" ]; then
 		rt_log "n8n runtime in $N8N_HOME has no completion marker (an interrupted install?): completing it"
 	else
-		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time, about 3-4 minutes)"
+		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time: 4 to 13 minutes on 2 cores, depending on npm's cache and the load; a progress line every 15 s)"
 	fi
 	rm -f "$N8N_MARKER"
 	echo "{\"name\":\"n8n-runtime\",\"private\":true,\"dependencies\":{\"n8n\":\"$N8N_PINNED_VERSION\"}}" >"$N8N_HOME/package.json"
 	# Step 1: the package tree, without install scripts (npm install is idempotent: it completes
 	# a half-finished tree and is quick on a complete one).
 	rt_log "step 1/2: npm install --ignore-scripts n8n@$N8N_PINNED_VERSION (log: $N8N_HOME/install.log)"
-	rt_run_with_progress "npm install" "$N8N_HOME/install.log" "$N8N_HOME/node_modules" \
-		bash -c "cd '$N8N_HOME' && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=warn 'n8n@$N8N_PINNED_VERSION'" ||
+	rt_run_with_progress "npm install" "$N8N_HOME/install.log" rt_install_progress \
+		bash -c "cd '$N8N_HOME' && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=http 'n8n@$N8N_PINNED_VERSION'" ||
 		{ rt_unlock; return 1; }
 	# Step 2: compile the native modules against this Node (npm_config_nodedir from node24.sh).
 	if rt_runtime_works; then
 		rt_log "step 2/2: native modules (isolated-vm, sqlite3) already built for this Node"
 	else
 		rt_log "step 2/2: npm rebuild isolated-vm sqlite3 (compiles C++; log: $N8N_HOME/rebuild.log)"
-		rt_run_with_progress "npm rebuild" "$N8N_HOME/rebuild.log" "" \
+		rt_run_with_progress "npm rebuild" "$N8N_HOME/rebuild.log" rt_rebuild_progress \
 			bash -c "cd '$N8N_HOME' && npm rebuild --ignore-scripts=false isolated-vm sqlite3" || { rt_unlock; return 1; }
 	fi
 	if ! rt_runtime_works || ! "$N8N_BIN" --version >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 import { runNode } from './harness/engine';
-import { countTokens } from './server/tokens';
+import { countEmbeddingTokens } from './server/tokens';
 import { embeddingFor, startMistralServer, type MistralTestServer } from './server/mistralServer';
 
 const model = (value = 'mistral-embed') => ({ __rl: true, mode: 'id', value });
@@ -50,7 +50,7 @@ describe('Mistral Embed through the n8n engine', () => {
 
 	it('with one 9,000-token input among 200 and Continue On Fail: 199 vectors and 1 error item', async () => {
 		const huge = 'word '.repeat(9000);
-		expect(countTokens(huge)).toBeGreaterThan(8192);
+		expect(countEmbeddingTokens(huge)).toBeGreaterThan(8192);
 		const items = Array.from({ length: 200 }, (_, i) => ({ json: { text: i === 123 ? huge : text(i) } }));
 		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials(), continueOnFail: true });
 
@@ -68,9 +68,14 @@ describe('Mistral Embed through the n8n engine', () => {
 		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model(), options: { batchSize: 10, maxConcurrency: 1 } }, items, credentials: credentials() });
 		expect(result.error?.message).toMatch(/8192.*\[item 23\]/);
 		const sent = new Set(embedRequests().flatMap((request) => request.body.input as string[]));
-		// Every item up to the failing one was sent; no item past its batch of (at most) 10 ever was.
+		// Every item up to the failing one was sent; no request started after the failing one was answered.
 		expect([...Array(24).keys()].every((i) => sent.has(i === 23 ? huge : text(i)))).toBe(true);
-		expect([...Array(170).keys()].map((k) => k + 30).filter((i) => sent.has(text(i)))).toEqual([]);
+		const failing = embedRequests().find((request) => (request.body.input as string[]).length === 1 && request.body.input[0] === huge)!;
+		expect(failing.status).toBe(400);
+		expect(embedRequests().filter((request) => request !== failing && request.startedAt >= failing.endedAt)).toEqual([]);
+		// A batch may pass over an input that would overflow it (up to 8) to take later ones, so at most
+		// items 24-40 ran ahead of item 23; none past them was ever sent.
+		expect([...Array(159).keys()].map((k) => k + 41).filter((i) => sent.has(text(i)))).toEqual([]);
 		expect(embedRequests().length).toBeLessThanOrEqual(8);
 
 		// With Continue On Fail every other batch is still sent.
@@ -88,7 +93,7 @@ describe('Mistral Embed through the n8n engine', () => {
 		expect(result.items[0].json.id).toBeUndefined();
 	});
 
-	it('bisects a batch rejected for one empty-after-trim input that slipped through as a server error', async () => {
+	it('bisects a batch rejected once for an input error ("Input at index 5 is invalid"): both halves are sent again and every item gets its vector', async () => {
 		const items = Array.from({ length: 16 }, (_, i) => ({ json: { text: text(i) } }));
 		server.enqueue({ path: '/embeddings', status: 400, body: { object: 'error', message: 'Input at index 5 is invalid', type: 'invalid_request_error', param: null, code: '3210' } });
 		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials(), continueOnFail: true });
@@ -97,7 +102,7 @@ describe('Mistral Embed through the n8n engine', () => {
 		expect(embedRequests().length).toBe(3);
 	});
 
-	it('splits a batch the server finds too large ("Too many tokens overall") and sends both halves', async () => {
+	it('re-sends a batch the server finds too large ("Too many tokens overall") in pieces under the budget learned from it', async () => {
 		const items = Array.from({ length: 20 }, (_, i) => ({ json: { text: text(i) } }));
 		server.enqueue({
 			path: '/embeddings',
@@ -106,7 +111,11 @@ describe('Mistral Embed through the n8n engine', () => {
 		});
 		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials() });
 		expect(result.error).toBeUndefined();
-		expect(embedRequests().map((request) => (request.body.input as string[]).length)).toEqual([20, 10, 10]);
+		const sizes = embedRequests().map((request) => (request.body.input as string[]).length);
+		expect(sizes[0]).toBe(20);
+		expect(sizes.length).toBeGreaterThanOrEqual(3);
+		expect(sizes.slice(1).reduce((sum, size) => sum + size, 0)).toBe(20);
+		expect(embedRequests().slice(1).every((request) => request.status === 200)).toBe(true);
 		expect(result.items[15].json.embedding).toEqual(embeddingFor(text(15), 'mistral-embed', 1024));
 	});
 

@@ -14,7 +14,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { testMistralCredential } from '../shared/credentialTest';
 import { searchModels } from '../shared/models';
 import { executeChat } from './actions/execute';
-import { chatProperties } from './description';
+import { chatProperties, TOOL_DESCRIPTION } from './description';
 
 export class MistralChat implements INodeType {
 	description: INodeTypeDescription = {
@@ -27,7 +27,14 @@ export class MistralChat implements INodeType {
 		description:
 			'Send each item to a Mistral chat model (or any OpenAI-compatible server): text, JSON-schema output, vision, tools and reasoning',
 		defaults: { name: 'Mistral Chat' },
-		usableAsTool: true,
+		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-chat',
+		// n8n also offers "Mistral Chat Tool" for AI Agents; its Prompt comes from the agent (description.ts).
+		usableAsTool: {
+			replacements: {
+				description: TOOL_DESCRIPTION,
+				documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-chat-tool-for-ai-agents',
+			},
+		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		// The nodes own the credential's test, so it can explain network failures too (credentialTest below).

@@ -7,7 +7,30 @@ export const DEFAULT_CHAT_CONCURRENCY = 4;
 /** Reasoning models can think for minutes; Mistral's own SDK waits 300 s. */
 export const DEFAULT_CHAT_TIMEOUT_S = 300;
 
+/** The argument an AI Agent fills when it calls "Mistral Chat Tool". */
+export const TOOL_PROMPT_KEY = 'Prompt';
+/** Seen by the agent's model; no backticks in it, it sits in a backtick string. */
+const TOOL_PROMPT_DESCRIPTION =
+	'The complete message for the Mistral model: the question or task, with all the context and text it needs (it does not see the conversation)';
+
+/** What the agent reads about "Mistral Chat Tool" (the default of its Description parameter). */
+export const TOOL_DESCRIPTION =
+	'Ask a Mistral chat model and get its answer in "content": e.g. for a second opinion, a summary, a translation, or an extraction from a text you pass in the prompt';
+
 export const chatProperties: INodeProperties[] = [
+	{
+		// Our own "Description" for the tool variant. n8n adds one defaulting to the node's description
+		// ("Send each item..."), and at run time it builds the tool from the base description, so
+		// usableAsTool.replacements alone would not reach the agent.
+		displayName: 'Description',
+		name: 'toolDescription',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: TOOL_DESCRIPTION,
+		required: true,
+		description: 'What the agent reads about this tool: when to use it and what it returns',
+		displayOptions: { show: { '@tool': [true] } },
+	},
 	modelParameter('mistral-small-latest', 'searchModels', 'chat'),
 	{
 		displayName: 'Prompt',
@@ -18,6 +41,21 @@ export const chatProperties: INodeProperties[] = [
 		placeholder: 'e.g. Summarise this ticket: {{ $json.body }}',
 		description: 'The user message sent for each item',
 		hint: 'Map a field of the input item, e.g. {{ $json.text }}. One request is sent per item.',
+		// "@tool" is true in "Mistral Chat Tool", the variant n8n makes for AI Agents (usableAsTool).
+		displayOptions: { hide: { '@tool': [true] } },
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		// An agent calls the tool with the arguments named by $fromAI; nothing else reaches it. Written
+		// as the editor writes "Let the model define this parameter", so it shows as "Defined
+		// automatically by the model", with this description editable.
+		default: `={{ /*n8n-auto-generated-fromAI-override*/ $fromAI('${TOOL_PROMPT_KEY}', \`${TOOL_PROMPT_DESCRIPTION}\`, 'string') }}`,
+		description: 'The message the agent sends to the Mistral model',
+		hint: "The agent's model writes it. For fixed text around it, remove the override and write e.g. Answer briefly: {{ $fromAI('Prompt') }}",
+		displayOptions: { show: { '@tool': [true] } },
 	},
 	{
 		displayName: 'System Message',
@@ -174,6 +212,8 @@ export const chatProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description: 'Whether to keep the input item\'s fields (e.g. an ID) next to the answer, or next to the error with Continue On Fail',
+		// An agent gets the answer only, not its own arguments echoed back.
+		displayOptions: { hide: { '@tool': [true] } },
 	},
 	{
 		displayName: 'Options',
@@ -289,7 +329,8 @@ export const chatProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 1.5, numberPrecision: 2 },
 				default: 0.3,
-				description: 'Higher values give more varied answers (0 to 1.5). Unset, the model\'s own default applies.',
+				description:
+					'Sampling temperature, sent only while this option is added: lower is more focused, higher more varied (0 to 1.5; Mistral recommends 0 to 0.7). Remove the option to use the model\'s own default, which differs by model. Change this or Top P, not both.',
 			},
 			{
 				displayName: 'Tool Choice',

@@ -16,6 +16,9 @@ import { searchModels } from '../shared/models';
 import { executeEmbed } from './actions/execute';
 import { embedProperties } from './description';
 
+// Not usableAsTool on purpose: a "Mistral Embed Tool" would hand an AI Agent a vector, of no use to it
+// (vector stores take embeddings through their own sub-node).
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool
 export class MistralEmbed implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Mistral Embed',
@@ -27,7 +30,7 @@ export class MistralEmbed implements INodeType {
 		description:
 			'Turn each item\'s text into a vector with Mistral (or any OpenAI-compatible server), batched under the token limit, for vector stores and search',
 		defaults: { name: 'Mistral Embed' },
-		usableAsTool: true,
+		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-embed',
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		// The nodes own the credential's test, so it can explain network failures too (credentialTest below).

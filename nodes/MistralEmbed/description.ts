@@ -6,9 +6,12 @@ import { modelParameter } from '../shared/models';
 export const DEFAULT_EMBED_CONCURRENCY = 4;
 export const DEFAULT_EMBED_TIMEOUT_S = 60;
 export const DEFAULT_BATCH_SIZE = 128;
-/** Mistral rejects requests over 16,384 tokens; the estimate is high, and this leaves room besides. */
-export const DEFAULT_MAX_TOKENS_PER_REQUEST = 12_000;
 export const MISTRAL_MAX_TOKENS_PER_REQUEST = 16_384;
+/**
+ * Mistral's own cap: the budget is held by the calibration (usage.prompt_tokens against the
+ * estimate, a 3% margin, and a prior 10% margin before the first report), not by a lower setting.
+ */
+export const DEFAULT_MAX_TOKENS_PER_REQUEST = MISTRAL_MAX_TOKENS_PER_REQUEST;
 
 export const embedProperties: INodeProperties[] = [
 	modelParameter('mistral-embed', 'searchModels', 'embedding'),
@@ -75,7 +78,7 @@ export const embedProperties: INodeProperties[] = [
 				typeOptions: { minValue: 100, maxValue: MISTRAL_MAX_TOKENS_PER_REQUEST },
 				default: DEFAULT_MAX_TOKENS_PER_REQUEST,
 				description:
-					'Token budget per request, from a deliberately high estimate. Mistral rejects requests over 16,384 tokens; a rejected batch is split and sent again.',
+					"Most tokens one request may hold, as the server counts them (Mistral's limit: 16,384). The node estimates each text's tokens, then learns how far off the estimate is from the token counts the server reports, and packs the next batches to just under this. Lower it for a server with a smaller limit; a batch refused for too many tokens is split and sent again.",
 			},
 			{
 				displayName: 'Output Data Type',

@@ -31,3 +31,45 @@ export async function settleWithConcurrency<T, R>(
 	await Promise.all(Array.from({ length: workers }, worker));
 	return results;
 }
+
+/**
+ * Like settleWithConcurrency, but the inputs are pulled one at a time as a worker frees up, so each
+ * can depend on what the tasks before it learned; `ready`, when given, is awaited before each pull
+ * but the first (to wait for such a lesson). Returns the inputs in pull order with their outcomes; pulling ends
+ * when `pull` gives undefined or, with `stopOnError`, after a task failed.
+ */
+export async function settlePulled<T, R>(
+	pull: () => T | undefined,
+	limit: number,
+	task: (input: T, index: number) => Promise<R>,
+	stopOnError = false,
+	ready?: () => Promise<void>,
+): Promise<{ inputs: T[]; results: Array<Settled<R>> }> {
+	const inputs: T[] = [];
+	const results: Array<Settled<R>> = [];
+	let failed = false;
+	let exhausted = false;
+	const stopped = () => exhausted || (stopOnError && failed);
+
+	const worker = async () => {
+		while (!stopped()) {
+			if (ready && inputs.length > 0) await ready();
+			if (stopped()) return;
+			const input = pull();
+			if (input === undefined) {
+				exhausted = true;
+				return;
+			}
+			const index = inputs.push(input) - 1;
+			try {
+				results[index] = { ok: true, value: await task(input, index) };
+			} catch (error) {
+				results[index] = { ok: false, error };
+				failed = true;
+			}
+		}
+	};
+
+	await Promise.all(Array.from({ length: Math.max(1, Math.floor(limit) || 1) }, worker));
+	return { inputs, results };
+}

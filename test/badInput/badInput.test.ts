@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { binaryItem, runNode, testCredential, type NodeName, type RunNodeResult, type TestCredentials } from '../harness/engine';
-import { countTokens } from '../server/tokens';
+import { countEmbeddingTokens } from '../server/tokens';
 import { embeddingFor, startMistralServer, type MistralTestServer } from '../server/mistralServer';
 
 const chatModel = (value = 'mistral-small-latest') => ({ __rl: true, mode: 'id', value });
@@ -384,7 +384,7 @@ describe('bad input: a clear message naming the item; with Continue On Fail only
 
 	it('the 100,000-character text is really over the server\'s 8,192-token limit', () => {
 		expect(HUGE_TEXT.length).toBe(100_000);
-		expect(countTokens(HUGE_TEXT)).toBeGreaterThan(8192);
+		expect(countEmbeddingTokens(HUGE_TEXT)).toBeGreaterThan(8192);
 	});
 
 	it('credential test: a Base URL that answers a web page (HTML 200) is not "Connection successful"', async () => {

@@ -7,9 +7,12 @@
  *
  * What it proves:
  *  - the editor side: `n8n start` serves both node types with their codex (categories, aliases),
- *    their icons and the credential type; the model list (listSearch) works through n8n's REST API;
- *  - the execution side: every workflow in examples/ (and the Continue On Fail fixture) imported
- *    with `n8n import:workflow` and run with `n8n execute` gives the expected items.
+ *    their icons and the credential type, and "Mistral Chat Tool" (no "Mistral Embed Tool"); the
+ *    model list (listSearch) and the credential test (/rest/credentials/test, as the editor calls
+ *    it) work through n8n's REST API;
+ *  - the execution side: every workflow in examples/ (and the fixtures) imported with
+ *    `n8n import:workflow` and run with `n8n execute` gives the expected items, and an AI Agent
+ *    calls "Mistral Chat Tool" left at its defaults.
  * A package that does not load (wrong paths in package.json's "n8n" section, a node that throws on
  * load, a missing icon or codex file) fails here.
  */
@@ -28,6 +31,7 @@ const PACKAGE = 'n8n-nodes-mistral';
 const CHAT_TYPE = `${PACKAGE}.mistralChat`;
 const EMBED_TYPE = `${PACKAGE}.mistralEmbed`;
 const CREDENTIAL = { id: 'E2eMistralCred01', name: 'Mistral (e2e server)' };
+const OPENAI_CREDENTIAL = { id: 'E2eOpenAiCred01', name: 'OpenAI-compatible (e2e server)' };
 const ENCRYPTION_KEY = 'n8n-nodes-mistral-e2e-fixed-encryption-key';
 
 if (!N8N_BIN || !USER_FOLDER) {
@@ -223,7 +227,11 @@ beforeAll(async () => {
 	const credentialFile = path.join(work, 'credentials.json');
 	fs.writeFileSync(
 		credentialFile,
-		JSON.stringify([{ ...CREDENTIAL, type: 'mistralAiApi', data: { apiKey: server.apiKey, baseUrl: server.url } }]),
+		JSON.stringify([
+			{ ...CREDENTIAL, type: 'mistralAiApi', data: { apiKey: server.apiKey, baseUrl: server.url } },
+			// The AI Agent's own chat model (n8n's OpenAI Chat Model) talks to the same server.
+			{ ...OPENAI_CREDENTIAL, type: 'openAiApi', data: { apiKey: server.apiKey, url: server.url } },
+		]),
 	);
 	const importedCredentials = await runN8n(['import:credentials', `--input=${credentialFile}`], { N8N_LOG_LEVEL: 'warn' }, 60_000);
 	if (importedCredentials.code !== 0) throw new Error(`import:credentials failed\n${tail(importedCredentials.stdout + importedCredentials.stderr)}`);
@@ -243,6 +251,8 @@ describe('the editor (n8n start)', () => {
 	let baseUrl = '';
 	let cookie = '';
 	let log = '';
+	let child: ReturnType<typeof spawn> | undefined;
+	let exited: Promise<void> = Promise.resolve();
 
 	async function rest(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<{ status: number; type: string; text: string }> {
 		const response = await fetch(baseUrl + urlPath, {
@@ -253,106 +263,182 @@ describe('the editor (n8n start)', () => {
 		return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text() };
 	}
 
-	it('serves both nodes with their codex and icons, the credential type, and the model lists', async () => {
+	async function servedNodeTypes(): Promise<Array<Record<string, any>>> {
+		const nodesResponse = await rest('GET', '/types/nodes.json');
+		expect(nodesResponse.status).toBe(200);
+		return JSON.parse(nodesResponse.text) as Array<Record<string, any>>;
+	}
+
+	beforeAll(async () => {
 		const port = await freePort();
 		baseUrl = `http://127.0.0.1:${port}`;
-		const child = spawn(N8N_BIN, ['start'], {
+		const started = spawn(N8N_BIN, ['start'], {
 			env: n8nEnv({ N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_RUNNERS_BROKER_PORT: String(brokerPort), N8N_LOG_LEVEL: 'info' }),
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
-		child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-		const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-		try {
-			// Ready when /healthz answers and the editor is up.
-			const deadline = Date.now() + 90_000;
-			for (;;) {
-				if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}\n${tail(log)}`);
-				const health = await fetch(`${baseUrl}/healthz`).then((r) => r.status, () => 0);
-				if (health === 200 && /Editor is now accessible/.test(log)) break;
-				if (Date.now() > deadline) throw new Error(`n8n start did not come up in 90 s\n${tail(log)}`);
-				await new Promise((r) => setTimeout(r, 500));
-			}
-			expectPackageLoaded(log);
-
-			// The node and credential type lists are for signed-in users: set up the owner account.
-			const setup = await fetch(`${baseUrl}/rest/owner/setup`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json', 'browser-id': browserId },
-				body: JSON.stringify({ email: 'e2e@example.com', firstName: 'E2E', lastName: 'Test', password: 'E2e-password-1234' }),
-			});
-			expect(setup.status).toBe(200);
-			cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
-			expect(cookie).toMatch(/^n8n-auth=/);
-
-			// What the editor's node panel gets.
-			const nodesResponse = await rest('GET', '/types/nodes.json');
-			expect(nodesResponse.status).toBe(200);
-			const nodeTypes = JSON.parse(nodesResponse.text) as Array<Record<string, any>>;
-			for (const [type, dir, file] of [
-				[CHAT_TYPE, 'MistralChat', 'MistralChat'],
-				[EMBED_TYPE, 'MistralEmbed', 'MistralEmbed'],
-			]) {
-				const description = nodeTypes.find((t) => t.name === type);
-				if (!description) throw new Error(`the editor does not list ${type}; n8n-nodes-mistral types: ${nodeTypes.filter((t) => String(t.name).startsWith(PACKAGE)).map((t) => t.name).join(', ') || 'none'}`);
-				expect(description.credentials).toEqual([expect.objectContaining({ name: 'mistralAiApi' })]);
-				expect(description.properties.length).toBeGreaterThan(0);
-				// The codex (nodes/X/X.node.json) puts the node in the panel's categories.
-				const codexFile = JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', dir, `${file}.node.json`), 'utf8'));
-				if (!description.codex) throw new Error(`${type} has no codex: is dist/nodes/${dir}/${file}.node.json in the package?`);
-				expect(description.codex).toEqual(expect.objectContaining({ categories: codexFile.categories, alias: codexFile.alias }));
-				// The editor's node search leaves out nodes filed under the AI sub-node groups (seen in n8n
-				// 2.41: with "Language Models" neither node was found when searching "Mistral"). Regular
-				// nodes belong under "Root Nodes", as n8n's own OpenAI node is.
-				const aiGroups: string[] = description.codex.subcategories?.AI ?? [];
-				expect(aiGroups).toContain('Root Nodes');
-				for (const subNodeGroup of ['Language Models', 'Embeddings', 'Tools', 'Memory', 'Vector Stores', 'Retrievers']) {
-					expect(aiGroups).not.toContain(subNodeGroup);
-				}
-				// Both icons are served.
-				expect(description.iconUrl).toEqual({ light: expect.any(String), dark: expect.any(String) });
-				for (const iconUrl of [description.iconUrl.light, description.iconUrl.dark]) {
-					const icon = await rest('GET', `/${iconUrl}`);
-					if (icon.status !== 200 || !icon.type.startsWith('image/svg+xml') || !icon.text.includes('<svg')) {
-						throw new Error(`icon ${iconUrl} of ${type}: HTTP ${icon.status} ${icon.type}`);
-					}
-				}
-			}
-
-			const credentialsResponse = await rest('GET', '/types/credentials.json');
-			expect(credentialsResponse.status).toBe(200);
-			const credentialType = (JSON.parse(credentialsResponse.text) as Array<Record<string, any>>).find((c) => c.name === 'mistralAiApi');
-			expect(credentialType).toBeDefined();
-			// n8n appends its own fields (allowedHttpRequestDomains, allowedDomains) after ours.
-			expect(credentialType!.properties.slice(0, 2).map((p: { name: string }) => p.name)).toEqual(['apiKey', 'baseUrl']);
-			expect(credentialType!.supportedNodes).toEqual(expect.arrayContaining([CHAT_TYPE, EMBED_TYPE]));
-			const credentialIcon = credentialType!.iconUrl?.light ?? credentialType!.iconUrl;
-			expect(typeof credentialIcon).toBe('string');
-			expect((await rest('GET', `/${credentialIcon}`)).status).toBe(200);
-
-			// The model pickers (resource locator "From list") through n8n, with the stored credential.
-			for (const [type, expected] of [
-				[CHAT_TYPE, 'mistral-small-latest'],
-				[EMBED_TYPE, 'mistral-embed'],
-			]) {
-				const models = await rest('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
-					nodeTypeAndVersion: { name: type, version: 1 },
-					path: 'model',
-					methodName: 'searchModels',
-					currentNodeParameters: {},
-					credentials: { mistralAiApi: CREDENTIAL },
-				});
-				if (models.status !== 200) throw new Error(`model list of ${type}: HTTP ${models.status} ${models.text.slice(0, 500)}`);
-				const values = (JSON.parse(models.text).data.results as Array<{ value: string }>).map((r) => r.value);
-				expect(values).toContain(expected);
-			}
-		} finally {
-			child.kill('SIGTERM');
-			const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-			await exited;
-			clearTimeout(killer);
+		child = started;
+		started.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+		started.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+		exited = new Promise<void>((resolve) => started.on('close', () => resolve()));
+		// Ready when /healthz answers and the editor is up.
+		const deadline = Date.now() + 90_000;
+		for (;;) {
+			if (started.exitCode !== null) throw new Error(`n8n start exited with ${started.exitCode}\n${tail(log)}`);
+			const health = await fetch(`${baseUrl}/healthz`).then((r) => r.status, () => 0);
+			if (health === 200 && /Editor is now accessible/.test(log)) break;
+			if (Date.now() > deadline) throw new Error(`n8n start did not come up in 90 s\n${tail(log)}`);
+			await new Promise((r) => setTimeout(r, 500));
 		}
+
+		// The node and credential type lists are for signed-in users: set up the owner account.
+		const setup = await fetch(`${baseUrl}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'browser-id': browserId },
+			body: JSON.stringify({ email: 'e2e@example.com', firstName: 'E2E', lastName: 'Test', password: 'E2e-password-1234' }),
+		});
+		if (setup.status !== 200) throw new Error(`owner setup: HTTP ${setup.status} ${await setup.text()}`);
+		cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+		if (!/^n8n-auth=/.test(cookie)) throw new Error(`owner setup gave no n8n-auth cookie: ${cookie}`);
 	}, 150_000);
+
+	afterAll(async () => {
+		if (!child) return;
+		child.kill('SIGTERM');
+		const killer = setTimeout(() => child?.kill('SIGKILL'), 20_000);
+		await exited;
+		clearTimeout(killer);
+	}, 30_000);
+
+	it('serves both nodes with their codex and icons, the credential type, and the model lists', async () => {
+		expectPackageLoaded(log);
+
+		// What the editor's node panel gets.
+		const nodeTypes = await servedNodeTypes();
+		for (const [type, dir, file] of [
+			[CHAT_TYPE, 'MistralChat', 'MistralChat'],
+			[EMBED_TYPE, 'MistralEmbed', 'MistralEmbed'],
+		]) {
+			const description = nodeTypes.find((t) => t.name === type);
+			if (!description) throw new Error(`the editor does not list ${type}; n8n-nodes-mistral types: ${nodeTypes.filter((t) => String(t.name).startsWith(PACKAGE)).map((t) => t.name).join(', ') || 'none'}`);
+			expect(description.credentials).toEqual([expect.objectContaining({ name: 'mistralAiApi' })]);
+			expect(description.properties.length).toBeGreaterThan(0);
+			// The codex (nodes/X/X.node.json) puts the node in the panel's categories.
+			const codexFile = JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', dir, `${file}.node.json`), 'utf8'));
+			if (!description.codex) throw new Error(`${type} has no codex: is dist/nodes/${dir}/${file}.node.json in the package?`);
+			expect(description.codex).toEqual(expect.objectContaining({ categories: codexFile.categories, alias: codexFile.alias }));
+			// The editor's node search leaves out nodes filed under the AI sub-node groups (seen in n8n
+			// 2.41: with "Language Models" neither node was found when searching "Mistral"). Regular
+			// nodes belong under "Root Nodes", as n8n's own OpenAI node is.
+			const aiGroups: string[] = description.codex.subcategories?.AI ?? [];
+			expect(aiGroups).toContain('Root Nodes');
+			for (const subNodeGroup of ['Language Models', 'Embeddings', 'Tools', 'Memory', 'Vector Stores', 'Retrievers']) {
+				expect(aiGroups).not.toContain(subNodeGroup);
+			}
+			// Both icons are served.
+			expect(description.iconUrl).toEqual({ light: expect.any(String), dark: expect.any(String) });
+			for (const iconUrl of [description.iconUrl.light, description.iconUrl.dark]) {
+				const icon = await rest('GET', `/${iconUrl}`);
+				if (icon.status !== 200 || !icon.type.startsWith('image/svg+xml') || !icon.text.includes('<svg')) {
+					throw new Error(`icon ${iconUrl} of ${type}: HTTP ${icon.status} ${icon.type}`);
+				}
+			}
+		}
+
+		const credentialsResponse = await rest('GET', '/types/credentials.json');
+		expect(credentialsResponse.status).toBe(200);
+		const credentialType = (JSON.parse(credentialsResponse.text) as Array<Record<string, any>>).find((c) => c.name === 'mistralAiApi');
+		expect(credentialType).toBeDefined();
+		// n8n appends its own fields (allowedHttpRequestDomains, allowedDomains) after ours.
+		expect(credentialType!.properties.slice(0, 2).map((p: { name: string }) => p.name)).toEqual(['apiKey', 'baseUrl']);
+		expect(credentialType!.supportedNodes).toEqual(expect.arrayContaining([CHAT_TYPE, EMBED_TYPE]));
+		const credentialIcon = credentialType!.iconUrl?.light ?? credentialType!.iconUrl;
+		expect(typeof credentialIcon).toBe('string');
+		expect((await rest('GET', `/${credentialIcon}`)).status).toBe(200);
+
+		// The model pickers (resource locator "From list") through n8n, with the stored credential.
+		for (const [type, expected] of [
+			[CHAT_TYPE, 'mistral-small-latest'],
+			[EMBED_TYPE, 'mistral-embed'],
+		]) {
+			const models = await rest('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
+				nodeTypeAndVersion: { name: type, version: 1 },
+				path: 'model',
+				methodName: 'searchModels',
+				currentNodeParameters: {},
+				credentials: { mistralAiApi: CREDENTIAL },
+			});
+			if (models.status !== 200) throw new Error(`model list of ${type}: HTTP ${models.status} ${models.text.slice(0, 500)}`);
+			const values = (JSON.parse(models.text).data.results as Array<{ value: string }>).map((r) => r.value);
+			expect(values).toContain(expected);
+		}
+	}, 120_000);
+
+	it('offers "Mistral Chat Tool" to AI Agents with a prompt the agent writes, and no "Mistral Embed Tool"', async () => {
+		const types = await servedNodeTypes();
+		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
+		expect(names.sort()).toEqual([CHAT_TYPE, `${CHAT_TYPE}Tool`, EMBED_TYPE]);
+		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
+		expect(tool.displayName).toBe('Mistral Chat Tool');
+		expect(tool.outputs).toEqual(['ai_tool']);
+		expect(tool.inputs).toEqual([]);
+
+		// The parameters of a newly added tool node, resolved by n8n's own rules against the served
+		// description ("@tool" display options included), as the editor does.
+		const { NodeHelpers } = await import('n8n-workflow');
+		const node = { typeVersion: 1 };
+		const toolParameters = NodeHelpers.getNodeParameters(tool.properties, {}, true, false, node, tool as any)!;
+		// In the form the editor shows as "Defined automatically by the model".
+		expect(toolParameters.prompt).toMatch(/^=\{\{ \/\*n8n-auto-generated-fromAI-override\*\/ \$fromAI\('Prompt', `[^`]+`, 'string'\) \}\}$/);
+		// What the agent reads about the tool: written for an agent, not "Send each item...".
+		expect(toolParameters.toolDescription).toMatch(/^Ask a Mistral chat model/);
+		const chat = types.find((t) => t.name === CHAT_TYPE)!;
+		const chatParameters = NodeHelpers.getNodeParameters(chat.properties, {}, true, false, node, chat as any)!;
+		expect(chatParameters.prompt).toBe('={{ $json.prompt }}');
+
+		// The editor's "Docs" link: n8n opens documentationUrl as it is (to a codex URL it appends
+		// ?utm_..., which broke the old "#readme" link).
+		for (const type of [chat, tool, types.find((t) => t.name === EMBED_TYPE)!]) {
+			expect(type.documentationUrl).toMatch(/^https:\/\/github\.com\/n8n-nodes-mistral\/n8n-nodes-mistral\/blob\/main\/README\.md#[a-z-]+$/);
+			for (const doc of type.codex?.resources?.primaryDocumentation ?? []) expect(doc.url).not.toContain('#');
+		}
+	}, 60_000);
+
+	it('tests the credential as the editor does (POST /rest/credentials/test): right key, wrong key, Base URL without /v1, closed port, malformed URL', async () => {
+		const test = async (data: Record<string, string>) => {
+			const response = await rest('POST', '/rest/credentials/test', {
+				credentials: { id: CREDENTIAL.id, name: CREDENTIAL.name, type: 'mistralAiApi', data },
+			});
+			if (response.status !== 200) throw new Error(`credential test: HTTP ${response.status} ${response.text.slice(0, 500)}`);
+			return (JSON.parse(response.text) as { data: { status: string; message: string } }).data;
+		};
+		const before = server.requests.length;
+		const right = await test({ apiKey: server.apiKey!, baseUrl: server.url });
+		expect(right.status).toBe('OK');
+
+		const wrongKey = 'sk-e2e-wrong-key-5d1c';
+		const wrong = await test({ apiKey: wrongKey, baseUrl: server.url });
+		expect(wrong.status).toBe('Error');
+		expect(wrong.message).toMatch(/API key/i);
+		expect(wrong.message).toMatch(/401/);
+		expect(wrong.message).not.toContain(wrongKey);
+
+		const noVersion = await test({ apiKey: server.apiKey!, baseUrl: server.origin });
+		expect(noVersion.status).toBe('Error');
+		expect(noVersion.message).toMatch(/\/v1/);
+
+		// What the editor showed as raw codes (ECONNREFUSED, ERR_INVALID_URL) now says what to fix.
+		const closedPort = await test({ apiKey: server.apiKey!, baseUrl: `http://127.0.0.1:${await freePort()}/v1` });
+		expect(closedPort.status).toBe('Error');
+		expect(closedPort.message).toMatch(/Check the host and port of the Base URL/);
+		const malformed = await test({ apiKey: server.apiKey!, baseUrl: 'api mistral ai' });
+		expect(malformed.status).toBe('Error');
+		expect(malformed.message).toMatch(/^The Base URL "api mistral ai" is not a valid URL/);
+
+		// Each test reached the server's model list with the key it was given.
+		const seen = server.requests.slice(before).map((r) => [r.rawPath, r.status]);
+		expect(seen).toEqual(expect.arrayContaining([['/v1/models', 200], ['/v1/models', 401], ['/models', 404]]));
+		expect(log).not.toContain(wrongKey);
+	}, 60_000);
 });
 
 describe('the example workflows (n8n execute)', () => {
@@ -370,15 +456,10 @@ describe('the example workflows (n8n execute)', () => {
 		}
 	});
 
-	it('any other example runs, and its Mistral nodes give items', async () => {
-		const others = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json') && !covered.includes(f));
-		for (const file of others) {
-			const { run } = await execute(workflowId(file));
-			for (const node of workflows.get(file)!.nodes.filter((n) => n.type.startsWith(`${PACKAGE}.`))) {
-				expect({ file, node: node.name, items: nodeOutput(run, node.name).length > 0 }).toEqual({ file, node: node.name, items: true });
-			}
-		}
-	}, 300_000);
+	it('every example has its own test below (a new example without one fails here)', () => {
+		const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
+		expect(examples.sort()).toEqual([...covered].sort());
+	});
 
 	it('chat-classify-rows: one JSON-schema answer per row, in order, with usage', async () => {
 		const id = workflowId('chat-classify-rows.json');
@@ -482,5 +563,59 @@ describe('the example workflows (n8n execute)', () => {
 		// n8n puts the input item's fields next to the error on the error output.
 		expect(failures.map((i) => i.json.n)).toEqual([1, 2]);
 		expect(failures.map((i) => i.json.error)).toEqual([items[1].json.error, items[2].json.error]);
+	}, 120_000);
+});
+
+describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
+	it('works with its defaults: the agent\'s model gets a "Prompt" argument, the tool sends it to Mistral, the answer goes back to the agent', async () => {
+		const message = 'Translate to French: the invoice is overdue';
+		// The agent's model (first request) decides to call the tool, as a model would.
+		server.enqueue({
+			path: '/chat/completions',
+			body: {
+				id: 'agent-turn-1',
+				object: 'chat.completion',
+				created: Math.floor(Date.now() / 1000),
+				model: 'mistral-small-latest',
+				choices: [
+					{
+						index: 0,
+						message: {
+							role: 'assistant',
+							content: '',
+							tool_calls: [{ id: 'call_agent_1', type: 'function', function: { name: 'Ask_Mistral', arguments: JSON.stringify({ Prompt: message }) } }],
+						},
+						finish_reason: 'tool_calls',
+					},
+				],
+				usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 },
+			},
+		});
+		const { run, requests } = await execute(workflowId('agent-chat-tool.json'));
+		const calls = requests.filter((r) => r.path === '/chat/completions');
+		expect(calls).toHaveLength(3);
+		const [agentTurn1, toolCall, agentTurn2] = calls;
+
+		// 1. What the agent's model was offered: our tool, described for an agent, with one argument.
+		const offered = (agentTurn1.body.tools as Array<{ function: { name: string; description: string; parameters: any } }>).map((t) => t.function);
+		const tool = offered.find((f) => f.name === 'Ask_Mistral');
+		if (!tool) throw new Error(`the agent was not offered the tool; it got ${offered.map((f) => f.name).join(', ')}`);
+		expect(tool.description).toMatch(/^Ask a Mistral chat model/);
+		expect(Object.keys(tool.parameters.properties)).toEqual(['Prompt']);
+		expect(tool.parameters.required).toEqual(['Prompt']);
+
+		// 2. The tool (Mistral Chat Tool with its defaults) sent the agent's message, and only that.
+		expect(toolCall.status).toBe(200);
+		expect(toolCall.authorization).toBe(`Bearer ${server.apiKey}`);
+		expect(toolCall.body.model).toBe('mistral-small-latest');
+		expect(toolCall.body.messages).toEqual([{ role: 'user', content: message }]);
+		expect(toolCall.body.tools).toBeUndefined();
+
+		// 3. The answer went back to the agent as the tool's result.
+		expect(agentTurn2.status).toBe(200);
+		const toolResult = (agentTurn2.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === 'tool');
+		expect(toolResult).toBeDefined();
+		expect(JSON.parse(toolResult!.content)).toEqual([expect.objectContaining({ content: `Echo: ${message}`, finish_reason: 'stop' })]);
+		expect(nodeOutput(run, 'AI Agent')[0].json.output).toEqual(expect.any(String));
 	}, 120_000);
 });

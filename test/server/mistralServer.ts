@@ -11,8 +11,9 @@
  *    {"object":"error","message":{"detail":[...]},"type":"invalid_request_error","param":null,"code":null}.
  *  - Then the checks Mistral's serving layer adds (400s): unknown model, message order, last role,
  *    tool-call / tool-response counts, function names, image URLs, context window, embedding token
- *    limits (8,192 per input, 16,384 per request; tokens.ts), tool-call ids (9 characters [a-zA-Z0-9],
- *    as Mistral requires for the ids of assistant tool calls and of tool messages).
+ *    limits (8,192 per input, 16,384 per request, counted with Mistral's real tokenizer; tokens.ts),
+ *    tool-call ids (9 characters [a-zA-Z0-9], as Mistral requires for the ids of assistant tool calls
+ *    and of tool messages).
  *  - `stream: true` answers with server-sent events as Mistral sends them: `data: {chunk}` lines
  *    (role, then content deltas, thinking chunks or the whole tool call, then finish_reason with usage),
  *    ending in `data: [DONE]`; streamChunkDelayMs spaces the events out.
@@ -41,13 +42,13 @@ import type { AddressInfo, Socket } from 'node:net';
 
 import { bareCards, contextLength, embeddingDimensions, isChatModel, isEmbeddingModel, mistralCards } from './models';
 import type { ModelCard } from './models';
-import { countTokens, truncateToTokens } from './tokens';
+import { countEmbeddingTokens, countTokens, truncateToTokens } from './tokens';
 import { ChatCompletionRequest, EmbeddingRequest, validateBody } from './validation';
 import type { DetailEntry } from './validation';
 import { encodedEmbedding, seededRandom, sfc32 } from './vectors';
 import type { EmbeddingDtype } from './vectors';
 
-export { countTokens, truncateToTokens } from './tokens';
+export { countEmbeddingTokens, countTokens, truncateToTokens } from './tokens';
 export { embeddingFor, embeddingF32, quantize, embeddingValues, encodedEmbedding, toBase64, fromBase64 } from './vectors';
 export type { EmbeddingDtype } from './vectors';
 export type { DetailEntry } from './validation';
@@ -96,6 +97,8 @@ export interface ServerOptions {
 	recordBodies?: boolean;
 	/** Pause between the events of a streamed answer (default 0). */
 	streamChunkDelayMs?: number;
+	/** false: embeddings answers carry no `usage`, as some OpenAI-compatible servers answer (default true). */
+	embeddingsUsage?: boolean;
 }
 
 export interface RecordedRequest {
@@ -867,7 +870,7 @@ class MistralServerImpl implements MistralTestServer {
 		}
 		let total = 0;
 		for (let i = 0; i < inputs.length; i++) {
-			const tokens = countTokens(inputs[i]);
+			const tokens = countEmbeddingTokens(inputs[i], model);
 			if (tokens > MAX_EMBED_TOKENS_PER_INPUT) {
 				return {
 					...badRequest(
@@ -916,7 +919,8 @@ class MistralServerImpl implements MistralTestServer {
 			// Let other requests progress during very large batches.
 			if ((k & 255) === 255) await new Promise<void>((resolve) => setImmediate(resolve));
 		}
-		parts.push(`${piece}],"model":${JSON.stringify(model)},"usage":{"prompt_tokens":${total},"total_tokens":${total},"completion_tokens":0}}`);
+		const usage = this.options.embeddingsUsage === false ? '' : `,"usage":{"prompt_tokens":${total},"total_tokens":${total},"completion_tokens":0}`;
+		parts.push(`${piece}],"model":${JSON.stringify(model)}${usage}}`);
 		return { status: 200, parts, inputTokens: total, inputCount: inputs.length };
 	}
 }

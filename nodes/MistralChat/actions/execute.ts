@@ -115,8 +115,13 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S);
 	const client = new MistralClient(this, transport);
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
-	const streaming = items.length === 1 && shouldStream(this);
+	// As "Mistral Chat Tool" the input item holds the agent's own arguments: it gets the answer only
+	// (Include Input Fields is hidden there, and its fallback below would keep them).
+	const runsAsTool = this.getNode().type.endsWith('Tool');
+	// An agent's tool answers the agent, never the user's stream.
+	const streaming = items.length === 1 && !runsAsTool && shouldStream(this);
 	const keepInputFields = (itemIndex: number): boolean => {
+		if (runsAsTool) return false;
 		try {
 			return this.getNodeParameter('includeInputFields', itemIndex, true) as boolean;
 		} catch {

@@ -5,30 +5,68 @@ export interface BatchLimits {
 	maxTokens: number;
 }
 
+/** How many inputs that do not fit the budget a batch may pass over to fill itself with later ones. */
+const LOOKAHEAD = 8;
+
 /**
- * Packs consecutive inputs into requests that respect both the input count and the token budget
- * (pure). An input estimated over the budget on its own still gets a request of its own: the
- * estimate is high on purpose, and the server has the final word.
+ * Hands out inputs as batches, one at a time, each packed when it is about to be sent: so a batch
+ * packed later can use a budget learned from the answers to earlier ones (pure). A batch starts at
+ * the first input not yet sent and may pass over a few that would overflow it to take smaller ones
+ * after them (vectors are matched to inputs, so order within and across requests does not matter).
  */
-export function packBatches(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
-	const batches: EmbedSlot[][] = [];
-	let current: EmbedSlot[] = [];
-	let tokens = 0;
-	for (const slot of slots) {
-		const full = current.length >= limits.maxInputs || (current.length > 0 && tokens + slot.estimatedTokens > limits.maxTokens);
-		if (full) {
-			batches.push(current);
-			current = [];
-			tokens = 0;
-		}
-		current.push(slot);
-		tokens += slot.estimatedTokens;
+export class BatchQueue {
+	private position = 0;
+	private readonly taken: Uint8Array;
+
+	constructor(private readonly slots: readonly EmbedSlot[]) {
+		this.taken = new Uint8Array(slots.length);
 	}
-	if (current.length > 0) batches.push(current);
+
+	/**
+	 * The next inputs within both limits, or undefined when none are left. An input estimated over
+	 * the budget on its own still gets a batch of its own: the server has the final word.
+	 */
+	take(limits: BatchLimits): EmbedSlot[] | undefined {
+		while (this.position < this.slots.length && this.taken[this.position]) this.position++;
+		if (this.position >= this.slots.length) return undefined;
+		const batch: EmbedSlot[] = [];
+		let tokens = 0;
+		let passed = 0;
+		for (let i = this.position; i < this.slots.length && batch.length < limits.maxInputs && passed < LOOKAHEAD; i++) {
+			if (this.taken[i]) continue;
+			const slot = this.slots[i];
+			if (batch.length > 0 && tokens + slot.estimatedTokens > limits.maxTokens) {
+				passed++;
+				continue;
+			}
+			batch.push(slot);
+			tokens += slot.estimatedTokens;
+			this.taken[i] = 1;
+		}
+		return batch;
+	}
+}
+
+/** All batches at once, under fixed limits (what BatchQueue gives when the limits never change). */
+export function packBatches(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
+	const queue = new BatchQueue(slots);
+	const batches: EmbedSlot[][] = [];
+	for (let batch = queue.take(limits); batch; batch = queue.take(limits)) batches.push(batch);
 	return batches;
 }
+
+export const estimatedTokensOf = (batch: readonly EmbedSlot[]) => batch.reduce((sum, slot) => sum + slot.estimatedTokens, 0);
 
 export function halve<T>(batch: readonly T[]): [T[], T[]] {
 	const middle = Math.ceil(batch.length / 2);
 	return [batch.slice(0, middle), batch.slice(middle)];
+}
+
+/**
+ * A batch refused for too many tokens, cut again under the budget learned from the refusal: into
+ * pieces that each fit it, and never fewer than two.
+ */
+export function splitUnderBudget(batch: readonly EmbedSlot[], maxTokens: number): EmbedSlot[][] {
+	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens });
+	return pieces.length >= 2 ? pieces : halve(batch);
 }

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { readTransportOptions } from '../../shared/commonOptions';
-import { settleWithConcurrency, type Settled } from '../../shared/concurrency';
+import { settlePulled, type Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { describeStats, type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
 import {
@@ -12,7 +12,8 @@ import {
 	DEFAULT_MAX_TOKENS_PER_REQUEST,
 	MISTRAL_MAX_TOKENS_PER_REQUEST,
 } from '../description';
-import { halve, packBatches } from './batching';
+import { BatchQueue, estimatedTokensOf, halve, splitUnderBudget } from './batching';
+import { saysTooManyTokensInRequest, TokenCalibration } from './calibration';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
 
@@ -107,6 +108,9 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		else if (input.kind === 'list') slots.push(...input.slots);
 	}
 	const results = new Map<EmbedSlot, SlotResult>();
+	// Batches are packed as they are sent, with a budget learned from the server's token counts.
+	const calibration = new TokenCalibration(limits.maxTokens);
+	const queue = new BatchQueue(slots);
 	/**
 	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
 	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.
@@ -126,9 +130,16 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 				batch.length === 1 ? batch[0].itemIndex : undefined,
 			);
 		} catch (error) {
-			if (!blamesAnInput(failureInfoOf(error))) throw error as Error;
+			const info = failureInfoOf(error);
+			if (!blamesAnInput(info)) throw error as Error;
 			if (batch.length === 1) {
 				failForGood(batch, withoutBatchPosition(error));
+				return;
+			}
+			if (saysTooManyTokensInRequest(info?.message)) {
+				// Too many tokens: learn from it, and send the batch again in pieces that fit what was learned.
+				calibration.rejected(estimatedTokensOf(batch), info?.message);
+				for (const piece of splitUnderBudget(batch, calibration.budget())) await embed(piece);
 				return;
 			}
 			// Split until the input that the server rejects stands alone; the others still get vectors.
@@ -145,12 +156,28 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 			return;
 		}
 		const usage = (response as { usage?: IDataObject }).usage;
+		calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens ?? usage?.total_tokens);
 		batch.forEach((slot, position) => results.set(slot, { vector: vectors[position], usage }));
 	};
 
-	const batches = packBatches(slots, limits);
-	const batchOutcomes = await settleWithConcurrency(batches, transport.maxConcurrency, embed, !continueOnFail);
-	this.logger.debug(`Mistral Embed: ${slots.length} text(s) in ${batches.length} batch(es), ${describeStats(client.stats)}`);
+	const nextBatch = () => queue.take({ maxInputs: limits.maxInputs, maxTokens: calibration.budget() });
+	// The client sends the first request alone anyway: pack the others once its token count is known.
+	let firstAnswered: Promise<void> | undefined;
+	const embedCalibrating = (batch: EmbedSlot[]) => {
+		const done = embed(batch);
+		firstAnswered ??= done.then(
+			() => undefined,
+			() => undefined,
+		);
+		return done;
+	};
+	const { inputs: batches, results: batchOutcomes } = await settlePulled(nextBatch, transport.maxConcurrency, embedCalibrating, !continueOnFail, async () => {
+		await firstAnswered;
+	});
+	const learned = calibration.snapshot();
+	this.logger.debug(
+		`Mistral Embed: ${slots.length} text(s) in ${batches.length} batch(es), token ratio ${learned.observedRatio?.toFixed(3) ?? 'not reported'} (${learned.rejections} rejected for tokens), ${describeStats(client.stats)}`,
+	);
 	batchOutcomes.forEach((outcome, batchIndex) => {
 		if (outcome && !outcome.ok) for (const slot of batches[batchIndex]) if (!results.has(slot)) results.set(slot, { error: outcome.error });
 	});
