@@ -376,7 +376,8 @@ describe('the editor (n8n start)', () => {
 	it('offers "Mistral Chat Tool" to AI Agents with a prompt the agent writes, and no "Mistral Embed Tool"', async () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
-		expect(names.sort()).toEqual([CHAT_TYPE, `${CHAT_TYPE}Tool`, EMBED_TYPE]);
+		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
+		expect(names.sort()).toEqual([CHAT_TYPE, `${PACKAGE}.mistralChatModel`, `${CHAT_TYPE}Tool`, EMBED_TYPE, `${PACKAGE}.mistralEmbeddings`]);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
 		expect(tool.displayName).toBe('Mistral Chat Tool');
 		expect(tool.outputs).toEqual(['ai_tool']);
@@ -569,7 +570,8 @@ describe('the example workflows (n8n execute)', () => {
 describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
 	it('works with its defaults: the agent\'s model gets a "Prompt" argument, the tool sends it to Mistral, the answer goes back to the agent', async () => {
 		const message = 'Translate to French: the invoice is overdue';
-		// The agent's model (first request) decides to call the tool, as a model would.
+		// The agent's model (first request) decides to call the tool, as a model would (with a
+		// Mistral-shaped id: the server, like Mistral, rejects any other when the agent sends it back).
 		server.enqueue({
 			path: '/chat/completions',
 			body: {
@@ -583,7 +585,7 @@ describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
 						message: {
 							role: 'assistant',
 							content: '',
-							tool_calls: [{ id: 'call_agent_1', type: 'function', function: { name: 'Ask_Mistral', arguments: JSON.stringify({ Prompt: message }) } }],
+							tool_calls: [{ id: 'callAgnt1', type: 'function', function: { name: 'Ask_Mistral', arguments: JSON.stringify({ Prompt: message }) } }],
 						},
 						finish_reason: 'tool_calls',
 					},
