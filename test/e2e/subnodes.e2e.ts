@@ -93,7 +93,7 @@ const ai = (from: string, type: string, to: string) => ({ [from]: { [type]: [[{ 
 const main = (from: string, to: string) => ({ [from]: { main: [[{ node: to, type: 'main', index: 0 }]] } });
 
 function layout(nodes: Node[], index: number): [number, number] {
-	const isSubNode = (node: Node) => /ChatModel|Embeddings|toolCalculator|DataLoader/i.test(node.type);
+	const isSubNode = (node: Node) => /ChatModel|Embeddings|toolCalculator|DataLoader|Splitter/i.test(node.type);
 	if (!isSubNode(nodes[index])) return [nodes.slice(0, index).filter((node) => !isSubNode(node)).length * 260, 0];
 	const subIndex = nodes.slice(0, index).filter(isSubNode).length;
 	return [240 + subIndex * 200, 220];
@@ -145,11 +145,11 @@ const WORDS = (
 	'over willow trees near a meadow the beacon on the hill warns travellers about winter storms and early ' +
 	'snow so families gather stories recipes maps and songs to share during long evenings by the fire'
 ).split(' ');
-/** Deterministic prose-like texts of about 900 characters: one chunk each for the Default Data Loader (it splits at 1,000). */
+/** Deterministic prose-like texts of about 1,400 characters (some 300 tokens): one chunk each under the splitter's 2,000. */
 function chunkText(index: number): string {
 	let state = (index + 1) * 2654435761;
 	const words: string[] = [`Note ${index}.`];
-	while (words.join(' ').length < 880) {
+	while (words.join(' ').length < 1380) {
 		state = (Math.imul(state ^ (state >>> 13), 1597334677) + 12345) >>> 0;
 		words.push(WORDS[state % WORDS.length]);
 	}
@@ -181,7 +181,13 @@ const vectorStore = workflow(
 			name: 'Default Data Loader',
 			type: '@n8n/n8n-nodes-langchain.documentDefaultDataLoader',
 			typeVersion: 1.1,
-			parameters: { jsonMode: 'expressionData', jsonData: '={{ $json.text }}', textSplittingMode: 'simple' },
+			parameters: { jsonMode: 'expressionData', jsonData: '={{ $json.text }}', textSplittingMode: 'custom' },
+		},
+		{
+			name: 'Text Splitter',
+			type: '@n8n/n8n-nodes-langchain.textSplitterRecursiveCharacterTextSplitter',
+			typeVersion: 1,
+			parameters: { chunkSize: 2000, chunkOverlap: 0, options: {} },
 		},
 		{
 			name: 'Mistral Embeddings',
@@ -211,6 +217,7 @@ const vectorStore = workflow(
 		...main('Insert', 'Once'),
 		...main('Once', 'Search'),
 		...ai('Default Data Loader', 'ai_document', 'Insert'),
+		...ai('Text Splitter', 'ai_textSplitter', 'Default Data Loader'),
 		...ai('Mistral Embeddings', 'ai_embedding', 'Insert'),
 		...ai('Search Embeddings', 'ai_embedding', 'Search'),
 	},
@@ -394,7 +401,7 @@ describe('Simple Vector Store with Mistral Embeddings (n8n execute)', () => {
 		console.log(
 			`[e2e] ${CHUNKS} chunks, ${totalTokens} tokens (server count), ${estimated} estimated: ${insertCalls.length} requests; ceil(server count/16384) = ${ideal}`,
 		);
-		expect(totalTokens / CHUNKS).toBeGreaterThan(150);
+		expect(totalTokens / CHUNKS).toBeGreaterThan(250);
 		expect(insertCalls.length).toBeLessThanOrEqual(Math.ceil(ideal * 1.2) + 1);
 		expect(Math.max(...insertCalls.map((request) => request.inputTokens ?? 0))).toBeLessThanOrEqual(16_384);
 
@@ -429,7 +436,7 @@ describe('Simple Vector Store with Mistral Embeddings (n8n execute)', () => {
 		const searchLog = run.data.resultData.runData['Search Embeddings'];
 		expect(searchLog[0].inputOverride?.ai_embedding?.[0]?.[0].json.query).toBe(QUERY);
 		expect(searchLog[0].data?.ai_embedding?.[0]?.[0].json.response).toHaveLength(1024);
-		expect(countTokens(chunkText(0))).toBeGreaterThan(150);
+		expect(countTokens(chunkText(0))).toBeGreaterThan(250);
 	}, 300_000);
 });
 
