@@ -8,7 +8,7 @@
  * machine's cores are shared by the server and the worker; the server's CPU time is reported beside
  * every scenario.
  *
- * Options: --only=s1,s3 (sections), --repeat=N (rounds of the round-robin groups in s1 and s4,
+ * Options: --only=s1,s3 (sections; --only=s6 runs the batch-mode comparison alone), --repeat=N (rounds of the round-robin groups in s1 and s4,
  * median kept; default 3), --per-item=N (items of the all-at-once fetch baseline, default 10000),
  * --profile (also profile the main node scenarios), --no-auto-profile (no profiling of missed
  * targets), --no-experiments (no bench-only patched variants of the node).
@@ -49,6 +49,11 @@ const CHAT_RATE = 20;
 const CPU_EMBED_ITEMS = 10_000;
 const CPU_CHAT_ITEMS = 2000;
 const SCALES = [1000, 10_000, 50_000];
+/** s6: the same texts in realtime and in batch mode under a requests/s limit. */
+const BATCH_TEXTS = 20_000;
+const BATCH_RATE = 5;
+/** The job clock runs this much faster than real time: a real job takes minutes to hours. */
+const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
 /** Runs of the short throughput scenarios (s1); the median is reported. */
 const REPEAT = Number(value('repeat') ?? 3);
 // The node's defaults, which the raw client copies.
@@ -216,6 +221,12 @@ async function runScenarios(): Promise<void> {
 			if (n === EMBED_ITEMS && get('s1.node.base64')) continue;
 			await measure({ name: `s5.node.${n / 1000}k`, label: `node, ${thousands(n)} items, base64`, job: nodeEmbed(n), settings: at30 });
 		}
+	}
+
+	if (section('s6')) {
+		const limited: ServerSettings = { latencyMs: EMBED_LATENCY_MS, rateLimitPerSecond: BATCH_RATE, batch: BATCH_CLOCK };
+		await measure({ name: 's6.realtime', label: `realtime, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true }, settings: limited });
+		await measure({ name: 's6.batch', label: `batch API, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true, processing: 'batch' }, settings: limited });
 	}
 
 	if (PROFILE_ALL) {
@@ -519,6 +530,48 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 		derived.s5 = scale.map((m) => ({ items: m!.result.itemsIn, wallS: m!.result.wallMs / 1000, peakRssMb: m!.result.peakRssMb, aboveBaselineMb: above(m) }));
 	}
 
+	// Scenario 6.
+	if (get('s6.realtime') && get('s6.batch')) {
+		const realtime = get('s6.realtime')!;
+		const batch = get('s6.batch')!;
+		const row = (m: Measured) => [
+			m.label,
+			thousands(m.result.itemsIn),
+			m.serverStats.requests,
+			m.serverStats.rateLimited,
+			m.result.clientStats?.retries ?? '-',
+			fixed((m.result.clientStats?.retryWaitMs ?? NaN) / 1000, 1),
+			fixed(m.result.wallMs / 1000, 2),
+			m.result.failedItems,
+		];
+		out.push('', `== 6. Batch API vs realtime: embed ${thousands(BATCH_TEXTS)} texts, server limit ${BATCH_RATE} requests/s (429 + Retry-After), latency ${EMBED_LATENCY_MS} ms ==`);
+		out.push(table(['scenario', 'texts', 'HTTP requests', '429s', 'retries', 'waits before retries s (summed)', 'wall s', 'failed'], [row(realtime), row(batch)]));
+		const savedRequests = realtime.serverStats.requests - batch.serverStats.requests;
+		const savedWaitS = ((realtime.result.clientStats?.retryWaitMs ?? 0) - (batch.result.clientStats?.retryWaitMs ?? 0)) / 1000;
+		out.push(
+			`Batch mode sends ${batch.serverStats.requests} HTTP requests (1 job submission, status checks with growing pauses, 1 result read) instead of ${realtime.serverStats.requests}: ` +
+				`${savedRequests} fewer (${fixed((savedRequests / realtime.serverStats.requests) * 100, 1)}%), ${realtime.serverStats.rateLimited - batch.serverStats.rateLimited} fewer 429s and ${fixed(savedWaitS, 1)} s less waiting on the rate limit. ` +
+				`The same ${thousands(BATCH_TEXTS)} texts travel inside the job as ${realtime.result.clientStats ? realtime.result.clientStats.requests - realtime.result.clientStats.retries : '-'} packed embedding requests, billed at 50%. ` +
+				`Wall time is not comparable: the bench runs the job clock ${BATCH_CLOCK.speed}x faster than real time, so the job had ended by the first status check; ` +
+				`a real job takes minutes to hours, and the node checks after 1 s, then 1.5x longer each time up to once a minute (about 70 checks for a 1-hour job, spaced far below any rate limit).`,
+		);
+		derived.s6 = {
+			realtimeRequests: realtime.serverStats.requests,
+			batchRequests: batch.serverStats.requests,
+			savedRequests,
+			realtime429s: realtime.serverStats.rateLimited,
+			batch429s: batch.serverStats.rateLimited,
+			realtimeRateLimitWaitS: (realtime.result.clientStats?.retryWaitMs ?? 0) / 1000,
+			batchRateLimitWaitS: (batch.result.clientStats?.retryWaitMs ?? 0) / 1000,
+			savedWaitS,
+		};
+		targets.push({
+			name: `Batch mode: every one of ${thousands(BATCH_TEXTS)} texts embedded and checked, no 429`,
+			holds: batch.result.failedItems === 0 && batch.result.mismatches === 0 && !batch.result.error && batch.serverStats.rateLimited === 0,
+			detail: `${batch.result.failedItems} failed, ${batch.result.mismatches} of ${batch.result.checked} sampled vectors wrong, ${batch.serverStats.rateLimited} 429s`,
+		});
+	}
+
 	out.push('', '== Targets (not tests) ==');
 	for (const target of targets) out.push(`[${target.holds === undefined ? ' ?  ' : target.holds ? 'HOLD' : 'MISS'}] ${target.name}: ${target.detail}`);
 	return { text: out.join('\n'), targets, derived };
@@ -582,7 +635,7 @@ async function main(): Promise<void> {
 			}
 		})(),
 		environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: totalmem() / 2 ** 30, platform: process.platform },
-		config: { EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
+		config: { BATCH_TEXTS, BATCH_RATE, BATCH_CLOCK, EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
 		units: { memory: 'MiB (peak RSS = getrusage maxRSS of the scenario process)', time: 'ms unless named *S' },
 		scenarios: Object.fromEntries([...measured].map(([name, m]) => [name, { label: m.label, job: m.job, server: m.server, result: m.result, serverStats: m.serverStats, profile: m.profile }])),
 		derived,

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
 					latencyMs: message.settings.latencyMs ?? 0,
 					// undefined removes the limit (configure() deletes undefined keys).
 					rateLimitPerSecond: message.settings.rateLimitPerSecond,
+					batch: message.settings.batch,
 				});
 				return reply(null);
 			case 'reset':

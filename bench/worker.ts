@@ -142,6 +142,15 @@ function checkVectors(vectors: number[][], texts: string[]): { checked: number; 
 	return { checked, mismatches };
 }
 
+/** The node's debug line "N request(s), N retried, N ms waited before retries". */
+function clientStatsFrom(logs: string[]): JobResult['clientStats'] {
+	for (const line of [...logs].reverse()) {
+		const match = /(\d+) request\(s\), (\d+) retried, (\d+) ms waited before retries/.exec(line);
+		if (match) return { requests: Number(match[1]), retries: Number(match[2]), retryWaitMs: Number(match[3]) };
+	}
+	return undefined;
+}
+
 function checkEmbedOutput(output: INodeExecutionData[], n: number): { failedItems: number; checked: number; mismatches: number } {
 	let failedItems = 0;
 	for (let i = 0; i < n; i++) {
@@ -170,7 +179,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 			const options: Record<string, string | number> = { vectorTransport: job.transport };
 			if (job.concurrency !== undefined) options.maxConcurrency = job.concurrency;
 			if (job.batchSize !== undefined) options.batchSize = job.batchSize;
-			const parameters = { model: modelParameter(EMBED_MODEL), options };
+			const parameters = { model: modelParameter(EMBED_MODEL), options, processing: job.processing ?? 'realtime' };
 			for (const experiment of job.experiments ?? []) applyExperiment(experiment);
 			await run({ node: 'mistralEmbed', parameters, items: embedItems(2), credentials });
 			const items = embedItems(job.items);
@@ -188,6 +197,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 						failedItems: result!.error ? job.items : check.failedItems,
 						error: result!.error?.message,
 						engineMs: result!.durationMs,
+						clientStats: clientStatsFrom(result!.logs),
 					};
 				},
 			};

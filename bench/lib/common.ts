@@ -59,6 +59,8 @@ export function forceGc(): void {
 export interface ServerSettings {
 	latencyMs?: number;
 	rateLimitPerSecond?: number;
+	/** The Batch API's job clock (test/server/batch.ts). */
+	batch?: { speed?: number; queueSeconds?: number; requestsPerSecond?: number };
 }
 
 export interface ServerStats {
@@ -98,6 +100,8 @@ export type Job =
 			continueOnFail?: boolean;
 			/** A bench-only patch of the built node (lib/experiments.ts), to measure a suggested fix. */
 			experiments?: Array<'keep-alive'>;
+			/** 'batch': the node's Batch API mode (Submit and Wait). */
+			processing?: 'realtime' | 'batch';
 	  }
 	| { kind: 'raw-embed'; items: number; transport: 'base64' | 'float'; concurrency: number; batchSize: number; maxTokens: number }
 	/** One request per item: plain fetch, or n8n's own HTTP stack (OutboundHttp, what helpers.httpRequest and the HTTP Request node use). */
@@ -140,6 +144,8 @@ export interface JobResult {
 	engineMs?: number;
 	/** For paced per-item runs: the spacing achieved between sends. */
 	sendSpanMs?: number;
+	/** The node's own request totals, from its debug log line (requests, retries, time waited before retries). */
+	clientStats?: { requests: number; retries: number; retryWaitMs: number };
 	notes?: string[];
 }
 

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
@@ -32,6 +33,7 @@ export const chatProperties: INodeProperties[] = [
 		displayOptions: { show: { '@tool': [true] } },
 	},
 	modelParameter('mistral-small-latest', 'searchModels', 'chat'),
+	...processingProperties('items\' prompts'),
 	{
 		displayName: 'Prompt',
 		name: 'prompt',

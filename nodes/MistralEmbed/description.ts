@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 
@@ -15,6 +16,7 @@ export const DEFAULT_MAX_TOKENS_PER_REQUEST = MISTRAL_MAX_TOKENS_PER_REQUEST;
 
 export const embedProperties: INodeProperties[] = [
 	modelParameter('mistral-embed', 'searchModels', 'embedding'),
+	...processingProperties('texts'),
 	{
 		displayName: 'Text',
 		name: 'text',

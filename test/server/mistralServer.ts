@@ -4,8 +4,9 @@
  * Faithful to Mistral's OpenAPI spec (/work/shared/mistral-openapi/openapi-public-doc.yaml) and to
  * the extra facts in NOTES.md beside it, and never more lenient than the real API:
  *  - Routes exist only under /v1: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,
- *    POST /v1/embeddings. Anything else: 404 {"detail":"Not Found"}; a known path with the wrong
- *    method: 405 {"detail":"Method Not Allowed"}.
+ *    POST /v1/embeddings, and the Batch and Files API (batch.ts: /v1/batch/jobs..., /v1/files...).
+ *    Anything else: 404 {"detail":"Not Found"}; a known path with the wrong method: 405
+ *    {"detail":"Method Not Allowed"}.
  *  - Request bodies are validated against the spec's schemas (validation.ts): unknown keys anywhere
  *    (additionalProperties: false), wrong types, out-of-range numbers and bad enum values give 422
  *    {"object":"error","message":{"detail":[...]},"type":"invalid_request_error","param":null,"code":null}.
@@ -46,12 +47,15 @@ import { countEmbeddingTokens, countTokens, truncateToTokens } from './tokens';
 import { ChatCompletionRequest, EmbeddingRequest, validateBody } from './validation';
 import type { DetailEntry } from './validation';
 import { encodedEmbedding, seededRandom, sfc32 } from './vectors';
+import { BatchService, batchRouteMethods } from './batch';
+import type { BatchServerOptions } from './batch';
 import type { EmbeddingDtype } from './vectors';
 
 export { countEmbeddingTokens, countTokens, truncateToTokens } from './tokens';
 export { embeddingFor, embeddingF32, quantize, embeddingValues, encodedEmbedding, toBase64, fromBase64 } from './vectors';
 export type { EmbeddingDtype } from './vectors';
 export type { DetailEntry } from './validation';
+export type { BatchServerOptions } from './batch';
 export type { ModelCard, ModelCapabilities } from './models';
 
 // ----- public API ----------------------------------------------------------------------------------
@@ -73,7 +77,7 @@ export interface FaultMix {
 }
 
 export interface ScriptedResponse {
-	path?: '/models' | '/chat/completions' | '/embeddings';
+	path?: '/models' | '/chat/completions' | '/embeddings' | '/batch/jobs' | '/files' | (string & {});
 	status?: number;
 	body?: unknown;
 	rawBody?: string;
@@ -97,6 +101,8 @@ export interface ServerOptions {
 	recordBodies?: boolean;
 	/** Pause between the events of a streamed answer (default 0). */
 	streamChunkDelayMs?: number;
+	/** The Batch API's job clock, per-request failures and job fates (test/server/batch.ts). */
+	batch?: BatchServerOptions;
 	/** false: embeddings answers carry no `usage`, as some OpenAI-compatible servers answer (default true). */
 	embeddingsUsage?: boolean;
 }
@@ -132,6 +138,8 @@ export interface MistralTestServer {
 	maxInFlight: number;
 	inFlight: number;
 	enqueue(...responses: ScriptedResponse[]): void;
+	/** The Batch and Files API state (jobs, their clock). */
+	batch: BatchService;
 	configure(options: Partial<ServerOptions>): void;
 	reset(): void;
 	close(): Promise<void>;
@@ -269,7 +277,7 @@ function shuffledOrder(n: number, seedText: string): number[] {
 	return order;
 }
 
-type Route = 'models' | 'model' | 'chat' | 'embeddings';
+type Route = 'models' | 'model' | 'chat' | 'embeddings' | 'batch';
 
 // ----- the server ----------------------------------------------------------------------------------
 
@@ -297,9 +305,18 @@ class MistralServerImpl implements MistralTestServer {
 	private readonly embeddingCache = new Map<string, string>();
 	private embeddingCacheChars = 0;
 	private readonly server: http.Server;
+	readonly batch: BatchService;
 
 	constructor(options: ServerOptions) {
 		this.options = { ...options };
+		this.batch = new BatchService({
+			options: () => this.options.batch ?? {},
+			run: async (endpoint, body) => {
+				const outcome = endpoint === '/v1/chat/completions' ? this.chat(body) : await this.embeddings(body);
+				return { status: outcome.status, body: outcome.parts ? JSON.parse(outcome.parts.join('')) : outcome.json };
+			},
+			checkModel: (model) => (this.findModel(model) ? undefined : this.unknownModel(model)),
+		});
 		this.reseed();
 		this.refillBucket();
 		this.server = http.createServer((req, res) => {
@@ -355,6 +372,7 @@ class MistralServerImpl implements MistralTestServer {
 		this.maxInFlight = this.inFlight;
 		this.queue.length = 0;
 		this.toolCallCounter = 0;
+		this.batch.reset();
 		this.reseed();
 		this.refillBucket();
 	}
@@ -530,9 +548,10 @@ class MistralServerImpl implements MistralTestServer {
 			else if (/^\/models\/[^/]+$/.test(path)) (route = 'model'), (allowed = 'GET');
 			else if (path === '/chat/completions') (route = 'chat'), (allowed = 'POST');
 			else if (path === '/embeddings') (route = 'embeddings'), (allowed = 'POST');
+			else if (batchRouteMethods(path)) (route = 'batch'), (allowed = batchRouteMethods(path)!.join(', '));
 		}
 		if (route === null) return this.send(res, record, { status: 404, json: { detail: 'Not Found' } });
-		if (method !== allowed) return this.send(res, record, { status: 405, json: { detail: 'Method Not Allowed' }, headers: { allow: allowed } });
+		if (!allowed.split(', ').includes(method)) return this.send(res, record, { status: 405, json: { detail: 'Method Not Allowed' }, headers: { allow: allowed } });
 
 		// Authentication.
 		const key = this.apiKey;
@@ -632,6 +651,9 @@ class MistralServerImpl implements MistralTestServer {
 			const id = decodeURIComponent(path.slice('/models/'.length));
 			const card = this.findModel(id);
 			outcome = card ? { status: 200, json: card } : mistralError(404, `Model ${id} not found`, 'invalid_model', '1500');
+		} else if (route === 'batch') {
+			const search = new URLSearchParams(query >= 0 ? rawUrl.slice(query + 1) : '');
+			outcome = await this.batch.handle({ method, path, query: search, parsed, parseError, buffer, contentType });
 		} else if (parseError) outcome = parseError;
 		else if (route === 'chat') outcome = this.chat(parsed);
 		else outcome = await this.embeddings(parsed);

@@ -1,11 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
+import { executeChatBatch } from './batch';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
 import { buildChatBody, type ChatOptions } from './requestBody';
@@ -20,7 +22,7 @@ interface ImageEntry {
 	detail?: string;
 }
 
-function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+export function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
 	return new NodeOperationError(context.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
 }
 
@@ -55,7 +57,7 @@ function extraMessages(context: IExecuteFunctions, itemIndex: number): ChatMessa
 	return entries.map((entry, index) => normalizeMessage(entry, `Extra message ${index + 1}`));
 }
 
-async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject) {
+export async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject) {
 	const historyField = typeof options.historyField === 'string' ? options.historyField.trim() : '';
 	const item = context.getInputData()[itemIndex];
 	const messages = buildConversation({
@@ -109,25 +111,54 @@ async function streamAnswer(
 	return response;
 }
 
+/** Whether item N keeps its input fields (on by default; an unreadable setting keeps them too). */
+export function inputFieldsKept(context: IExecuteFunctions): (itemIndex: number) => boolean {
+	// As "Mistral Chat Tool" the input item holds the agent's own arguments: it gets the answer only
+	// (Include Input Fields is hidden there, and its fallback below would keep them).
+	const runsAsTool = context.getNode().type.endsWith('Tool');
+	return (itemIndex) => {
+		if (runsAsTool) return false;
+		try {
+			return context.getNodeParameter('includeInputFields', itemIndex, true) as boolean;
+		} catch {
+			return true;
+		}
+	};
+}
+
+/** The output items of one answer, in realtime and batch mode alike. */
+export function answerItems(
+	context: IExecuteFunctions,
+	response: IDataObject,
+	itemIndex: number,
+	inputJson: IDataObject,
+	expectJson: boolean,
+	simplify: boolean,
+	keepInput: boolean,
+): INodeExecutionData[] {
+	let results: IDataObject[];
+	try {
+		results = simplify ? (simplifyResponse(response, expectJson) as IDataObject[]) : [response];
+	} catch (error) {
+		throw problem(context, error, itemIndex);
+	}
+	return results.map((json) => ({
+		json: keepInput ? { ...inputJson, ...json } : json,
+		pairedItem: { item: itemIndex },
+	}));
+}
+
 export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (isBatchProcessing(this)) return await executeChatBatch.call(this);
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
 	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S);
 	const client = new MistralClient(this, transport);
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
-	// As "Mistral Chat Tool" the input item holds the agent's own arguments: it gets the answer only
-	// (Include Input Fields is hidden there, and its fallback below would keep them).
 	const runsAsTool = this.getNode().type.endsWith('Tool');
 	// An agent's tool answers the agent, never the user's stream.
 	const streaming = items.length === 1 && !runsAsTool && shouldStream(this);
-	const keepInputFields = (itemIndex: number): boolean => {
-		if (runsAsTool) return false;
-		try {
-			return this.getNodeParameter('includeInputFields', itemIndex, true) as boolean;
-		} catch {
-			return true;
-		}
-	};
+	const keepInputFields = inputFieldsKept(this);
 
 	const outcomes = await settleWithConcurrency(
 		items,
@@ -144,17 +175,7 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 				streaming && request.body.n === undefined
 					? await streamAnswer(this, client, request, itemIndex)
 					: await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
-			let results: IDataObject[];
-			try {
-				results = simplify ? (simplifyResponse(response, request.expectJson) as IDataObject[]) : [response];
-			} catch (error) {
-				throw problem(this, error, itemIndex);
-			}
-			const keepInput = keepInputFields(itemIndex);
-			return results.map((json) => ({
-				json: keepInput ? { ...item.json, ...json } : json,
-				pairedItem: { item: itemIndex },
-			}));
+			return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify, keepInputFields(itemIndex));
 		},
 		!this.continueOnFail(),
 	);

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settlePulled, type Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
@@ -12,19 +13,20 @@ import {
 	DEFAULT_MAX_TOKENS_PER_REQUEST,
 	MISTRAL_MAX_TOKENS_PER_REQUEST,
 } from '../description';
-import { BatchQueue, estimatedTokensOf, halve, splitUnderBudget } from './batching';
+import { executeEmbedBatch } from './batch';
+import { BatchQueue, type BatchLimits, estimatedTokensOf, halve, splitUnderBudget } from './batching';
 import { saysTooManyTokensInRequest, TokenCalibration } from './calibration';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
 
-interface EmbedSettings {
+export interface EmbedSettings {
 	model: string;
 	dtype: Dtype;
 	outputDimension?: number;
 	base64: boolean;
 }
 
-interface SlotResult {
+export interface SlotResult {
 	vector?: number[];
 	error?: unknown;
 	usage?: IDataObject;
@@ -44,12 +46,12 @@ export function blamesAnInput(info: FailureInfo | undefined): boolean {
 }
 
 /** The server numbers inputs within its batch; the user knows items, which the error names already. */
-function withoutBatchPosition(error: unknown): unknown {
+export function withoutBatchPosition(error: unknown): unknown {
 	if (error instanceof Error) error.message = error.message.replace(/\binput at index \d+/gi, 'The text');
 	return error;
 }
 
-function requestBody(settings: EmbedSettings, texts: string[]): IDataObject {
+export function requestBody(settings: EmbedSettings, texts: string[]): IDataObject {
 	const body: IDataObject = { model: settings.model, input: texts };
 	if (settings.outputDimension !== undefined) body.output_dimension = settings.outputDimension;
 	if (settings.dtype !== 'float') body.output_dtype = settings.dtype;
@@ -62,7 +64,7 @@ function requestBody(settings: EmbedSettings, texts: string[]): IDataObject {
  * field mapping `{{ $json.name }}` the value is the item's own field, so it is read directly;
  * any other expression or literal goes through n8n as usual.
  */
-function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (itemIndex: number) => unknown {
+export function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (itemIndex: number) => unknown {
 	const raw = context.getNode().parameters.text;
 	const plainField = typeof raw === 'string' ? /^=\{\{\s*\$json\.([A-Za-z_$][\w$]*)\s*\}\}$/.exec(raw) : null;
 	if (plainField) {
@@ -72,25 +74,32 @@ function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (i
 	return (itemIndex) => context.getNodeParameter('text', itemIndex, '');
 }
 
-export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
-	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
-	const client = new MistralClient(this, transport);
+/** The settings every request of a run shares, read once from the node's parameters. */
+export function readEmbedSettings(context: IExecuteFunctions, options: IDataObject): { settings: EmbedSettings; limits: BatchLimits } {
 	const dtype = ((options.outputDtype as Dtype) ?? 'float') as Dtype;
 	const settings: EmbedSettings = {
-		model: (this.getNodeParameter('model', 0, '', { extractValue: true }) as string).trim(),
+		model: (context.getNodeParameter('model', 0, '', { extractValue: true }) as string).trim(),
 		dtype,
 		outputDimension: typeof options.outputDimension === 'number' ? options.outputDimension : undefined,
 		base64: dtype === 'float' && (options.vectorTransport ?? 'base64') === 'base64',
 	};
 	if (settings.model === '') {
-		throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex: 0 });
+		throw new NodeOperationError(context.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex: 0 });
 	}
 	const limits = {
 		maxInputs: Math.max(1, Math.floor(Number(options.batchSize ?? DEFAULT_BATCH_SIZE))),
 		maxTokens: Math.min(MISTRAL_MAX_TOKENS_PER_REQUEST, Math.max(1, Number(options.maxTokensPerRequest ?? DEFAULT_MAX_TOKENS_PER_REQUEST))),
 	};
+	return { settings, limits };
+}
+
+export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (isBatchProcessing(this)) return await executeEmbedBatch.call(this);
+	const items = this.getInputData();
+	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
+	const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
+	const client = new MistralClient(this, transport);
+	const { settings, limits } = readEmbedSettings(this, options);
 
 	const readText = textReader(this, items);
 	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
@@ -182,20 +191,34 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		if (outcome && !outcome.ok) for (const slot of batches[batchIndex]) if (!results.has(slot)) results.set(slot, { error: outcome.error });
 	});
 
-	const outputField = (this.getNodeParameter('outputField', 0, 'embedding') as string).trim() || 'embedding';
 	const keepInput = this.getNodeParameter('includeInputFields', 0, true) as boolean;
-	const listMode = this.getNodeParameter('listMode', 0, 'vectors') as string;
+	const itemOutcomes = embedItemOutcomes(this, inputs, results, settings.model, options, (itemIndex) => items[itemIndex].json);
+	return [collectOutput(this, itemOutcomes, () => keepInput)];
+}
+
+/** Each item's output items (or error) from its texts' results, in realtime and batch mode alike. */
+export function embedItemOutcomes(
+	context: IExecuteFunctions,
+	inputs: ItemInput[],
+	results: Map<EmbedSlot, SlotResult>,
+	model: string,
+	options: IDataObject,
+	inputJson: (itemIndex: number) => IDataObject,
+): Array<Settled<INodeExecutionData[]>> {
+	const outputField = (context.getNodeParameter('outputField', 0, 'embedding') as string).trim() || 'embedding';
+	const keepInput = context.getNodeParameter('includeInputFields', 0, true) as boolean;
+	const listMode = context.getNodeParameter('listMode', 0, 'vectors') as string;
 	const includeUsage = options.includeUsage === true;
 
-	const itemOutcomes: Array<Settled<INodeExecutionData[]>> = inputs.map((input, itemIndex) => {
-		if (input.kind === 'invalid') return { ok: false, error: invalidInput(input.message, itemIndex) };
+	return inputs.map((input, itemIndex) => {
+		if (input.kind === 'invalid') return { ok: false, error: new NodeOperationError(context.getNode(), input.message, { itemIndex }) };
 		const itemSlots = input.kind === 'single' ? [input.slot] : input.slots;
 		const slotResults = itemSlots.map((slot) => results.get(slot) ?? {});
 		const failed = slotResults.find((result) => result.error !== undefined || result.vector === undefined);
-		if (failed) return { ok: false, error: failed.error ?? new NodeOperationError(this.getNode(), 'No vector was returned', { itemIndex }) };
+		if (failed) return { ok: false, error: failed.error ?? new NodeOperationError(context.getNode(), 'No vector was returned', { itemIndex }) };
 
-		const base = keepInput ? items[itemIndex].json : {};
-		const extras = (result: SlotResult): IDataObject => (includeUsage ? { model: settings.model, usage: result.usage ?? null } : {});
+		const base = keepInput ? inputJson(itemIndex) : {};
+		const extras = (result: SlotResult): IDataObject => (includeUsage ? { model, usage: result.usage ?? null } : {});
 		if (input.kind === 'list' && listMode === 'items') {
 			return {
 				ok: true,
@@ -208,5 +231,4 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		const value = input.kind === 'list' ? slotResults.map((result) => result.vector as number[]) : slotResults[0].vector;
 		return { ok: true, value: [{ json: { ...base, [outputField]: value, ...extras(slotResults[0]) }, pairedItem: { item: itemIndex } }] };
 	});
-	return [collectOutput(this, itemOutcomes, () => keepInput)];
 }

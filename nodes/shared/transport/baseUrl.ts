@@ -78,9 +78,15 @@ export function normalizeBaseUrl(raw: unknown): BaseUrl | { error: string } {
 	return { url: withoutSlash, secrets: urlSecrets(parsed) };
 }
 
-/** The URL of an API path under the Base URL; a query string in the Base URL stays at the end. */
+/**
+ * The URL of an API path under the Base URL; a query string in the Base URL stays, and one in the
+ * path (e.g. `/batch/jobs/{id}?inline=true`) is added to it.
+ */
 export function apiUrl(baseUrl: string, path: string): string {
 	const parsed = new URL(baseUrl);
-	parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}${path}`;
+	const queryAt = path.indexOf('?');
+	const pathname = queryAt === -1 ? path : path.slice(0, queryAt);
+	parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}${pathname}`;
+	if (queryAt !== -1) for (const [key, value] of new URLSearchParams(path.slice(queryAt + 1))) parsed.searchParams.append(key, value);
 	return parsed.toString();
 }

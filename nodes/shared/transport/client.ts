@@ -9,6 +9,7 @@ import {
 	CREDENTIAL_TYPE,
 	type FullResponse,
 	outcomeOf,
+	type ResponseKind,
 	sendAttempt,
 	type TransportError,
 	transportErrorOf,
@@ -122,7 +123,14 @@ export class MistralClient {
 	 * is retried (part of the answer is already out), and a stream that stalls longer than the timeout fails.
 	 */
 	async postStream(path: string, body: IDataObject, meta: RequestMeta = {}, itemIndex?: number): Promise<StreamAnswer> {
-		return await this.request<StreamAnswer>('POST', path, body, meta, itemIndex, true);
+		return await this.request<StreamAnswer>('POST', path, body, meta, itemIndex, 'stream');
+	}
+
+	/** A GET whose answer is text rather than JSON (e.g. a JSONL file's content). */
+	async getText(path: string, meta: RequestMeta = {}): Promise<string> {
+		const body = await this.request<unknown>('GET', path, undefined, meta, undefined, 'text');
+		if (typeof body === 'string') return body;
+		return Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
 	}
 
 	private async resolveBaseUrl(itemIndex?: number): Promise<string> {
@@ -154,13 +162,13 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
-		stream = false,
+		accept: ResponseKind | 'stream' = 'json',
 	): Promise<T> {
 		if (this.firstRequest) {
 			await this.firstRequest;
-			return await this.send<T>(method, path, body, meta, itemIndex, stream);
+			return await this.send<T>(method, path, body, meta, itemIndex, accept);
 		}
-		const first = this.send<T>(method, path, body, meta, itemIndex, stream);
+		const first = this.send<T>(method, path, body, meta, itemIndex, accept);
 		// Only its settling matters here; its caller gets its error.
 		this.firstRequest = first.then(
 			() => undefined,
@@ -175,7 +183,7 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
-		stream = false,
+		accept: ResponseKind | 'stream' = 'json',
 	): Promise<T> {
 		const url = apiUrl(await this.resolveBaseUrl(itemIndex), path);
 		const signal = this.cancelSignal();
@@ -193,9 +201,10 @@ export class MistralClient {
 			this.throwIfLatched(meta, retries, itemIndex);
 
 			this.stats.requests++;
-			const result = stream
-				? await sendStreamAttempt(this.context, url, body ?? {}, this.options.timeoutMs)
-				: await sendAttempt(this.context, method, url, body, this.options.timeoutMs);
+			const result =
+				accept === 'stream'
+					? await sendStreamAttempt(this.context, url, body ?? {}, this.options.timeoutMs)
+					: await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
 			if ('events' in result) {
 				this.answered = true;
 				const answer: StreamAnswer = { kind: 'events', events: sseData(this.guardStream(result.events, url, itemIndex)) };
@@ -210,10 +219,11 @@ export class MistralClient {
 				outcome = { kind: 'network', code: transportError.code, message: transportError.message };
 			} else {
 				response = result.response;
-				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model));
+				// A server that ignored `stream: true` answers JSON, judged as any JSON answer.
+				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept === 'stream' ? 'json' : accept);
 				if (answered === undefined) {
 					this.answered = true;
-					return (stream ? { kind: 'json', body: response.body } : response.body) as T;
+					return (accept === 'stream' ? { kind: 'json', body: response.body } : response.body) as T;
 				}
 				outcome = answered;
 			}

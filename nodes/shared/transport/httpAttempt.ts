@@ -24,12 +24,16 @@ export interface TransportError {
 
 export type AttemptResult = { response: FullResponse } | { error: TransportError };
 
+/** What a usable answer is: a JSON body (the API), or text (a file's content). */
+export type ResponseKind = 'json' | 'text';
+
 export async function sendAttempt(
 	context: CallerContext,
 	method: IHttpRequestMethods,
 	url: string,
 	body: IDataObject | undefined,
 	timeoutMs: number,
+	accept: ResponseKind = 'json',
 ): Promise<AttemptResult> {
 	try {
 		// Every status is an answer here, never a thrown error. This also keeps n8n-core from sending a
@@ -39,7 +43,8 @@ export async function sendAttempt(
 			method,
 			url,
 			body,
-			json: true,
+			json: accept === 'json',
+			...(accept === 'text' ? { encoding: 'text' as const } : {}),
 			timeout: timeoutMs,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
@@ -72,9 +77,10 @@ function headerValue(headers: FullResponse['headers'], name: string): string | u
 }
 
 /** What an HTTP answer means for the retry loop; undefined when it is a usable JSON answer. */
-export function outcomeOf(response: FullResponse, modelMissing: boolean): AttemptOutcome | undefined {
+export function outcomeOf(response: FullResponse, modelMissing: boolean, accept: ResponseKind = 'json'): AttemptOutcome | undefined {
 	const { statusCode, body } = response;
 	const success = statusCode >= 200 && statusCode < 300;
+	if (success && accept === 'text' && (typeof body === 'string' || Buffer.isBuffer(body))) return undefined;
 	const isJson = typeof body === 'object' && body !== null;
 	if (success && isJson) return undefined;
 	if (!isJson && (success || statusCode >= 500)) {

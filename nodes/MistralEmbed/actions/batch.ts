@@ -1,0 +1,286 @@
+/**
+ * Mistral Embed in batch mode: the texts packed into token-aware requests exactly as in realtime
+ * (packBatches + requestBody), each request one line of a batch job (custom_id = its position), so
+ * one job of 10,000 requests carries far more than 10,000 texts. Vectors go back to their items by
+ * custom_id and by `data[].index` inside each answer.
+ */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { planJobs, type RequestResult } from '../../shared/batch/jobs';
+import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
+import type { FailureInfo } from '../../shared/transport/client';
+import { parseErrorBody } from '../../shared/transport/errorMessages';
+import { type ItemOutcomes, newBatchRunner, submitAndReference } from '../../shared/batch/glue';
+import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
+import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
+import { collectOutput, stopError } from '../../shared/itemResults';
+import { type BatchLimits, halve, packBatches } from './batching';
+import {
+	blamesAnInput,
+	embedItemOutcomes,
+	type EmbedSettings,
+	readEmbedSettings,
+	requestBody,
+	type SlotResult,
+	textReader,
+	withoutBatchPosition,
+} from './execute';
+import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
+import { type Dtype, vectorsByIndex } from './vectors';
+
+/** Mistral rejects an input over this many tokens. */
+const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
+
+/**
+ * The realtime packing, except that a text estimated over Mistral's per-input limit gets a request
+ * of its own: in a job nothing bisects a rejected request, so a text Mistral rejects must fail alone.
+ */
+export function packForBatch(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
+	const packs: EmbedSlot[][] = [];
+	let run: EmbedSlot[] = [];
+	for (const slot of slots) {
+		if (slot.estimatedTokens <= MISTRAL_MAX_TOKENS_PER_INPUT) {
+			run.push(slot);
+			continue;
+		}
+		if (run.length > 0) packs.push(...packBatches(run, limits));
+		run = [];
+		packs.push([slot]);
+	}
+	if (run.length > 0) packs.push(...packBatches(run, limits));
+	return packs;
+}
+
+const isDtype = (value: unknown): value is Dtype => ['float', 'int8', 'uint8', 'binary', 'ubinary'].includes(value as string);
+
+export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
+	const batch = readBatchSettings(this);
+	const { settings, limits } = readEmbedSettings(this, options);
+	const runner = newBatchRunner(this, 'Mistral Embed');
+	const continueOnFail = this.continueOnFail();
+	const field = batch.referenceField;
+	const keepInput = this.getNodeParameter('includeInputFields', 0, true) as boolean;
+
+	const readText = textReader(this, items);
+	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
+	const firstInvalid = inputs.findIndex((input) => input.kind === 'invalid');
+	if (firstInvalid !== -1 && !continueOnFail) {
+		const message = (inputs[firstInvalid] as { message: string }).message;
+		throw stopError(this, new NodeOperationError(this.getNode(), message, { itemIndex: firstInvalid }), firstInvalid);
+	}
+	const slotsOf = (input: ItemInput): EmbedSlot[] => (input.kind === 'single' ? [input.slot] : input.kind === 'list' ? input.slots : []);
+
+	if (batch.mode === 'collect') {
+		const references = items.map((item) => readReference(item.json, field));
+		const problems: Array<string | undefined> = references.map((reference, itemIndex) => {
+			if (typeof reference === 'string') return reference;
+			const texts = slotsOf(inputs[itemIndex]).length;
+			if (inputs[itemIndex].kind !== 'invalid' && texts !== reference.parts.length) {
+				return `The item has ${texts} text(s) to embed but its "${field}" reference has ${reference.parts.length}: "Text" must read the same field as in the "Submit Only" node`;
+			}
+			return undefined;
+		});
+		const firstBad = problems.findIndex((problem) => problem !== undefined);
+		if (firstBad !== -1 && !continueOnFail) {
+			throw stopError(this, new NodeOperationError(this.getNode(), problems[firstBad] as string, { itemIndex: firstBad }), firstBad);
+		}
+		const jobIds = [...new Set(references.flatMap((reference, i) => (typeof reference === 'string' || problems[i] ? [] : reference.jobIds)))];
+		const wait = { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: false };
+		let results = await collectJobs(runner, jobIds, wait);
+		const slotResults = new Map<EmbedSlot, SlotResult>();
+		const partOf = new Map<EmbedSlot, BatchPart>();
+		const dtypes = new Map<EmbedSlot, Dtype>();
+		references.forEach((reference, itemIndex) => {
+			if (typeof reference === 'string' || problems[itemIndex]) return;
+			const dtype = isDtype(reference.dtype) ? reference.dtype : settings.dtype;
+			slotsOf(inputs[itemIndex]).forEach((slot, position) => {
+				partOf.set(slot, reference.parts[position]);
+				dtypes.set(slot, dtype);
+			});
+		});
+		// Follow-up requests must be made like the submitted ones, whatever this node's own options say.
+		const first = references.find((reference, i): reference is BatchReference => typeof reference !== 'string' && !problems[i]);
+		const submittedAs: EmbedSettings = first
+			? {
+					model: typeof first.model === 'string' ? first.model : settings.model,
+					dtype: isDtype(first.dtype) ? first.dtype : settings.dtype,
+					base64: typeof first.base64 === 'boolean' ? first.base64 : settings.base64,
+					outputDimension: typeof first.outputDimension === 'number' ? first.outputDimension : undefined,
+				}
+			: settings;
+		results = await splitRejected(this, runner, results, partOf, submittedAs, batch.timeoutHours, wait);
+		fillSlotResults(this, results, partOf, (slot) => dtypes.get(slot) ?? settings.dtype, settings.model, slotResults);
+		const outcomes: ItemOutcomes = embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) =>
+			withoutReference(items[itemIndex].json, field),
+		);
+		problems.forEach((problem, itemIndex) => {
+			if (problem) outcomes[itemIndex] = { ok: false, error: new NodeOperationError(this.getNode(), problem, { itemIndex }) };
+		});
+		return [collectOutput(this, outcomes, () => keepInput)];
+	}
+
+	// The same packing and the same bodies as realtime; one batch request per packed request.
+	const slots = inputs.flatMap(slotsOf);
+	const packs = packForBatch(slots, limits);
+	const partOf = new Map<EmbedSlot, BatchPart>();
+	const jobs = planJobs(packs.map((pack, packIndex) => ({ model: settings.model, pack, customId: String(packIndex) }))).map((job) => ({
+		model: job.model,
+		requests: job.requests.map((request) => ({ custom_id: request.customId, body: requestBody(settings, request.pack.map((slot) => slot.text)) })),
+		packs: job.requests,
+	}));
+	const submitted = await submitAndReference(runner, '/v1/embeddings', jobs, metadataFor(this), batch.timeoutHours);
+	jobs.forEach((job, jobIndex) => {
+		for (const { pack, customId } of job.packs) {
+			pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
+		}
+	});
+	this.logger.info(`Mistral Embed: ${slots.length} text(s) in ${packs.length} request(s), ${submitted.length} batch job(s)`);
+
+	if (batch.mode === 'submit') {
+		const jobIds = submitted.map((job) => job.id);
+		const outcomes: ItemOutcomes = inputs.map((input, itemIndex) => {
+			if (input.kind === 'invalid') return { ok: false, error: new NodeOperationError(this.getNode(), input.message, { itemIndex }) };
+			const reference: BatchReference = {
+				jobIds,
+				parts: slotsOf(input).map((slot) => partOf.get(slot)!),
+				model: settings.model,
+				dtype: settings.dtype,
+				base64: settings.base64,
+			};
+			if (settings.outputDimension !== undefined) reference.outputDimension = settings.outputDimension;
+			return { ok: true, value: [{ json: { ...items[itemIndex].json, [field]: reference }, pairedItem: { item: itemIndex } }] };
+		});
+		return [collectOutput(this, outcomes, () => keepInput)];
+	}
+
+	const wait = { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: true };
+	let results = await collectJobs(
+		runner,
+		submitted.map((job) => job.id),
+		wait,
+	);
+	results = await splitRejected(this, runner, results, partOf, settings, batch.timeoutHours, wait);
+	const slotResults = new Map<EmbedSlot, SlotResult>();
+	fillSlotResults(this, results, partOf, () => settings.dtype, settings.model, slotResults);
+	this.logger.debug(`Mistral Embed (batch): ${slots.length} text(s) in ${packs.length} request(s), ${runner.describeStats()}`);
+	const outcomes = embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json);
+	return [collectOutput(this, outcomes, () => keepInput)];
+}
+
+/** The texts of each request, in their order in it. */
+function byRequest(partOf: Map<EmbedSlot, BatchPart>): Array<Array<[EmbedSlot, BatchPart]>> {
+	const groups = new Map<string, Array<[EmbedSlot, BatchPart]>>();
+	for (const [slot, part] of partOf) {
+		const key = `${part.jobId}\u0000${part.customId}`;
+		const list = groups.get(key);
+		if (list) list.push([slot, part]);
+		else groups.set(key, [[slot, part]]);
+	}
+	return [...groups.values()].map((entries) => entries.sort((a, b) => (a[1].index ?? 0) - (b[1].index ?? 0)));
+}
+
+function failureOf(result: Extract<RequestResult, { ok: false }>): FailureInfo {
+	const parsed = parseErrorBody(result.body);
+	return {
+		kind: 'http',
+		status: result.status,
+		type: parsed.type,
+		code: parsed.code,
+		message: parsed.message ?? result.message,
+		fields: parsed.fieldErrors.map((fieldError) => fieldError.field),
+	};
+}
+
+/**
+ * Realtime's bisection, in jobs: a request Mistral rejected because of one of its texts is split in
+ * halves, sent again as a follow-up job, and so on until the text it blames stands alone; the others
+ * get their vectors. Each round waits for its job like the first one did.
+ */
+async function splitRejected(
+	context: IExecuteFunctions,
+	runner: BatchRunner,
+	results: JobResults,
+	partOf: Map<EmbedSlot, BatchPart>,
+	settings: EmbedSettings,
+	timeoutHours: number,
+	wait: WaitSettings,
+): Promise<JobResults> {
+	for (let round = 1; round <= 16; round++) {
+		const halves: EmbedSlot[][] = [];
+		for (const entries of byRequest(partOf)) {
+			const part = entries[0][1];
+			// Only whole requests: a collecting node may hold some of a request's items only.
+			if (entries.length < 2 || entries.length !== (part.size ?? entries.length)) continue;
+			const result = results.get(part);
+			if (result.ok || !blamesAnInput(failureOf(result))) continue;
+			halves.push(...halve(entries.map(([slot]) => slot)));
+		}
+		if (halves.length === 0) return results;
+		context.logger.info(`Mistral Embed: ${halves.length / 2} request(s) rejected for one of their texts; sending their halves again in a follow-up job`);
+		const jobs = planJobs(halves.map((pack, index) => ({ model: settings.model, pack, customId: `split-${round}-${index}` }))).map((job) => ({
+			model: job.model,
+			requests: job.requests.map((request) => ({ custom_id: request.customId, body: requestBody(settings, request.pack.map((slot) => slot.text)) })),
+			packs: job.requests,
+		}));
+		const submitted = await runner.submit('/v1/embeddings', jobs, { ...metadataFor(context), follow_up: String(round) }, timeoutHours);
+		jobs.forEach((job, jobIndex) => {
+			for (const { pack, customId } of job.packs) {
+				pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
+			}
+		});
+		results = results.with(await collectJobs(runner, submitted.map((job) => job.id), wait));
+	}
+	return results;
+}
+
+/** Decodes each request's answer once and gives every text its vector, or its request's error. */
+function fillSlotResults(
+	context: IExecuteFunctions,
+	results: JobResults,
+	partOf: Map<EmbedSlot, BatchPart>,
+	dtypeOf: (slot: EmbedSlot) => Dtype,
+	model: string,
+	into: Map<EmbedSlot, SlotResult>,
+): void {
+	const byRequest = new Map<string, Array<[EmbedSlot, BatchPart]>>();
+	for (const [slot, part] of partOf) {
+		const key = `${part.jobId}\u0000${part.customId}`;
+		const list = byRequest.get(key);
+		if (list) list.push([slot, part]);
+		else byRequest.set(key, [[slot, part]]);
+	}
+	for (const entries of byRequest.values()) {
+		const [firstSlot, part] = entries[0];
+		const result = results.get(part);
+		if (!result.ok) {
+			const error = requestFailure(context, result, part, firstSlot.itemIndex, model);
+			for (const [slot] of entries) {
+				into.set(slot, { error: entries.length === 1 ? withoutBatchPosition(error) : withItem(context, error, slot.itemIndex) });
+			}
+			continue;
+		}
+		const count = part.size ?? Math.max(...entries.map(([, entry]) => (entry.index ?? 0) + 1));
+		let vectors: number[][];
+		try {
+			vectors = vectorsByIndex(result.body, count, dtypeOf(firstSlot));
+		} catch (error) {
+			for (const [slot] of entries) {
+				into.set(slot, { error: new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex: slot.itemIndex }) });
+			}
+			continue;
+		}
+		const usage = (result.body as { usage?: IDataObject }).usage;
+		for (const [slot, entry] of entries) into.set(slot, { vector: vectors[entry.index ?? 0], usage });
+	}
+}
+
+/** The same request error, as each of the items in that request. */
+function withItem(context: IExecuteFunctions, error: NodeOperationError, itemIndex: number): NodeOperationError {
+	const copy = new NodeOperationError(context.getNode(), error.message, { itemIndex, description: error.description ?? undefined });
+	const httpCode = (error as { httpCode?: string }).httpCode;
+	if (httpCode) Object.assign(copy, { httpCode });
+	return copy;
+}

@@ -1,0 +1,193 @@
+/**
+ * Mistral's Batch API, the pure parts: splitting requests into jobs, the job-creation body, reading a
+ * job's status, the polling schedule, and reading result lines back by custom_id. No I/O here.
+ */
+
+/** Mistral accepts at most this many inline requests in one job. */
+export const MAX_REQUESTS_PER_JOB = 10_000;
+
+export type BatchEndpoint = '/v1/chat/completions' | '/v1/embeddings';
+
+export type BatchJobStatus =
+	| 'QUEUED'
+	| 'RUNNING'
+	| 'SUCCESS'
+	| 'FAILED'
+	| 'TIMEOUT_EXCEEDED'
+	| 'CANCELLATION_REQUESTED'
+	| 'CANCELLED';
+
+export interface BatchRequestLine {
+	custom_id: string;
+	body: Record<string, unknown>;
+}
+
+export interface BatchJobInfo {
+	id: string;
+	status: BatchJobStatus | string;
+	total_requests: number;
+	completed_requests: number;
+	succeeded_requests: number;
+	failed_requests: number;
+	errors: Array<{ message: string; count?: number }>;
+	outputs?: unknown[] | null;
+	output_file?: string | null;
+	error_file?: string | null;
+}
+
+/** What one request of a job came to: its response body, or why it failed. */
+export type RequestResult =
+	| { ok: true; body: Record<string, unknown> }
+	| { ok: false; status?: number; body?: unknown; message: string };
+
+const FINISHED = new Set(['SUCCESS', 'FAILED', 'TIMEOUT_EXCEEDED', 'CANCELLED']);
+
+export function isFinished(status: string): boolean {
+	return FINISHED.has(status);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+/** Reads a job object the server returned, tolerating missing counters. Throws on a body that is no job. */
+export function readJob(raw: unknown): BatchJobInfo {
+	if (!isObject(raw) || typeof raw.id !== 'string' || typeof raw.status !== 'string') {
+		throw new Error('The server answered without a batch job (no "id" and "status"). Does the Base URL point at Mistral\'s API, which has the Batch API?');
+	}
+	return {
+		id: raw.id,
+		status: raw.status,
+		total_requests: count(raw.total_requests),
+		completed_requests: count(raw.completed_requests),
+		succeeded_requests: count(raw.succeeded_requests),
+		failed_requests: count(raw.failed_requests),
+		errors: Array.isArray(raw.errors)
+			? raw.errors.filter(isObject).map((entry) => ({ message: String(entry.message ?? ''), count: typeof entry.count === 'number' ? entry.count : undefined }))
+			: [],
+		outputs: Array.isArray(raw.outputs) ? raw.outputs : null,
+		output_file: typeof raw.output_file === 'string' ? raw.output_file : null,
+		error_file: typeof raw.error_file === 'string' ? raw.error_file : null,
+	};
+}
+
+/** Groups requests into jobs: one model per job, at most `max` requests each, order kept. */
+export function planJobs<T extends { model: string }>(requests: readonly T[], max = MAX_REQUESTS_PER_JOB): Array<{ model: string; requests: T[] }> {
+	const byModel = new Map<string, T[]>();
+	for (const request of requests) {
+		const list = byModel.get(request.model);
+		if (list) list.push(request);
+		else byModel.set(request.model, [request]);
+	}
+	const jobs: Array<{ model: string; requests: T[] }> = [];
+	for (const [model, list] of byModel) {
+		for (let start = 0; start < list.length; start += max) jobs.push({ model, requests: list.slice(start, start + max) });
+	}
+	return jobs;
+}
+
+/**
+ * Metadata Mistral keeps with a job, to find it in the console: only names and ids, never the
+ * credential's key or Base URL. Keys at most 32 characters, values 1 to 512 (the spec's limits).
+ */
+export function jobMetadata(entries: Record<string, unknown>): Record<string, string> {
+	const metadata: Record<string, string> = {};
+	for (const [key, value] of Object.entries(entries)) {
+		if (value === undefined || value === null || String(value) === '') continue;
+		metadata[key.slice(0, 32)] = String(value).slice(0, 512);
+	}
+	return metadata;
+}
+
+export function createJobBody(options: {
+	endpoint: BatchEndpoint;
+	model: string;
+	requests: BatchRequestLine[];
+	metadata?: Record<string, string>;
+	timeoutHours?: number;
+}): Record<string, unknown> {
+	const body: Record<string, unknown> = { endpoint: options.endpoint, model: options.model, requests: options.requests };
+	if (options.metadata && Object.keys(options.metadata).length > 0) body.metadata = options.metadata;
+	if (options.timeoutHours !== undefined) body.timeout_hours = options.timeoutHours;
+	return body;
+}
+
+/** Waits between status checks: 1 s, then 1.5 times longer each time, at most `capMs`. */
+export function pollDelayMs(check: number, capMs = 60_000, firstMs = 1_000): number {
+	return Math.min(capMs, Math.round(firstMs * 1.5 ** Math.max(0, check)));
+}
+
+export function describeProgress(job: BatchJobInfo): string {
+	const failed = job.failed_requests > 0 ? `, ${job.failed_requests} failed` : '';
+	return `batch job ${job.id} ${job.status}: ${job.completed_requests}/${job.total_requests} request(s) done${failed}`;
+}
+
+const STATUS_WORDS: Record<string, string> = {
+	FAILED: 'failed',
+	TIMEOUT_EXCEEDED: 'ran out of time (TIMEOUT_EXCEEDED)',
+	CANCELLED: 'was cancelled',
+	CANCELLATION_REQUESTED: 'is being cancelled',
+};
+
+/** Why a finished job's requests without a result have none; undefined for a job that succeeded. */
+export function jobEndProblem(job: BatchJobInfo): string | undefined {
+	if (job.status === 'SUCCESS') return undefined;
+	const errors = job.errors
+		.filter((entry) => entry.message)
+		.slice(0, 3)
+		.map((entry) => `${entry.message}${entry.count && entry.count > 1 ? ` (×${entry.count})` : ''}`);
+	return (
+		`Mistral batch job ${job.id} ${STATUS_WORDS[job.status] ?? `ended with status ${job.status}`}: ` +
+		`${job.succeeded_requests} of ${job.total_requests} request(s) succeeded, ${job.failed_requests} failed, ` +
+		`${Math.max(0, job.total_requests - job.completed_requests)} not run` +
+		(errors.length ? `. Mistral said: ${errors.join('; ')}` : '')
+	);
+}
+
+function errorMessageOf(value: unknown): string | undefined {
+	if (typeof value === 'string' && value.trim() !== '') return value.trim();
+	if (!isObject(value)) return undefined;
+	const message = value.message ?? value.detail ?? value.error;
+	if (typeof message === 'string' && message.trim() !== '') return message.trim();
+	if (message !== undefined && message !== null) return errorMessageOf(message) ?? JSON.stringify(message);
+	return undefined;
+}
+
+/**
+ * Reads result lines (inline `outputs` or JSONL file lines) into results by custom_id. A line is a
+ * success when its response has a 2xx status and a body, and it carries no error.
+ */
+export function readResultLines(lines: readonly unknown[], into = new Map<string, RequestResult>()): Map<string, RequestResult> {
+	for (const line of lines) {
+		if (!isObject(line)) continue;
+		const customId = line.custom_id;
+		if (typeof customId !== 'string' && typeof customId !== 'number') continue;
+		const response = isObject(line.response) ? line.response : undefined;
+		const status = typeof response?.status_code === 'number' ? response.status_code : undefined;
+		const body = response?.body;
+		const errored = line.error !== undefined && line.error !== null;
+		if (!errored && isObject(body) && (status === undefined || (status >= 200 && status < 300))) {
+			into.set(String(customId), { ok: true, body });
+			continue;
+		}
+		const message = errorMessageOf(line.error) ?? errorMessageOf(body) ?? `HTTP ${status ?? 'error'}`;
+		into.set(String(customId), { ok: false, status, body: body ?? line.error, message });
+	}
+	return into;
+}
+
+/** Splits a JSONL file into its objects; a line that is not JSON is skipped. */
+export function parseJsonLines(text: string): unknown[] {
+	const lines: unknown[] = [];
+	for (const line of text.split('\n')) {
+		const trimmed = line.trim();
+		if (trimmed === '') continue;
+		try {
+			lines.push(JSON.parse(trimmed));
+		} catch {
+			// A torn last line of a partial file carries no usable result.
+		}
+	}
+	return lines;
+}

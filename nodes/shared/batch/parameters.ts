@@ -1,0 +1,126 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { jobMetadata } from './jobs';
+
+export type BatchMode = 'wait' | 'submit' | 'collect';
+
+export const DEFAULT_REFERENCE_FIELD = 'mistralBatch';
+
+/** The "Processing" choice and the batch settings both nodes show (placed right after the model). */
+export function processingProperties(unit: string): INodeProperties[] {
+	return [
+		{
+			displayName: 'Processing',
+			name: 'processing',
+			type: 'options',
+			default: 'realtime',
+			description: `How the ${unit} are sent to Mistral`,
+			// An AI Agent waits for the tool's answer: the tool variant ("@tool") always runs in realtime.
+			displayOptions: { hide: { '@tool': [true] } },
+			options: [
+				{ name: 'Realtime', value: 'realtime', description: 'Answers at once, at the normal price, within your rate limits' },
+				{
+					name: 'Batch API (50% Cheaper, Results in Minutes to Hours)',
+					value: 'batch',
+					description: 'Mistral runs the same requests as a batch job at half the price, without rate limits',
+				},
+			],
+		},
+		{
+			displayName: 'Batch Mode',
+			name: 'batchMode',
+			type: 'options',
+			default: 'wait',
+			description: 'Whether this node waits for the batch job, or submits it and leaves collecting to a later node',
+			displayOptions: { show: { processing: ['batch'] } },
+			options: [
+				{
+					name: 'Submit and Wait for Results',
+					value: 'wait',
+					description: 'Submit, check progress with growing pauses, and output the results when the job ends',
+				},
+				{
+					name: 'Submit Only',
+					value: 'submit',
+					description: 'Output each item with its batch job reference at once; collect later with a second node in "Collect Results" mode',
+				},
+				{
+					name: 'Collect Results',
+					value: 'collect',
+					description: 'Read the job references that a "Submit Only" node added to the items and output their results',
+				},
+			],
+		},
+		{
+			displayName: 'Max Wait (Minutes)',
+			name: 'maxWaitMinutes',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 60,
+			description:
+				'How long the node waits for unfinished jobs. In "Submit and Wait" mode, jobs still running then are cancelled; in "Collect Results" mode they keep running and can be collected later.',
+			displayOptions: { show: { processing: ['batch'], batchMode: ['wait', 'collect'] } },
+		},
+		{
+			displayName: 'Job Timeout (Hours)',
+			name: 'jobTimeoutHours',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 168 },
+			default: 24,
+			description: 'Mistral stops a job that has not finished after this many hours (1 to 168)',
+			displayOptions: { show: { processing: ['batch'], batchMode: ['wait', 'submit'] } },
+		},
+		{
+			displayName: 'Batch Reference Field',
+			name: 'batchReferenceField',
+			type: 'string',
+			default: DEFAULT_REFERENCE_FIELD,
+			description: 'Name of the item field that carries the batch job reference from the "Submit Only" node to the "Collect Results" node',
+			displayOptions: { show: { processing: ['batch'], batchMode: ['submit', 'collect'] } },
+		},
+	];
+}
+
+export interface BatchSettings {
+	mode: BatchMode;
+	maxWaitMs: number;
+	timeoutHours: number;
+	referenceField: string;
+}
+
+export function isBatchProcessing(context: IExecuteFunctions): boolean {
+	if (context.getNode().type.endsWith('Tool')) return false;
+	return context.getNodeParameter('processing', 0, 'realtime') === 'batch';
+}
+
+export function readBatchSettings(context: IExecuteFunctions): BatchSettings {
+	const mode = context.getNodeParameter('batchMode', 0, 'wait') as BatchMode;
+	const minutes = Number(context.getNodeParameter('maxWaitMinutes', 0, 60));
+	const hours = Math.round(Number(context.getNodeParameter('jobTimeoutHours', 0, 24)));
+	const field = String(context.getNodeParameter('batchReferenceField', 0, DEFAULT_REFERENCE_FIELD) ?? '').trim();
+	return {
+		mode,
+		maxWaitMs: Math.max(0, Number.isFinite(minutes) ? minutes : 60) * 60_000,
+		timeoutHours: Number.isFinite(hours) ? Math.min(168, Math.max(1, hours)) : 24,
+		referenceField: field || DEFAULT_REFERENCE_FIELD,
+	};
+}
+
+/** Job metadata from the workflow's names and ids only: nothing from the credential. */
+export function metadataFor(context: IExecuteFunctions): Record<string, string> {
+	const workflow = context.getWorkflow();
+	return jobMetadata({
+		source: 'n8n-nodes-mistral',
+		n8n_workflow: workflow.name ?? workflow.id,
+		n8n_node: context.getNode().name,
+		n8n_execution: context.getExecutionId(),
+	});
+}
+
+/** Drops the reference field from an item's fields, so collected items look like realtime ones. */
+export function withoutReference(json: IDataObject, field: string): IDataObject {
+	if (!(field in json)) return json;
+	const copy = { ...json };
+	delete copy[field];
+	return copy;
+}

@@ -1,0 +1,110 @@
+/**
+ * What links an n8n item to its requests in batch jobs (the reference a "Submit Only" node adds to
+ * each item), and the lookup of each request's result once the jobs have finished.
+ */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { describeHttpError } from '../transport/errorMessages';
+import { type BatchJobInfo, jobEndProblem, type RequestResult } from './jobs';
+import type { BatchRunner, WaitSettings } from './runner';
+
+/** One request of an item: its job, its custom_id and, for embeddings, the text's position in it. */
+export interface BatchPart {
+	jobId: string;
+	customId: string;
+	/** Embeddings: the text's position in its request, and how many texts that request holds. */
+	index?: number;
+	size?: number;
+}
+
+export interface BatchReference extends IDataObject {
+	jobIds: string[];
+	parts: BatchPart[];
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The item's reference, or a message saying what is wrong with it. */
+export function readReference(json: IDataObject, field: string): BatchReference | string {
+	const raw = json[field];
+	const hint = `Connect this node after a node of the same kind in "Submit Only" mode (directly or through e.g. a Wait node), and keep its "${field}" field`;
+	if (raw === undefined) return `The item has no "${field}" field with a batch job reference. ${hint}`;
+	if (!isObject(raw) || !Array.isArray(raw.parts) || raw.parts.length === 0) {
+		return `The "${field}" field is not a batch job reference. ${hint}`;
+	}
+	const parts: BatchPart[] = [];
+	for (const part of raw.parts) {
+		if (!isObject(part) || typeof part.jobId !== 'string' || part.jobId === '' || typeof part.customId !== 'string') {
+			return `The "${field}" field has a request without "jobId" and "customId". ${hint}`;
+		}
+		const entry: BatchPart = { jobId: part.jobId, customId: part.customId };
+		if (typeof part.index === 'number') entry.index = part.index;
+		if (typeof part.size === 'number') entry.size = part.size;
+		parts.push(entry);
+	}
+	const jobIds = [...new Set(parts.map((part) => part.jobId))];
+	return { ...(raw as IDataObject), jobIds, parts };
+}
+
+/** The results of finished jobs, looked up per request. */
+export class JobResults {
+	constructor(
+		private readonly jobs: Map<string, BatchJobInfo>,
+		private readonly results: Map<string, Map<string, RequestResult>>,
+	) {}
+
+	/** These results and those of later jobs (follow-up jobs of the same run). */
+	with(other: JobResults): JobResults {
+		return new JobResults(new Map([...this.jobs, ...other.jobs]), new Map([...this.results, ...other.results]));
+	}
+
+	get(part: BatchPart): RequestResult {
+		const found = this.results.get(part.jobId)?.get(part.customId);
+		if (found) return found;
+		const job = this.jobs.get(part.jobId);
+		const problem = job ? jobEndProblem(job) : undefined;
+		return {
+			ok: false,
+			message:
+				problem ??
+				`Mistral batch job ${part.jobId} has no result for request "${part.customId}", although the job finished`,
+		};
+	}
+}
+
+/** Waits for the jobs and reads all their results. */
+export async function collectJobs(runner: BatchRunner, jobIds: string[], wait: WaitSettings): Promise<JobResults> {
+	const finished = await runner.waitForAll(jobIds, wait);
+	const jobs = new Map(finished.map((job) => [job.id, job]));
+	const results = new Map<string, Map<string, RequestResult>>();
+	for (const job of finished) results.set(job.id, await runner.results(job));
+	return new JobResults(jobs, results);
+}
+
+/** The error of an item whose request failed inside a job: the same words as in realtime mode. */
+export function requestFailure(
+	context: IExecuteFunctions,
+	result: Extract<RequestResult, { ok: false }>,
+	part: BatchPart,
+	itemIndex: number,
+	model?: string,
+): NodeOperationError {
+	const where = `Mistral batch job ${part.jobId}, request "${part.customId}"`;
+	let message = result.message;
+	let description = `In ${where}.`;
+	if (result.status !== undefined) {
+		const text = describeHttpError({ status: result.status, body: result.body, url: 'batch', model, attempts: 1 });
+		message = text.message;
+		// Retries do not happen inside a job: the realtime advice about "Max Retries" does not apply.
+		const advice =
+			result.status >= 500 || result.status === 429
+				? 'Mistral could not process this request inside the batch job; run the item again (in a new job or in realtime).'
+				: text.description;
+		description = `${advice} (${where}.)`;
+	}
+	const error = new NodeOperationError(context.getNode(), message, { itemIndex, description });
+	if (result.status !== undefined) Object.assign(error, { httpCode: String(result.status) });
+	return error;
+}
