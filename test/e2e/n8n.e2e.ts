@@ -297,13 +297,19 @@ describe('the editor (n8n start)', () => {
 			await new Promise((r) => setTimeout(r, 500));
 		}
 
-		// The node and credential type lists are for signed-in users: set up the owner account.
-		const setup = await fetch(`${baseUrl}/rest/owner/setup`, {
+		// The node and credential type lists are for signed-in users: set up the owner account, or sign
+		// in when another e2e file (they share the user folder, in any order) already set it up.
+		const headers = { 'content-type': 'application/json', 'browser-id': browserId };
+		const account = { email: 'e2e@example.com', password: 'E2e-password-1234' };
+		let setup = await fetch(`${baseUrl}/rest/owner/setup`, {
 			method: 'POST',
-			headers: { 'content-type': 'application/json', 'browser-id': browserId },
-			body: JSON.stringify({ email: 'e2e@example.com', firstName: 'E2E', lastName: 'Test', password: 'E2e-password-1234' }),
+			headers,
+			body: JSON.stringify({ ...account, firstName: 'E2E', lastName: 'Test' }),
 		});
-		if (setup.status !== 200) throw new Error(`owner setup: HTTP ${setup.status} ${await setup.text()}`);
+		if (setup.status !== 200) {
+			setup = await fetch(`${baseUrl}/rest/login`, { method: 'POST', headers, body: JSON.stringify({ emailOrLdapLoginId: account.email, password: account.password }) });
+		}
+		if (setup.status !== 200) throw new Error(`owner setup / sign-in: HTTP ${setup.status} ${await setup.text()}`);
 		cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
 		if (!/^n8n-auth=/.test(cookie)) throw new Error(`owner setup gave no n8n-auth cookie: ${cookie}`);
 	}, 150_000);
@@ -383,7 +389,8 @@ describe('the editor (n8n start)', () => {
 	it('offers "Mistral Chat Tool" to AI Agents with a prompt the agent writes, and no "Mistral Embed Tool"', async () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
-		expect(names.sort()).toEqual([CHAT_TYPE, `${CHAT_TYPE}Tool`, EMBED_TYPE]);
+		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
+		expect(names.sort()).toEqual([CHAT_TYPE, `${PACKAGE}.mistralChatModel`, `${CHAT_TYPE}Tool`, EMBED_TYPE, `${PACKAGE}.mistralEmbeddings`]);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
 		expect(tool.displayName).toBe('Mistral Chat Tool');
 		expect(tool.outputs).toEqual(['ai_tool']);
@@ -597,7 +604,8 @@ describe('the error output with an API error (n8n execute)', () => {
 describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
 	it('works with its defaults: the agent\'s model gets a "Prompt" argument, the tool sends it to Mistral, the answer goes back to the agent', async () => {
 		const message = 'Translate to French: the invoice is overdue';
-		// The agent's model (first request) decides to call the tool, as a model would.
+		// The agent's model (first request) decides to call the tool, as a model would (with a
+		// Mistral-shaped id: the server, like Mistral, rejects any other when the agent sends it back).
 		server.enqueue({
 			path: '/chat/completions',
 			body: {
@@ -611,7 +619,7 @@ describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
 						message: {
 							role: 'assistant',
 							content: '',
-							tool_calls: [{ id: 'call_agent_1', type: 'function', function: { name: 'Ask_Mistral', arguments: JSON.stringify({ Prompt: message }) } }],
+							tool_calls: [{ id: 'callAgnt1', type: 'function', function: { name: 'Ask_Mistral', arguments: JSON.stringify({ Prompt: message }) } }],
 						},
 						finish_reason: 'tool_calls',
 					},

@@ -63,6 +63,7 @@ import {
 	LoadOptionsContext,
 	PackageDirectoryLoader,
 	RoutingNode,
+	SupplyDataContext,
 	WorkflowExecute,
 } from 'n8n-core';
 
@@ -75,7 +76,7 @@ export interface TestCredentials {
 	baseUrl: string;
 }
 
-export type NodeName = 'mistralChat' | 'mistralEmbed';
+export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings';
 
 export interface RunNodeOptions {
 	node: NodeName;
@@ -90,6 +91,10 @@ export interface RunNodeOptions {
 	errorOutput?: boolean;
 	/** Cancels the execution (p-cancelable `.cancel()`, what n8n's "Stop" does) after this delay. */
 	cancelAfterMs?: number;
+	/** Runs as n8n runs a streaming Webhook / Chat Trigger execution: `isStreaming()` is true and `sendChunk` lands in `chunks`. */
+	streaming?: boolean;
+	/** Marks the node as n8n marks a node an AI Agent runs as its tool (engine request: output logged as `ai_tool`). */
+	asAgentTool?: boolean;
 }
 
 export interface RunNodeResult {
@@ -108,6 +113,8 @@ export interface RunNodeResult {
 	durationMs: number;
 	/** When cancelAfterMs fired: the status n8n's cancel hook reported at that moment ('canceled'). */
 	statusAtCancel?: string;
+	/** With `streaming`: what the node sent through n8n's sendChunk hook, in order, with when it arrived. */
+	chunks: Array<{ type: string; content?: string; itemIndex: number; at: number }>;
 }
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -616,6 +623,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	});
 	// The Workflow constructor filled in the parameter defaults, as n8n does.
 	const workflowNode = workflow.getNode(node.name)!;
+	if (options.asAgentTool) workflowNode.rewireOutputLogTo = 'ai_tool';
 
 	const executionId = randomUUID();
 	const mode: WorkflowExecuteMode = 'manual';
@@ -625,6 +633,13 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		afterRuns.push(fullRunData);
 	});
 	const additionalData = additionalDataFor(credentialsHelper, executionId, hooks);
+	const chunks: RunNodeResult['chunks'] = [];
+	if (options.streaming) {
+		hooks.addHandler('sendChunk', (chunk) => {
+			chunks.push({ type: chunk.type, content: chunk.content, itemIndex: chunk.metadata.itemIndex, at: Date.now() });
+		});
+		additionalData.streamingEnabled = true;
+	}
 
 	const items = structuredClone(options.items ?? [{ json: {} }]);
 	const runExecutionData: IRunExecutionData = createRunExecutionData({
@@ -671,7 +686,72 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		logs,
 		durationMs,
 		statusAtCancel,
+		chunks,
 	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// supplyNode: what n8n does when a root node (AI Agent, vector store) asks a sub-node for its object
+// ---------------------------------------------------------------------------------------------
+
+export interface SupplyNodeOptions {
+	node: 'mistralChatModel' | 'mistralEmbeddings';
+	parameters: INodeParameters;
+	credentials: TestCredentials;
+}
+
+export interface SuppliedNode {
+	/** What supplyData returned as `response` (the chat model or the embeddings object). */
+	response: unknown;
+	/** What the sub-node logged with addInputData / addOutputData, as n8n shows it in the editor. */
+	runData: () => IRunExecutionData['resultData']['runData'];
+	logs: () => string[];
+}
+
+/**
+ * Calls the sub-node's supplyData through n8n-core's SupplyDataContext, as n8n's
+ * getInputConnectionData does for a connected AI sub-node (the parent is a stand-in root node).
+ */
+export async function supplyNode(options: SupplyNodeOptions): Promise<SuppliedNode> {
+	const { node, engine: current } = await nodeFor(options.node, options.parameters);
+	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(options.credentials));
+	const parent: INode = { id: randomUUID(), name: 'Root', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} };
+	const workflow = new Workflow({
+		id: `wf-${randomUUID()}`,
+		name: `Harness: ${options.node}`,
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: current.nodeTypes,
+		settings: { executionOrder: 'v1' },
+	});
+	const workflowNode = workflow.getNode(node.name)!;
+	const executionId = randomUUID();
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowBase(workflow));
+	const additionalData = additionalDataFor(credentialsHelper, executionId, hooks);
+	const runExecutionData = createRunExecutionData({ executionData: { nodeExecutionStack: [] } });
+	const inputData: ITaskDataConnections = { main: [[{ json: {} }]] };
+	const executeData: IExecuteData = { node: parent, data: inputData, source: null };
+	const connectionType = options.node === 'mistralChatModel' ? 'ai_languageModel' : 'ai_embedding';
+	const context = new SupplyDataContext(
+		workflow,
+		workflowNode,
+		additionalData,
+		'manual',
+		runExecutionData,
+		0,
+		[{ json: {} }],
+		inputData,
+		connectionType,
+		executeData,
+		[],
+		undefined,
+		parent,
+	);
+	const nodeType = current.nodeTypes.getByNameAndVersion(workflowNode.type, workflowNode.typeVersion) as INodeType;
+	const logStart = logLines.length;
+	const supplied = await nodeType.supplyData!.call(context, 0);
+	return { response: supplied.response, runData: () => runExecutionData.resultData.runData, logs: () => logLines.slice(logStart) };
 }
 
 // ---------------------------------------------------------------------------------------------

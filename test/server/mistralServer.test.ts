@@ -38,6 +38,7 @@ beforeEach(() => {
 		rateLimitPerSecond: undefined,
 		embeddingDimension: undefined,
 		recordBodies: undefined,
+		streamChunkDelayMs: undefined,
 	});
 	server.reset();
 });
@@ -189,8 +190,8 @@ describe('strict validation (422)', () => {
 		const ok = await chat({
 			messages: [
 				{ role: 'user', content: 'q' },
-				{ role: 'assistant', content: '', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
-				{ role: 'tool', content: 'r', tool_call_id: 'c1', name: 'f' },
+				{ role: 'assistant', content: '', tool_calls: [{ id: 'c1AbCdEf9', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+				{ role: 'tool', content: 'r', tool_call_id: 'c1AbCdEf9', name: 'f' },
 			],
 		});
 		expect(ok.status).toBe(200);
@@ -217,7 +218,7 @@ describe('strict validation (422)', () => {
 			await chat({
 				messages: [
 					{ role: 'user', content: 'q' },
-					{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+					{ role: 'assistant', content: null, tool_calls: [{ id: 'c1AbCdEf9', type: 'function', function: { name: 'f', arguments: '{}' } }] },
 					{ role: 'tool', content: 'r' },
 				],
 			}),
@@ -326,7 +327,7 @@ describe('chat completions', () => {
 		expect(first.json.choices[0].message.content).toBe('');
 		const call = first.json.choices[0].message.tool_calls[0];
 		expect(call).toMatchObject({ type: 'function', function: { name: 'search' } });
-		expect(call.id).toMatch(/^call_\d+$/);
+		expect(call.id).toMatch(/^[a-zA-Z0-9]{9}$/);
 		expect(JSON.parse(call.function.arguments)).toEqual({ query: 'find cats' });
 		const named = await userChat('x', { tools, tool_choice: { type: 'function', function: { name: 'lookup' } } });
 		expect(named.json.choices[0].message.tool_calls[0].function.name).toBe('lookup');
@@ -345,7 +346,7 @@ describe('chat completions', () => {
 				{ role: 'tool', content: '3 cats', tool_call_id: call.id },
 			],
 		});
-		expect(after.json.choices[0].message.content).toBe('Echo: find cats');
+		expect(after.json.choices[0].message.content).toBe('Echo: find cats (tool result: 3 cats)');
 	});
 
 	test('reasoning: magistral models and prompt_mode reasoning give thinking + text chunks', async () => {
@@ -359,10 +360,7 @@ describe('chat completions', () => {
 		expect(mode.json.choices[0].message.content).toEqual(expected);
 	});
 
-	test('400s: stream, unknown model (400 and 404), embed model, message order, context window', async () => {
-		const stream = await userChat('x', { stream: true });
-		expect(stream.status).toBe(400);
-		expect(stream.json.message).toBe('streaming not supported by the test server');
+	test('400s: unknown model (400 and 404), embed model, message order, context window', async () => {
 		const unknown = await chat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
 		expect(unknown).toMatchObject({ status: 400, json: { object: 'error', message: 'Invalid model: gpt-4o', type: 'invalid_model', param: null, code: '1500' } });
 		server.configure({ unknownModelStatus: 404 });
@@ -379,8 +377,8 @@ describe('chat completions', () => {
 		const userAfterTool = await chat({
 			messages: [
 				{ role: 'user', content: 'q' },
-				{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', function: { name: 'f', arguments: {} } }] },
-				{ role: 'tool', content: 'r', tool_call_id: 'c1' },
+				{ role: 'assistant', content: null, tool_calls: [{ id: 'c1AbCdEf9', function: { name: 'f', arguments: {} } }] },
+				{ role: 'tool', content: 'r', tool_call_id: 'c1AbCdEf9' },
 				{ role: 'user', content: 'again' },
 			],
 		});
@@ -388,8 +386,8 @@ describe('chat completions', () => {
 		const count = await chat({
 			messages: [
 				{ role: 'user', content: 'q' },
-				{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', function: { name: 'f', arguments: {} } }, { id: 'c2', function: { name: 'f', arguments: {} } }] },
-				{ role: 'tool', content: 'r', tool_call_id: 'c1' },
+				{ role: 'assistant', content: null, tool_calls: [{ id: 'c1AbCdEf9', function: { name: 'f', arguments: {} } }, { id: 'c2AbCdEf9', function: { name: 'f', arguments: {} } }] },
+				{ role: 'tool', content: 'r', tool_call_id: 'c1AbCdEf9' },
 			],
 		});
 		expect(count.json.message).toBe('Not the same number of function calls and responses');
@@ -702,5 +700,95 @@ describe('faults, scripts, limits, concurrency', () => {
 		await own.close();
 		await expect(pending).rejects.toThrow();
 		expect(own.requests[0]).toMatchObject({ status: 0, fault: 'hang' });
+	});
+});
+
+describe('tool-call ids and streaming', () => {
+	const tools = [{ type: 'function', function: { name: 'calculator', parameters: { type: 'object', properties: { input: { type: 'string' } }, required: ['input'] } } }];
+
+	test('tool calls carry 9-character ids and fill the first required property; foreign ids are rejected as Mistral does', async () => {
+		const first = await userChat('12*7', { tools });
+		const call = first.json.choices[0].message.tool_calls[0];
+		expect(call.id).toMatch(/^[a-zA-Z0-9]{9}$/);
+		expect(JSON.parse(call.function.arguments)).toEqual({ input: '12*7' });
+		for (const bad of ['call_abc123', 'abc', 'abcdefgh!', 'abcdefghij']) {
+			const rejected = await chat({
+				tools,
+				messages: [
+					{ role: 'user', content: 'q' },
+					{ role: 'assistant', content: null, tool_calls: [{ id: bad, type: 'function', function: { name: 'calculator', arguments: '{}' } }] },
+					{ role: 'tool', content: '84', tool_call_id: bad },
+				],
+			});
+			expect(rejected.status).toBe(400);
+			expect(rejected.json.message).toBe(`Tool call id was ${bad} but must be a-z, A-Z, 0-9, with a length of 9.`);
+		}
+		// A good id on the call but a foreign one on the result is rejected too.
+		const mismatched = await chat({
+			tools,
+			messages: [
+				{ role: 'user', content: 'q' },
+				{ role: 'assistant', content: null, tool_calls: [{ id: 'abcDEF123', type: 'function', function: { name: 'calculator', arguments: '{}' } }] },
+				{ role: 'tool', content: '84', tool_call_id: 'call_1' },
+			],
+		});
+		expect(mismatched.status).toBe(400);
+	});
+
+	async function streamed(body: Record<string, unknown>): Promise<{ status: number; contentType: string | null; events: string[] }> {
+		const response = await fetch(`${server.url}/chat/completions`, { method: 'POST', headers: headers(), body: JSON.stringify({ model: 'mistral-small-latest', stream: true, ...body }) });
+		const text = await response.text();
+		const events = text.split('\n\n').filter((block) => block !== '').map((block) => {
+			expect(block.startsWith('data: ')).toBe(true);
+			return block.slice('data: '.length);
+		});
+		return { status: response.status, contentType: response.headers.get('content-type'), events };
+	}
+
+	test('stream: true sends data: events (role, deltas, finish with usage) ending in [DONE]', async () => {
+		const { status, contentType, events } = await streamed({ messages: [{ role: 'user', content: 'one two three four' }] });
+		expect(status).toBe(200);
+		expect(contentType).toBe('text/event-stream');
+		expect(events[events.length - 1]).toBe('[DONE]');
+		const chunks = events.slice(0, -1).map((event) => JSON.parse(event));
+		for (const chunk of chunks) expect(chunk).toMatchObject({ object: 'chat.completion.chunk', model: 'mistral-small-latest', choices: [{ index: 0 }] });
+		expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+		const text = chunks.map((chunk) => chunk.choices[0].delta.content ?? '').join('');
+		expect(text).toBe('Echo: one two three four');
+		expect(chunks.filter((chunk) => chunk.choices[0].delta.content).length).toBeGreaterThanOrEqual(5);
+		const last = chunks[chunks.length - 1];
+		expect(last.choices[0].finish_reason).toBe('stop');
+		expect(last.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
+		expect(chunks.slice(0, -1).every((chunk) => chunk.choices[0].finish_reason === null && chunk.usage === undefined)).toBe(true);
+	});
+
+	test('stream: a tool call comes whole in one delta; reasoning streams thinking chunks; validation still applies', async () => {
+		const tool = await streamed({ tools, messages: [{ role: 'user', content: '2+2' }] });
+		const chunks = tool.events.slice(0, -1).map((event) => JSON.parse(event));
+		const withCalls = chunks.filter((chunk) => chunk.choices[0].delta.tool_calls);
+		expect(withCalls).toHaveLength(1);
+		expect(withCalls[0].choices[0].delta.tool_calls[0]).toMatchObject({ id: expect.stringMatching(/^[a-zA-Z0-9]{9}$/), function: { name: 'calculator', arguments: '{"input":"2+2"}' } });
+		expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe('tool_calls');
+
+		const reasoning = await streamed({ model: 'magistral-medium-latest', messages: [{ role: 'user', content: 'why' }] });
+		const deltas = reasoning.events.slice(0, -1).map((event) => JSON.parse(event).choices[0].delta.content);
+		expect(deltas.some((content) => Array.isArray(content) && content[0].type === 'thinking')).toBe(true);
+		expect(deltas.filter((content) => typeof content === 'string').join('')).toBe('Echo: why');
+
+		const invalid = await post('/chat/completions', { model: 'mistral-small-latest', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'x' }] });
+		expect(invalid.status).toBe(422);
+	});
+
+	test('streamChunkDelayMs spaces the events out', async () => {
+		server.configure({ streamChunkDelayMs: 30 });
+		const response = await fetch(`${server.url}/chat/completions`, { method: 'POST', headers: headers(), body: JSON.stringify({ model: 'mistral-small-latest', stream: true, messages: [{ role: 'user', content: 'a b c' }] }) });
+		const arrivals: number[] = [];
+		const reader = response.body!.getReader();
+		for (;;) {
+			const { done } = await reader.read();
+			if (done) break;
+			arrivals.push(Date.now());
+		}
+		expect(arrivals.length).toBeGreaterThanOrEqual(4);
 	});
 });

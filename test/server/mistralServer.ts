@@ -12,7 +12,12 @@
  *    {"object":"error","message":{"detail":[...]},"type":"invalid_request_error","param":null,"code":null}.
  *  - Then the checks Mistral's serving layer adds (400s): unknown model, message order, last role,
  *    tool-call / tool-response counts, function names, image URLs, context window, embedding token
- *    limits (8,192 per input, 16,384 per request, counted with Mistral's real tokenizer; tokens.ts), streaming (unsupported here).
+ *    limits (8,192 per input, 16,384 per request, counted with Mistral's real tokenizer; tokens.ts),
+ *    tool-call ids (9 characters [a-zA-Z0-9], as Mistral requires for the ids of assistant tool calls
+ *    and of tool messages).
+ *  - `stream: true` answers with server-sent events as Mistral sends them: `data: {chunk}` lines
+ *    (role, then content deltas, thinking chunks or the whole tool call, then finish_reason with usage),
+ *    ending in `data: [DONE]`; streamChunkDelayMs spaces the events out.
  *
  * Order of processing for a request: read the whole body -> route (404/405) -> auth (401) ->
  * scripted response (FIFO queue; wins over everything below) -> rate limit (429) -> faults (POST
@@ -27,7 +32,10 @@
  * bad-body kind), so the sequence of outcomes depends only on the seed and the order of requests.
  * reset() and configure({seed | faults}) restart the sequence. Embeddings (vectors.ts) and the order
  * of `data` (a seeded shuffle of the inputs, never the identity for 2+ inputs) depend only on the
- * request. Chat answers depend only on the request (tool-call ids count up per server: call_1, ...).
+ * request. Chat answers depend only on the request (tool-call ids are 9 characters derived from a
+ * counter per server). Given tools and a last message from the user, the model calls the first tool
+ * (or the named one) with the user's text in the first property of its schema; once tool messages come
+ * back it answers with the user's text and what the tools returned.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -91,6 +99,8 @@ export interface ServerOptions {
 	rateLimitPerSecond?: number;
 	embeddingDimension?: number;
 	recordBodies?: boolean;
+	/** Pause between the events of a streamed answer (default 0). */
+	streamChunkDelayMs?: number;
 	/** The Batch API's job clock, per-request failures and job fates (test/server/batch.ts). */
 	batch?: BatchServerOptions;
 	/** false: embeddings answers carry no `usage`, as some OpenAI-compatible servers answer (default true). */
@@ -144,6 +154,32 @@ const MAX_TOOLS = 128;
 const EMBEDDING_CACHE_CHARS = 48 * 1024 * 1024;
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 const FUNCTION_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
+const TOOL_CALL_ID_RE = /^[a-zA-Z0-9]{9}$/;
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** A Mistral-shaped tool-call id (9 characters [a-zA-Z0-9]) for the n-th call of this server. */
+function toolCallId(n: number): string {
+	let state = (Math.imul(n, 0x9e3779b1) ^ 0x5bd1e995) >>> 0;
+	let id = '';
+	for (let i = 0; i < 9; i++) {
+		state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + i) >>> 0;
+		id += ID_ALPHABET[state % ID_ALPHABET.length];
+	}
+	return id;
+}
+
+/** The property of a tool's JSON schema that receives the user's text: the first required one, else the first one, else "query". */
+function argumentName(parameters: unknown): string {
+	if (!isObject(parameters) || !isObject(parameters.properties)) return 'query';
+	const names = Object.keys(parameters.properties);
+	const required = Array.isArray(parameters.required) ? parameters.required.filter((name: unknown) => typeof name === 'string' && names.includes(name)) : [];
+	return required[0] ?? names[0] ?? 'query';
+}
+
+function toolResultText(content: unknown): string {
+	if (typeof content === 'string') return content;
+	return chunkTexts(content).text;
+}
 const DATA_URL_RE = /^data:image\/(png|jpeg|gif|webp);base64,/;
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -160,6 +196,8 @@ interface Outcome {
 	truncate?: boolean;
 	inputTokens?: number;
 	inputCount?: number;
+	/** Server-sent events (each the text after `data: `), sent with streamChunkDelayMs between them. */
+	events?: string[];
 }
 
 function mistralError(status: number, message: unknown, type: string, code: string | null = null): Outcome {
@@ -633,9 +671,27 @@ class MistralServerImpl implements MistralTestServer {
 		else socket.destroy();
 	}
 
+	/** A truncated stream stops halfway, without [DONE], as a dropped connection would leave it. */
+	private async sendEvents(res: http.ServerResponse, record: RecordedRequest, outcome: Outcome): Promise<void> {
+		record.status = outcome.status;
+		res.writeHead(outcome.status, { 'x-request-id': requestId(), 'cache-control': 'no-cache', ...outcome.headers });
+		const all = outcome.events ?? [];
+		const events = outcome.truncate ? all.slice(0, Math.max(1, Math.floor(all.length / 2))) : [...all, '[DONE]'];
+		for (const [index, event] of events.entries()) {
+			if (index > 0) await this.sleep(this.options.streamChunkDelayMs ?? 0, res);
+			if (res.destroyed || this.closed) return;
+			res.write(`data: ${event}\n\n`);
+		}
+		res.end();
+	}
+
 	private send(res: http.ServerResponse, record: RecordedRequest, outcome: Outcome): void {
 		if (res.destroyed || res.headersSent || this.closed) return;
 		if (outcome.reset || outcome.hang) return;
+		if (outcome.events) {
+			void this.sendEvents(res, record, outcome);
+			return;
+		}
 		let payload: string | string[];
 		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId() };
 		if (outcome.raw !== undefined) payload = outcome.raw;
@@ -669,7 +725,6 @@ class MistralServerImpl implements MistralTestServer {
 			}
 		}
 		if (errors.length > 0) return unprocessable(errors);
-		if (body.stream === true) return badRequest('streaming not supported by the test server');
 
 		const card = this.findModel(body.model);
 		if (!card) return this.unknownModel(body.model);
@@ -678,11 +733,14 @@ class MistralServerImpl implements MistralTestServer {
 		const messages: Array<Record<string, any>> = body.messages;
 		const orderError = checkMessageOrder(messages);
 		if (orderError) return orderError;
+		const idError = checkToolCallIds(messages);
+		if (idError) return idError;
 
 		// Tools.
 		const tools: Array<Record<string, any>> = body.tools ?? [];
 		if (tools.length > MAX_TOOLS) return badRequest(`Too many tools: ${tools.length} given, at most ${MAX_TOOLS} are allowed`);
 		const functionNames: string[] = [];
+		const argumentNames = new Map<string, string>();
 		for (const tool of tools) {
 			if (tool.type !== 'function') continue;
 			const name: string = tool.function.name;
@@ -692,6 +750,7 @@ class MistralServerImpl implements MistralTestServer {
 				);
 			}
 			functionNames.push(name);
+			argumentNames.set(name, argumentName(tool.function.parameters));
 		}
 		const toolChoice = body.tool_choice ?? 'auto';
 		if (isObject(toolChoice) && !functionNames.includes(toolChoice.function.name)) {
@@ -737,6 +796,9 @@ class MistralServerImpl implements MistralTestServer {
 			text = Array.isArray(lastUser.content) && images > 0 ? `${joined} [images: ${images}]` : joined;
 		}
 		const lastRole = messages[messages.length - 1].role;
+		// What the tools answered since the assistant last called them.
+		const toolResults: string[] = [];
+		for (let i = messages.length - 1; i >= 0 && messages[i].role === 'tool'; i--) toolResults.unshift(toolResultText(messages[i].content));
 		const useTools =
 			functionNames.length > 0 &&
 			toolChoice !== 'none' &&
@@ -752,14 +814,14 @@ class MistralServerImpl implements MistralTestServer {
 		for (let i = 0; i < n; i++) {
 			const suffix = i > 0 ? ` #${i}` : '';
 			if (useTools) {
-				const args = JSON.stringify({ query: text });
+				const args = JSON.stringify({ [argumentNames.get(toolName) ?? 'query']: text });
 				completionTokens += countTokens(toolName) + countTokens(args);
 				choices.push({
 					index: i,
 					message: {
 						role: 'assistant',
 						content: '',
-						tool_calls: [{ id: `call_${++this.toolCallCounter}`, type: 'function', function: { name: toolName, arguments: args }, index: 0 }],
+						tool_calls: [{ id: toolCallId(++this.toolCallCounter), type: 'function', function: { name: toolName, arguments: args }, index: 0 }],
 					},
 					finish_reason: 'tool_calls',
 				});
@@ -769,7 +831,7 @@ class MistralServerImpl implements MistralTestServer {
 				? text.includes('[invalid-json]')
 					? '{"echo": unterminated'
 					: JSON.stringify({ echo: `${text}${suffix}` })
-				: `Echo: ${text}${suffix}`;
+				: `Echo: ${text}${toolResults.length > 0 ? ` (tool result: ${toolResults.join('; ')})` : ''}${suffix}`;
 			let finish = text.includes('[length]') ? 'length' : 'stop';
 			const thinking = `Thinking about: ${text}`;
 			const budget = maxTokens === null ? Infinity : maxTokens - (reasoning ? countTokens(thinking) : 0);
@@ -787,17 +849,16 @@ class MistralServerImpl implements MistralTestServer {
 			choices.push({ index: i, message: { role: 'assistant', content, tool_calls: null }, finish_reason: finish });
 		}
 
-		return {
-			status: 200,
-			json: {
-				id: requestId(),
-				object: 'chat.completion',
-				model: body.model,
-				usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-				created: Math.floor(Date.now() / 1000),
-				choices,
-			},
+		const response = {
+			id: requestId(),
+			object: 'chat.completion',
+			model: body.model,
+			usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+			created: Math.floor(Date.now() / 1000),
+			choices,
 		};
+		if (body.stream === true) return { status: 200, events: streamEvents(response), headers: { 'content-type': 'text/event-stream' } };
+		return { status: 200, json: response };
 	}
 
 	// ----- embeddings --------------------------------------------------------------------------------
@@ -884,6 +945,58 @@ class MistralServerImpl implements MistralTestServer {
 		parts.push(`${piece}],"model":${JSON.stringify(model)}${usage}}`);
 		return { status: 200, parts, inputTokens: total, inputCount: inputs.length };
 	}
+}
+
+/** Mistral's serving layer accepts only its own tool-call id shape, in assistant tool calls and in tool messages. */
+function checkToolCallIds(messages: Array<Record<string, any>>): Outcome | undefined {
+	for (const message of messages) {
+		const ids: unknown[] = [];
+		if (message.role === 'assistant' && Array.isArray(message.tool_calls)) for (const call of message.tool_calls) if (call.id !== undefined) ids.push(call.id);
+		if (message.role === 'tool') ids.push(message.tool_call_id);
+		for (const id of ids) {
+			if (typeof id !== 'string' || !TOOL_CALL_ID_RE.test(id)) {
+				return badRequest(`Tool call id was ${String(id)} but must be a-z, A-Z, 0-9, with a length of 9.`);
+			}
+		}
+	}
+	return undefined;
+}
+
+/**
+ * A chat completion as the events Mistral streams: the role, then the content in small deltas
+ * (thinking chunks first for reasoning models; a tool call whole, in one delta), then a last event
+ * per choice with its finish_reason; the usage rides on the very last event.
+ */
+function streamEvents(response: { id: string; model: string; created: number; usage: unknown; choices: any[] }): string[] {
+	const events: string[] = [];
+	const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+		JSON.stringify({ id: response.id, object: 'chat.completion.chunk', created: response.created, model: response.model, choices: [choice], ...extra });
+	for (const [position, choice] of response.choices.entries()) {
+		const index: number = choice.index;
+		const message = choice.message;
+		events.push(chunk({ index, delta: { role: 'assistant', content: '' }, finish_reason: null }));
+		if (Array.isArray(message.tool_calls)) {
+			events.push(chunk({ index, delta: { content: '', tool_calls: message.tool_calls }, finish_reason: null }));
+		}
+		const parts: Array<{ thinking?: string; text?: string }> = [];
+		if (typeof message.content === 'string') parts.push({ text: message.content });
+		else if (Array.isArray(message.content)) {
+			for (const part of message.content) {
+				if (part.type === 'thinking') parts.push({ thinking: part.thinking.map((inner: { text: string }) => inner.text).join('') });
+				else if (part.type === 'text') parts.push({ text: part.text });
+			}
+		}
+		for (const part of parts) {
+			const text = part.thinking ?? part.text ?? '';
+			for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
+				const content = part.thinking !== undefined ? [{ type: 'thinking', thinking: [{ type: 'text', text: piece }] }] : piece;
+				events.push(chunk({ index, delta: { content }, finish_reason: null }));
+			}
+		}
+		const last = position === response.choices.length - 1;
+		events.push(chunk({ index, delta: { content: '' }, finish_reason: choice.finish_reason }, last ? { usage: response.usage } : {}));
+	}
+	return events;
 }
 
 /** Message-order rules of Mistral's serving layer (400s, code 3230). */

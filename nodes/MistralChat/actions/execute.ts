@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
@@ -12,6 +12,8 @@ import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
 import { buildChatBody, type ChatOptions } from './requestBody';
 import { simplifyResponse } from './response';
+import { streamChatCompletion } from './streamChat';
+import { StreamedAnswerError } from './streamedAnswer';
 
 interface ImageEntry {
 	source?: string;
@@ -76,6 +78,39 @@ export async function buildRequest(context: IExecuteFunctions, itemIndex: number
 	return { body, model: body.model as string, expectJson: responseFormat !== 'text' };
 }
 
+/**
+ * Whether to stream this run: only when n8n streams the execution, and not when an AI Agent runs the
+ * node as one of its tools (its answer goes to the agent, not to the user; n8n marks such a run by
+ * logging the node's output as a tool's). Callers stream a single item only: chunks of parallel
+ * items would interleave into nonsense.
+ */
+function shouldStream(context: IExecuteFunctions): boolean {
+	if (typeof context.isStreaming !== 'function' || !context.isStreaming()) return false;
+	if (typeof context.isToolExecution === 'function' && context.isToolExecution()) return false;
+	return context.getNode().rewireOutputLogTo !== NodeConnectionTypes.AiTool;
+}
+
+/** Sends the answer's text to n8n's stream (a streaming Webhook or Chat Trigger) while it arrives. */
+async function streamAnswer(
+	context: IExecuteFunctions,
+	client: MistralClient,
+	request: Awaited<ReturnType<typeof buildRequest>>,
+	itemIndex: number,
+): Promise<IDataObject> {
+	// On failure n8n itself sends the "error" chunk.
+	await context.sendChunk('begin', itemIndex);
+	let response: IDataObject;
+	try {
+		response = await streamChatCompletion(client, request.body as IDataObject, { model: request.model }, itemIndex, async (delta) => {
+			if (delta.kind === 'text' && delta.choice === 0) await context.sendChunk('item', itemIndex, delta.text);
+		});
+	} catch (error) {
+		throw error instanceof StreamedAnswerError ? problem(context, error, itemIndex) : error;
+	}
+	await context.sendChunk('end', itemIndex);
+	return response;
+}
+
 /** Whether item N keeps its input fields (on by default; an unreadable setting keeps them too). */
 export function inputFieldsKept(context: IExecuteFunctions): (itemIndex: number) => boolean {
 	// As "Mistral Chat Tool" the input item holds the agent's own arguments: it gets the answer only
@@ -120,6 +155,9 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 	const transport = readTransportOptions(firstOptions, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S);
 	const client = new MistralClient(this, transport);
 	const simplify = this.getNodeParameter('simplify', 0, true) as boolean;
+	const runsAsTool = this.getNode().type.endsWith('Tool');
+	// An agent's tool answers the agent, never the user's stream.
+	const streaming = items.length === 1 && !runsAsTool && shouldStream(this);
 	const keepInputFields = inputFieldsKept(this);
 
 	const outcomes = await settleWithConcurrency(
@@ -133,7 +171,10 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 			} catch (error) {
 				throw problem(this, error, itemIndex);
 			}
-			const response = await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
+			const response =
+				streaming && request.body.n === undefined
+					? await streamAnswer(this, client, request, itemIndex)
+					: await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
 			return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify, keepInputFields(itemIndex));
 		},
 		!this.continueOnFail(),

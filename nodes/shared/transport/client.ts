@@ -12,6 +12,7 @@ import {
 	type ResponseKind,
 	sendAttempt,
 	type TransportError,
+	transportErrorOf,
 } from './httpAttempt';
 import { RateLimitGate } from './rateLimitGate';
 import { Redactor } from './redaction';
@@ -25,6 +26,8 @@ import {
 	shouldRetry,
 } from './retryPolicy';
 import { type LatchedFailure, scopeOf, SetupLatch } from './setupLatch';
+import { sseData } from './sse';
+import { sendStreamAttempt } from './streamAttempt';
 import { describeTransportFailure, isTimeout } from './transportErrors';
 
 export { CREDENTIAL_TYPE } from './httpAttempt';
@@ -61,6 +64,9 @@ export interface FailureInfo {
 	/** True when this request was never sent: an earlier one of the execution failed for a reason all share. */
 	notSent?: boolean;
 }
+
+/** What `postStream` opened: server-sent events, or a plain JSON answer from a server that ignored `stream: true`. */
+export type StreamAnswer = { kind: 'events'; events: AsyncGenerator<string> } | { kind: 'json'; body: unknown };
 
 const CANCEL_CODES = new Set(['ERR_CANCELED', 'ABORT_ERR']);
 
@@ -111,6 +117,15 @@ export class MistralClient {
 		return await this.request<T>('GET', path, undefined, meta);
 	}
 
+	/**
+	 * POSTs a request with `stream: true` and returns the server-sent events as they arrive. Until the
+	 * answer starts it is sent as `post` sends (gate, latch, retries, errors); once events flow nothing
+	 * is retried (part of the answer is already out), and a stream that stalls longer than the timeout fails.
+	 */
+	async postStream(path: string, body: IDataObject, meta: RequestMeta = {}, itemIndex?: number): Promise<StreamAnswer> {
+		return await this.request<StreamAnswer>('POST', path, body, meta, itemIndex, 'stream');
+	}
+
 	/** A GET whose answer is text rather than JSON (e.g. a JSONL file's content). */
 	async getText(path: string, meta: RequestMeta = {}): Promise<string> {
 		const body = await this.request<unknown>('GET', path, undefined, meta, undefined, 'text');
@@ -147,7 +162,7 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
-		accept: ResponseKind = 'json',
+		accept: ResponseKind | 'stream' = 'json',
 	): Promise<T> {
 		if (this.firstRequest) {
 			await this.firstRequest;
@@ -168,7 +183,7 @@ export class MistralClient {
 		body: IDataObject | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
-		accept: ResponseKind = 'json',
+		accept: ResponseKind | 'stream' = 'json',
 	): Promise<T> {
 		const url = apiUrl(await this.resolveBaseUrl(itemIndex), path);
 		const signal = this.cancelSignal();
@@ -186,7 +201,15 @@ export class MistralClient {
 			this.throwIfLatched(meta, retries, itemIndex);
 
 			this.stats.requests++;
-			const result = await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
+			const result =
+				accept === 'stream'
+					? await sendStreamAttempt(this.context, url, body ?? {}, this.options.timeoutMs)
+					: await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
+			if ('events' in result) {
+				this.answered = true;
+				const answer: StreamAnswer = { kind: 'events', events: sseData(this.guardStream(result.events, url, itemIndex)) };
+				return answer as T;
+			}
 			let outcome: AttemptOutcome;
 			let response: FullResponse | undefined;
 			let transportError: TransportError | undefined;
@@ -196,10 +219,11 @@ export class MistralClient {
 				outcome = { kind: 'network', code: transportError.code, message: transportError.message };
 			} else {
 				response = result.response;
-				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept);
+				// A server that ignored `stream: true` answers JSON, judged as any JSON answer.
+				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept === 'stream' ? 'json' : accept);
 				if (answered === undefined) {
 					this.answered = true;
-					return response.body as T;
+					return (accept === 'stream' ? { kind: 'json', body: response.body } : response.body) as T;
 				}
 				outcome = answered;
 			}
@@ -233,6 +257,54 @@ export class MistralClient {
 			}
 			throw error;
 		}
+	}
+
+	/**
+	 * Passes a streamed body through and names what went wrong if it breaks. The request's timeout stays
+	 * on the socket, which n8n resets when it fires; how long the read waited tells that apart from a
+	 * server that hung up. n8n's cancel signal aborts the stream.
+	 */
+	private async *guardStream(body: AsyncIterable<Uint8Array>, url: string, itemIndex?: number): AsyncGenerator<Uint8Array> {
+		const iterator = body[Symbol.asyncIterator]();
+		const signal = this.cancelSignal();
+		try {
+			for (;;) {
+				let next: IteratorResult<Uint8Array> | undefined;
+				let broken: TransportError | undefined;
+				const waitingSince = Date.now();
+				try {
+					next = await iterator.next();
+				} catch (error) {
+					broken = transportErrorOf(error);
+				}
+				if (broken) throw this.streamBroken(broken, url, signal, Date.now() - waitingSince >= this.options.timeoutMs * 0.95, itemIndex);
+				if (!next || next.done) return;
+				yield next.value;
+			}
+		} finally {
+			// Closes the connection when the reader stops early (an error, or the consumer gave up).
+			await iterator.return?.();
+			(body as { destroy?: () => void }).destroy?.();
+		}
+	}
+
+	private streamBroken(broken: TransportError, url: string, signal: AbortSignal | undefined, stalled: boolean, itemIndex?: number): NodeApiError {
+		const { code } = broken;
+		if (signal?.aborted || (code && CANCEL_CODES.has(code))) return this.cancelled(itemIndex);
+		if (stalled || isTimeout(code)) {
+			return this.failure(
+				{ kind: 'timeout', code },
+				`The stream from ${hostOf(url)} stalled: nothing came for ${Math.round(this.options.timeoutMs / 1000)} s`,
+				'Raise the "Timeout" option, or check that the server is up. A stream is not retried once it has started.',
+				itemIndex,
+			);
+		}
+		return this.failure(
+			{ kind: 'network', code },
+			`The connection to ${hostOf(url)} broke while the answer was streaming (${code ?? 'connection closed'})`,
+			'Part of the answer may be missing. Try again; a stream is not retried once it has started.',
+			itemIndex,
+		);
 	}
 
 	/** `attemptsMade` > 0 when this request already failed and waits to retry. */

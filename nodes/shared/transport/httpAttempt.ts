@@ -2,13 +2,13 @@
  * One HTTP attempt through n8n's authenticated request helper, reduced to what the retry loop
  * needs: the answer, or the transport error's code and own message.
  */
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
 import type { AttemptOutcome } from './retryPolicy';
 
 export const CREDENTIAL_TYPE = 'mistralAiApi';
 
-export type CallerContext = IExecuteFunctions | ILoadOptionsFunctions;
+export type CallerContext = IExecuteFunctions | ILoadOptionsFunctions | ISupplyDataFunctions;
 
 export interface FullResponse {
 	statusCode: number;

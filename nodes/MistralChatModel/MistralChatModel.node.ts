@@ -1,0 +1,86 @@
+import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	IDataObject,
+	ILoadOptionsFunctions,
+	INodeCredentialTestResult,
+	INodeListSearchResult,
+	INodeType,
+	INodeTypeDescription,
+	ISupplyDataFunctions,
+	SupplyData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import type { ChatOptions } from '../MistralChat/actions/requestBody';
+import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
+import { readTransportOptions } from '../shared/commonOptions';
+import { testMistralCredential } from '../shared/credentialTest';
+import { searchModels } from '../shared/models';
+import { loadAiNodeSdk } from '../shared/aiNodeSdk';
+import { MistralClient } from '../shared/transport/client';
+import { chatModelProperties } from './description';
+
+export class MistralChatModel implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Mistral Chat Model',
+		name: 'mistralChatModel',
+		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
+		description:
+			'Mistral chat model (or any OpenAI-compatible server) for the AI Agent and chains: tools, streaming, retries and your own Base URL',
+		defaults: { name: 'Mistral Chat Model' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.AiLanguageModel],
+		outputNames: ['Model'],
+		credentials: [{ name: 'mistralAiApi', required: true, testedBy: 'mistralAiApiTest' }],
+		properties: chatModelProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				return await testMistralCredential.call(this, credential);
+			},
+		},
+		listSearch: {
+			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+				return await searchModels(this, 'chat', filter);
+			},
+		},
+	};
+
+	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
+		// Loaded here, not at the top: on an n8n without the AI node SDK the rest of the package still loads.
+		const sdk = loadAiNodeSdk(this.getNode());
+		const { MistralChatModel: Model } = await import('./model');
+
+		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
+		const transport = readTransportOptions(options, 1, DEFAULT_CHAT_TIMEOUT_S);
+		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();
+		if (model === '') throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex });
+		const chatOptions: ChatOptions = {
+			temperature: options.temperature as number | undefined,
+			topP: options.topP as number | undefined,
+			maxTokens: options.maxTokens as number | undefined,
+			randomSeed: options.randomSeed as number | undefined,
+			safePrompt: options.safePrompt as boolean | undefined,
+			reasoningMode: options.reasoningMode as boolean | undefined,
+			reasoningEffort: options.reasoningEffort as string | undefined,
+		};
+		const client = new MistralClient(this, transport);
+		const chatModel = new Model(client, {
+			model,
+			options: chatOptions,
+			responseFormat: options.jsonMode === true ? 'json_object' : 'text',
+			itemIndex,
+		});
+		const supplied = sdk.supplyModel(this, chatModel);
+		// Our transport already retried; LangChain's own retry loop around each call would multiply that.
+		const caller = (supplied.response as { caller?: { maxRetries?: unknown } }).caller;
+		if (caller && typeof caller.maxRetries === 'number') caller.maxRetries = 0;
+		return supplied;
+	}
+}

@@ -1,0 +1,169 @@
+/**
+ * Streaming in the regular Mistral Chat node, through n8n's engine with streaming switched on as a
+ * streaming Webhook or Chat Trigger switches it on (additionalData.streamingEnabled + a sendChunk hook).
+ */
+import { runNode } from './harness/engine';
+import { startMistralServer, type MistralTestServer } from './server/mistralServer';
+
+const model = (value = 'mistral-small-latest') => ({ __rl: true, mode: 'id', value });
+
+describe('Mistral Chat streams a single item when n8n streams', () => {
+	let server: MistralTestServer;
+	const credentials = () => ({ apiKey: server.apiKey as string, baseUrl: server.url });
+	const chatRequests = () => server.requests.filter((request) => request.path === '/chat/completions');
+
+	beforeAll(async () => {
+		server = await startMistralServer();
+	});
+	afterAll(async () => await server.close());
+	beforeEach(() => {
+		server.reset();
+		server.configure({ latencyMs: 0, faults: {}, streamChunkDelayMs: 15 });
+	});
+
+	it('sends the answer to n8n in several chunks, in order, and still outputs the whole item', async () => {
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model() },
+			items: [{ json: { prompt: 'tell me about the five boroughs of New York' } }],
+			credentials: credentials(),
+			streaming: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(chatRequests()).toHaveLength(1);
+		expect(chatRequests()[0].body.stream).toBe(true);
+		expect(chatRequests()[0].status).toBe(200);
+		const types = result.chunks.map((chunk) => chunk.type);
+		expect(types[0]).toBe('begin');
+		expect(types[types.length - 1]).toBe('end');
+		const pieces = result.chunks.filter((chunk) => chunk.type === 'item');
+		expect(pieces.length).toBeGreaterThanOrEqual(5);
+		expect(pieces.map((chunk) => chunk.content).join('')).toBe('Echo: tell me about the five boroughs of New York');
+		// They arrived over time, not all at once at the end.
+		expect(pieces[pieces.length - 1].at - pieces[0].at).toBeGreaterThanOrEqual(50);
+		expect(result.items).toHaveLength(1);
+		expect(result.items[0].json).toMatchObject({
+			content: 'Echo: tell me about the five boroughs of New York',
+			finish_reason: 'stop',
+			usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
+		});
+	});
+
+	it('keeps reasoning out of the streamed text and in the item', async () => {
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model('magistral-medium-latest'), options: { reasoningMode: true } },
+			items: [{ json: { prompt: 'why' } }],
+			credentials: credentials(),
+			streaming: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.chunks.filter((chunk) => chunk.type === 'item').map((chunk) => chunk.content).join('')).toBe('Echo: why');
+		expect(result.items[0].json).toMatchObject({ content: 'Echo: why', reasoning: 'Thinking about: why' });
+	});
+
+	it('does not stream several items (their chunks would interleave)', async () => {
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model() },
+			items: [{ json: { prompt: 'a' } }, { json: { prompt: 'b' } }],
+			credentials: credentials(),
+			streaming: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.chunks).toHaveLength(0);
+		expect(chatRequests().every((request) => request.body.stream === undefined)).toBe(true);
+		expect(result.items.map((item) => item.json.content)).toEqual(['Echo: a', 'Echo: b']);
+	});
+
+	it('does not stream when an AI Agent runs it as a tool (its answer goes to the agent)', async () => {
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model() },
+			items: [{ json: { prompt: 'tool work' } }],
+			credentials: credentials(),
+			streaming: true,
+			asAgentTool: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.chunks).toHaveLength(0);
+		expect(chatRequests()[0].body.stream).toBeUndefined();
+		// n8n logs a tool's output on its ai_tool connection.
+		const task = Object.values(result.run.data.resultData.runData)[0][0];
+		expect(task.data?.ai_tool?.[0]?.[0].json.content).toBe('Echo: tool work');
+	});
+
+	it('does not stream when n8n does not', async () => {
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model() }, items: [{ json: { prompt: 'a' } }], credentials: credentials() });
+		expect(result.error).toBeUndefined();
+		expect(chatRequests()[0].body.stream).toBeUndefined();
+	});
+
+	it('waits out a 429 before the stream starts, then streams', async () => {
+		server.enqueue({ path: '/chat/completions', status: 429, body: { message: 'Requests rate limit exceeded' }, headers: { 'retry-after': '1' } });
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model() },
+			items: [{ json: { prompt: 'after the wait' } }],
+			credentials: credentials(),
+			streaming: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(chatRequests().map((request) => request.status)).toEqual([429, 200]);
+		expect(chatRequests()[1].startedAt - chatRequests()[0].endedAt).toBeGreaterThanOrEqual(900);
+		expect(result.items[0].json.content).toBe('Echo: after the wait');
+	});
+
+	it('reports a rejected key as the non-streamed request would, without the key', async () => {
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model(), options: { temperature: 1.4 } },
+			items: [{ json: { prompt: 'x' } }],
+			credentials: { apiKey: 'wrong-key-0123456789', baseUrl: server.url },
+			streaming: true,
+		});
+		expect(result.error?.message).toMatch(/API key|401|rejected/i);
+		expect(JSON.stringify(result.error)).not.toContain('wrong-key-0123456789');
+		expect(result.chunks[0].type).toBe('begin');
+		expect(result.chunks.some((chunk) => chunk.type === 'item')).toBe(false);
+	});
+
+	it('fails clearly when the stream breaks off before the answer is complete', async () => {
+		const chunk = (content: string) =>
+			`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', model: 'mistral-small-latest', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+		server.enqueue({ path: '/chat/completions', status: 200, headers: { 'content-type': 'text/event-stream' }, rawBody: chunk('Half ') + chunk('an ') });
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model() },
+			items: [{ json: { prompt: 'x' } }],
+			credentials: credentials(),
+			streaming: true,
+		});
+		expect(result.error?.message).toMatch(/stream ended before the answer was complete/);
+		expect(result.chunks.filter((c) => c.type === 'item').map((c) => c.content)).toEqual(['Half ', 'an ']);
+	});
+
+	it('accepts a server that ignores stream: true and answers with plain JSON', async () => {
+		server.enqueue({
+			path: '/chat/completions',
+			status: 200,
+			body: { id: 'x', object: 'chat.completion', model: 'mistral-small-latest', created: 1, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }, choices: [{ index: 0, message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }] },
+		});
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model() }, items: [{ json: { prompt: 'x' } }], credentials: credentials(), streaming: true });
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json.content).toBe('whole');
+	});
+
+	it('fails as a timeout when the stream stalls longer than the Timeout option', async () => {
+		server.configure({ streamChunkDelayMs: 2500 });
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model(), options: { timeout: 1, maxRetries: 0 } },
+			items: [{ json: { prompt: 'slow' } }],
+			credentials: credentials(),
+			streaming: true,
+		});
+		expect(result.error?.message).toMatch(/stalled: nothing came for 1 s/);
+		expect(result.durationMs).toBeLessThan(2400);
+	});
+});
