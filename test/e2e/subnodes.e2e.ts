@@ -17,6 +17,17 @@ import path from 'node:path';
 import { estimateTokens } from '../../nodes/MistralEmbed/actions/inputs';
 import { countTokens, embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
+import { N8N_VERSION, n8nAtLeast } from './n8nVersion';
+
+/**
+ * The parts that need n8n 2.16 or newer (scripts/e2e.sh also runs n8n 1.x): the chat model needs
+ * n8n's AI node SDK, the no-SDK simulation and `publish:workflow` are 2.x's. On an older n8n they are
+ * skipped, and their names say why; Mistral Embeddings runs on every version.
+ */
+function describeOnN8n216(reason: string): (name: string, fn: () => void) => void {
+	if (n8nAtLeast('2.16.0')) return describe;
+	return (name, fn) => describe.skip(`${name} [skipped on n8n ${N8N_VERSION}: needs n8n >= 2.16, ${reason}]`, fn);
+}
 
 const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
 const USER_FOLDER = process.env.E2E_USER_FOLDER ?? '';
@@ -345,7 +356,7 @@ function expectAllAccepted(requests: RecordedRequest[], except: number[] = []): 
 	expect(rejected.map((request) => ({ path: request.path, status: request.status, body: JSON.stringify(request.body).slice(0, 300) }))).toEqual([]);
 }
 
-describe('AI Agent with the Mistral Chat Model (n8n execute)', () => {
+describeOnN8n216('the chat model uses the AI node SDK')('AI Agent with the Mistral Chat Model (n8n execute)', () => {
 	it('asks for the Calculator, the agent runs it, and the answer uses its result', async () => {
 		const { run, requests } = await execute(agentWithCalculator.id);
 		// The agent hands the tool's output back as n8n's items in JSON: [{"response":"84"}].
@@ -440,7 +451,7 @@ describe('Simple Vector Store with Mistral Embeddings (n8n execute)', () => {
 	}, 300_000);
 });
 
-describe('an n8n where @n8n/ai-node-sdk cannot be resolved (as before n8n 2.16)', () => {
+describeOnN8n216('it hides the SDK of an n8n that has one')('an n8n where @n8n/ai-node-sdk cannot be resolved (as before n8n 2.16)', () => {
 	// n8n 2.41.1 started with a preload that makes this package's requires of the SDK fail as Node fails for a missing module.
 	const withoutSdk = { NODE_OPTIONS: `--require ${path.join(__dirname, 'support', 'hide-ai-node-sdk.cjs')}` };
 
@@ -460,7 +471,7 @@ describe('an n8n where @n8n/ai-node-sdk cannot be resolved (as before n8n 2.16)'
 
 // ----- n8n start: streaming and the editor -----------------------------------------------------------
 
-describe('a running n8n (n8n start)', () => {
+describeOnN8n216('the agent streams with the chat model, and publish:workflow is 2.x\'s')('a running n8n (n8n start)', () => {
 	let child: ChildProcess | undefined;
 	let exited: Promise<void> = Promise.resolve();
 	let baseUrl = '';
