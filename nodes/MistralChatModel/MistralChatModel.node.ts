@@ -1,10 +1,5 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IDataObject,
-	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 	ISupplyDataFunctions,
@@ -15,8 +10,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { ChatOptions } from '../MistralChat/actions/requestBody';
 import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
 import { readTransportOptions } from '../shared/commonOptions';
-import { testMistralCredential } from '../shared/credentialTest';
-import { searchModels } from '../shared/models';
+import { mistralNodeMethods } from '../shared/nodeMethods';
 import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import { MistralClient } from '../shared/transport/client';
 import { chatModelProperties } from './description';
@@ -39,18 +33,7 @@ export class MistralChatModel implements INodeType {
 		properties: chatModelProperties,
 	};
 
-	methods = {
-		credentialTest: {
-			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await testMistralCredential.call(this, credential);
-			},
-		},
-		listSearch: {
-			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-				return await searchModels(this, 'chat', filter);
-			},
-		},
-	};
+	methods = mistralNodeMethods('chat');
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		// Loaded here, not at the top: on an n8n without the AI node SDK the rest of the package still loads.
