@@ -26,6 +26,7 @@ export class MistralChatModel implements INodeType {
 		description:
 			'Mistral chat model (or any OpenAI-compatible server) for the AI Agent and chains: tools, streaming, retries and your own Base URL',
 		defaults: { name: 'Mistral Chat Model' },
+		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-chat-model-ai-agent',
 		inputs: [],
 		outputs: [NodeConnectionTypes.AiLanguageModel],
 		outputNames: ['Model'],

@@ -33,6 +33,7 @@ export class MistralEmbeddings implements INodeType {
 		description:
 			'Mistral embeddings (or any OpenAI-compatible server) for vector stores and retrievers: token-aware batches that stay under Mistral\'s limits, with retries',
 		defaults: { name: 'Mistral Embeddings' },
+		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-embeddings-vector-stores',
 		inputs: [],
 		outputs: [NodeConnectionTypes.AiEmbedding],
 		outputNames: ['Embeddings'],
