@@ -1,18 +1,12 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IExecuteFunctions,
-	ILoadOptionsFunctions,
 	INodeExecutionData,
-	INodeCredentialTestResult,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { testMistralCredential } from '../shared/credentialTest';
-import { searchModels } from '../shared/models';
+import { mistralNodeMethods } from '../shared/nodeMethods';
 import { executeChat } from './actions/execute';
 import { chatProperties, TOOL_DESCRIPTION } from './description';
 
@@ -37,23 +31,11 @@ export class MistralChat implements INodeType {
 		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// The nodes own the credential's test, so it can explain network failures too (credentialTest below).
 		credentials: [{ name: 'mistralAiApi', required: true, testedBy: 'mistralAiApiTest' }],
 		properties: chatProperties,
 	};
 
-	methods = {
-		credentialTest: {
-			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await testMistralCredential.call(this, credential);
-			},
-		},
-		listSearch: {
-			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-				return await searchModels(this, 'chat', filter);
-			},
-		},
-	};
+	methods = mistralNodeMethods('chat');
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeChat.call(this);

@@ -3,6 +3,14 @@ import type { INodeProperties } from 'n8n-workflow';
 import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
+import {
+	maxTokensOption,
+	randomSeedOption,
+	reasoningEffortOption,
+	safePromptOption,
+	temperatureOption,
+	topPOption,
+} from '../shared/samplingOptions';
 
 export const DEFAULT_CHAT_CONCURRENCY = 4;
 /** Reasoning models can think for minutes; Mistral's own SDK waits 300 s. */
@@ -241,14 +249,7 @@ export const chatProperties: INodeProperties[] = [
 				default: 0,
 				description: 'Positive values make the model repeat words less (-2 to 2)',
 			},
-			{
-				displayName: 'Max Tokens',
-				name: 'maxTokens',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 1024,
-				description: 'The most tokens the answer may have',
-			},
+			maxTokensOption,
 			{
 				displayName: 'Number of Completions',
 				name: 'n',
@@ -280,28 +281,8 @@ export const chatProperties: INodeProperties[] = [
 				default: 0,
 				description: 'Positive values push the model toward new topics (-2 to 2)',
 			},
-			{
-				displayName: 'Random Seed',
-				name: 'randomSeed',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-				description: 'A fixed seed makes sampling repeatable',
-			},
-			{
-				displayName: 'Reasoning Effort',
-				name: 'reasoningEffort',
-				type: 'options',
-				default: 'medium',
-				description: 'How much the model thinks before answering, on models that support it',
-				options: [
-					{ name: 'High', value: 'high' },
-					{ name: 'Low', value: 'low' },
-					{ name: 'Medium', value: 'medium' },
-					{ name: 'Minimal', value: 'minimal' },
-					{ name: 'None', value: 'none' },
-				],
-			},
+			randomSeedOption,
+			reasoningEffortOption,
 			{
 				displayName: 'Reasoning Mode',
 				name: 'reasoningMode',
@@ -310,13 +291,7 @@ export const chatProperties: INodeProperties[] = [
 				description:
 					'Whether to use the reasoning system prompt (prompt_mode "reasoning") of Magistral models; their thinking is returned in "reasoning"',
 			},
-			{
-				displayName: 'Safe Prompt',
-				name: 'safePrompt',
-				type: 'boolean',
-				default: false,
-				description: 'Whether Mistral adds its safety prompt before the conversation',
-			},
+			safePromptOption,
 			{
 				displayName: 'Stop Sequences',
 				name: 'stop',
@@ -325,15 +300,7 @@ export const chatProperties: INodeProperties[] = [
 				default: '',
 				description: 'The answer ends before any of these; one sequence per line',
 			},
-			{
-				displayName: 'Temperature',
-				name: 'temperature',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 1.5, numberPrecision: 2 },
-				default: 0.3,
-				description:
-					'Sampling temperature, sent only while this option is added: lower is more focused, higher more varied (0 to 1.5; Mistral recommends 0 to 0.7). Remove the option to use the model\'s own default, which differs by model. Change this or Top P, not both.',
-			},
+			temperatureOption,
 			{
 				displayName: 'Tool Choice',
 				name: 'toolChoice',
@@ -364,14 +331,7 @@ export const chatProperties: INodeProperties[] = [
 					'[\n  {\n    "type": "function",\n    "function": {\n      "name": "get_weather",\n      "description": "Current weather for a city",\n      "parameters": {\n        "type": "object",\n        "properties": { "city": { "type": "string" } },\n        "required": ["city"]\n      }\n    }\n  }\n]',
 				description: 'Functions the model may call, as a JSON list. Calls come back in "tool_calls" with parsed arguments.',
 			},
-			{
-				displayName: 'Top P',
-				name: 'topP',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-				default: 1,
-				description: 'Nucleus sampling: only the tokens in the top P probability mass are considered (0 to 1)',
-			},
+			topPOption,
 			...transportOptions(DEFAULT_CHAT_CONCURRENCY, 'Answers keep the input order whatever this is', DEFAULT_CHAT_TIMEOUT_S),
 		],
 	},

@@ -1,10 +1,5 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IDataObject,
-	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 	ISupplyDataFunctions,
@@ -15,8 +10,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { ChatOptions } from '../MistralChat/actions/requestBody';
 import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
 import { readTransportOptions } from '../shared/commonOptions';
-import { testMistralCredential } from '../shared/credentialTest';
-import { searchModels } from '../shared/models';
+import { mistralNodeMethods } from '../shared/nodeMethods';
 import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import { MistralClient } from '../shared/transport/client';
 import { chatModelProperties } from './description';
@@ -32,6 +26,7 @@ export class MistralChatModel implements INodeType {
 		description:
 			'Mistral chat model (or any OpenAI-compatible server) for the AI Agent and chains: tools, streaming, retries and your own Base URL',
 		defaults: { name: 'Mistral Chat Model' },
+		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-chat-model-ai-agent',
 		inputs: [],
 		outputs: [NodeConnectionTypes.AiLanguageModel],
 		outputNames: ['Model'],
@@ -39,18 +34,7 @@ export class MistralChatModel implements INodeType {
 		properties: chatModelProperties,
 	};
 
-	methods = {
-		credentialTest: {
-			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await testMistralCredential.call(this, credential);
-			},
-		},
-		listSearch: {
-			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-				return await searchModels(this, 'chat', filter);
-			},
-		},
-	};
+	methods = mistralNodeMethods('chat');
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		// Loaded here, not at the top: on an n8n without the AI node SDK the rest of the package still loads.

@@ -3,6 +3,14 @@ import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
+import {
+	maxTokensOption,
+	randomSeedOption,
+	reasoningEffortOption,
+	safePromptOption,
+	temperatureOption,
+	topPOption,
+} from '../shared/samplingOptions';
 
 export const chatModelProperties: INodeProperties[] = [
 	{
@@ -26,36 +34,9 @@ export const chatModelProperties: INodeProperties[] = [
 				default: false,
 				description: 'Whether the model must answer with a JSON object (response_format json_object); say in the prompt which keys you want',
 			},
-			{
-				displayName: 'Max Tokens',
-				name: 'maxTokens',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 1024,
-				description: 'The most tokens one answer may have',
-			},
-			{
-				displayName: 'Random Seed',
-				name: 'randomSeed',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-				description: 'A fixed seed makes sampling repeatable',
-			},
-			{
-				displayName: 'Reasoning Effort',
-				name: 'reasoningEffort',
-				type: 'options',
-				default: 'medium',
-				description: 'How much the model thinks before answering, on models that support it',
-				options: [
-					{ name: 'High', value: 'high' },
-					{ name: 'Low', value: 'low' },
-					{ name: 'Medium', value: 'medium' },
-					{ name: 'Minimal', value: 'minimal' },
-					{ name: 'None', value: 'none' },
-				],
-			},
+			maxTokensOption,
+			randomSeedOption,
+			reasoningEffortOption,
 			{
 				displayName: 'Reasoning Mode',
 				name: 'reasoningMode',
@@ -64,29 +45,9 @@ export const chatModelProperties: INodeProperties[] = [
 				description:
 					'Whether to use the reasoning system prompt (prompt_mode "reasoning") of Magistral models. Their thinking is kept apart from the answer the agent sees.',
 			},
-			{
-				displayName: 'Safe Prompt',
-				name: 'safePrompt',
-				type: 'boolean',
-				default: false,
-				description: 'Whether Mistral adds its safety prompt before the conversation',
-			},
-			{
-				displayName: 'Temperature',
-				name: 'temperature',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 1.5, numberPrecision: 2 },
-				default: 0.3,
-				description: 'Higher values give more varied answers (0 to 1.5). Unset, the model\'s own default applies.',
-			},
-			{
-				displayName: 'Top P',
-				name: 'topP',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-				default: 1,
-				description: 'Nucleus sampling: only the tokens in the top P probability mass are considered (0 to 1)',
-			},
+			safePromptOption,
+			temperatureOption,
+			topPOption,
 			...transportOptions(1, 'unused', DEFAULT_CHAT_TIMEOUT_S).filter((option) => option.name !== 'maxConcurrency'),
 		],
 	},

@@ -1,18 +1,12 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IExecuteFunctions,
-	ILoadOptionsFunctions,
 	INodeExecutionData,
-	INodeCredentialTestResult,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { testMistralCredential } from '../shared/credentialTest';
-import { searchModels } from '../shared/models';
+import { mistralNodeMethods } from '../shared/nodeMethods';
 import { executeEmbed } from './actions/execute';
 import { embedProperties } from './description';
 
@@ -33,23 +27,11 @@ export class MistralEmbed implements INodeType {
 		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-embed',
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// The nodes own the credential's test, so it can explain network failures too (credentialTest below).
 		credentials: [{ name: 'mistralAiApi', required: true, testedBy: 'mistralAiApiTest' }],
 		properties: embedProperties,
 	};
 
-	methods = {
-		credentialTest: {
-			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await testMistralCredential.call(this, credential);
-			},
-		},
-		listSearch: {
-			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-				return await searchModels(this, 'embed', filter);
-			},
-		},
-	};
+	methods = mistralNodeMethods('embed');
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeEmbed.call(this);

@@ -1,10 +1,5 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IDataObject,
-	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 	ISupplyDataFunctions,
@@ -19,8 +14,7 @@ import {
 	MISTRAL_MAX_TOKENS_PER_REQUEST,
 } from '../MistralEmbed/description';
 import { readTransportOptions } from '../shared/commonOptions';
-import { testMistralCredential } from '../shared/credentialTest';
-import { searchModels } from '../shared/models';
+import { mistralNodeMethods } from '../shared/nodeMethods';
 import { MistralClient } from '../shared/transport/client';
 import { embeddingsProperties } from './description';
 import { MistralEmbedder } from './embedder';
@@ -39,6 +33,7 @@ export class MistralEmbeddings implements INodeType {
 		description:
 			'Mistral embeddings (or any OpenAI-compatible server) for vector stores and retrievers: token-aware batches that stay under Mistral\'s limits, with retries',
 		defaults: { name: 'Mistral Embeddings' },
+		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-embeddings-vector-stores',
 		inputs: [],
 		outputs: [NodeConnectionTypes.AiEmbedding],
 		outputNames: ['Embeddings'],
@@ -46,18 +41,7 @@ export class MistralEmbeddings implements INodeType {
 		properties: embeddingsProperties,
 	};
 
-	methods = {
-		credentialTest: {
-			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await testMistralCredential.call(this, credential);
-			},
-		},
-		listSearch: {
-			async searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-				return await searchModels(this, 'embed', filter);
-			},
-		},
-	};
+	methods = mistralNodeMethods('embed');
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
