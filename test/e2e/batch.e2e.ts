@@ -10,33 +10,17 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
 import { N8N_VERSION } from './n8nVersion';
+import { freePort, n8nEnv, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
 
 const ROOT = path.resolve(__dirname, '../..');
-const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
-const USER_FOLDER = process.env.E2E_USER_FOLDER ?? '';
 const CREDENTIAL = { id: 'E2eMistralBatch1', name: 'Mistral (batch e2e server)' };
-const ENCRYPTION_KEY = 'n8n-nodes-mistral-e2e-fixed-encryption-key';
 const EXAMPLE = 'chat-batch-submit-collect.json';
 const CANCEL_WORKFLOW_ID = 'E2eBatchCancel01';
-
-if (!N8N_BIN || !USER_FOLDER) {
-	throw new Error('Run the end-to-end tests with `npm run test:e2e` (scripts/e2e.sh sets E2E_N8N_BIN and E2E_USER_FOLDER).');
-}
-
-function n8nEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-	// jest sets NODE_ENV=test, and n8n refuses to load nodes in its own test mode.
-	delete env.NODE_ENV;
-	env.N8N_USER_FOLDER = USER_FOLDER;
-	env.N8N_ENCRYPTION_KEY = ENCRYPTION_KEY;
-	return env;
-}
 
 /** Runs n8n with its output in a file (n8n exits before a pipe drains), resolving with that output. */
 function startN8n(args: string[], extraEnv: Record<string, string>, logName: string) {
@@ -61,21 +45,6 @@ async function runN8n(args: string[], extraEnv: Record<string, string>, logName:
 	} finally {
 		clearTimeout(timer);
 	}
-}
-
-function tail(text: string, lines = 40): string {
-	return text.split('\n').slice(-lines).join('\n');
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {

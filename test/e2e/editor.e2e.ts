@@ -12,18 +12,13 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
 import { N8N_VERSION } from './n8nVersion';
+import { freePort, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
 
-const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
-const USER_FOLDER = process.env.E2E_USER_FOLDER ?? '';
-if (!N8N_BIN || !USER_FOLDER) {
-	throw new Error('Run the end-to-end tests with `npm run test:e2e` (scripts/e2e.sh sets E2E_N8N_BIN and E2E_USER_FOLDER).');
-}
 const OWNER = { email: 'editor-e2e@example.com', firstName: 'Editor', lastName: 'Test', password: 'E2e-password-1234' };
 const VERSION_TAG = N8N_VERSION ? `n8n-${N8N_VERSION}` : 'n8n';
 const SCREENSHOTS = process.env.E2E_SCREENSHOT_DIR || path.join(USER_FOLDER, 'e2e-output');
@@ -51,21 +46,6 @@ const skipReason = !chromiumPath
 		? 'playwright-core is not in node_modules'
 		: '';
 const itInBrowser = skipReason ? (name: string, fn: jest.ProvidesCallback, timeout?: number) => it.skip(`${name} [skipped: ${skipReason}]`, fn, timeout) : it;
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-function tail(text: string, lines = 40): string {
-	return text.split('\n').slice(-lines).join('\n');
-}
 
 /** `n8n start` in its own user folder holding the same installed package as the other e2e tests. */
 async function startN8n(userFolder: string): Promise<{ baseUrl: string; stop: () => Promise<void>; log: () => string }> {

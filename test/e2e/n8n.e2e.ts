@@ -18,81 +18,22 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
 import { N8N_VERSION } from './n8nVersion';
+import { freePort, n8nEnv, runN8n, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
 
 const ROOT = path.resolve(__dirname, '../..');
-const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
-const USER_FOLDER = process.env.E2E_USER_FOLDER ?? '';
 const PACKAGE = 'n8n-nodes-mistral';
 const CHAT_TYPE = `${PACKAGE}.mistralChat`;
 const EMBED_TYPE = `${PACKAGE}.mistralEmbed`;
 const CREDENTIAL = { id: 'E2eMistralCred01', name: 'Mistral (e2e server)' };
 const OPENAI_CREDENTIAL = { id: 'E2eOpenAiCred01', name: 'OpenAI-compatible (e2e server)' };
-const ENCRYPTION_KEY = 'n8n-nodes-mistral-e2e-fixed-encryption-key';
-
-if (!N8N_BIN || !USER_FOLDER) {
-	throw new Error('Run the end-to-end tests with `npm run test:e2e` (scripts/e2e.sh sets E2E_N8N_BIN and E2E_USER_FOLDER).');
-}
 
 // ----- running n8n ----------------------------------------------------------------------------------
 
-interface CommandResult {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
-
-/** The environment of every n8n process: the shell's (scripts/e2e.sh sets the offline settings). */
-function n8nEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-	// jest sets NODE_ENV=test, and n8n refuses to load nodes in its own test mode.
-	delete env.NODE_ENV;
-	env.N8N_USER_FOLDER = USER_FOLDER;
-	env.N8N_ENCRYPTION_KEY = ENCRYPTION_KEY;
-	return env;
-}
-
-function runN8n(args: string[], extraEnv: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(N8N_BIN, args, { env: n8nEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`n8n ${args.join(' ')} did not finish in ${timeoutMs} ms\n${tail(stdout + stderr)}`));
-		}, timeoutMs);
-		child.on('error', (error) => {
-			clearTimeout(timer);
-			reject(error);
-		});
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
-		});
-	});
-}
-
-function tail(text: string, lines = 40): string {
-	return text.split('\n').slice(-lines).join('\n');
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 /** Messages n8n prints when a community package or one of its nodes is missing. */
 const LOAD_FAILURES = [/Unrecognized node type/i, /Failed to load package/i, /Skipping package/i, /Class could not be found/i];

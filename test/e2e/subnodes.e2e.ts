@@ -11,13 +11,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { estimateTokens } from '../../nodes/MistralEmbed/actions/inputs';
 import { countTokens, embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
 import { N8N_VERSION, n8nAtLeast } from './n8nVersion';
+import { freePort, n8nEnv, runN8n, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
 
 /**
  * The parts that need n8n 2.16 or newer (scripts/e2e.sh also runs n8n 1.x): the chat model needs
@@ -29,72 +29,9 @@ function describeOnN8n216(reason: string): (name: string, fn: () => void) => voi
 	return (name, fn) => describe.skip(`${name} [skipped on n8n ${N8N_VERSION}: needs n8n >= 2.16, ${reason}]`, fn);
 }
 
-const N8N_BIN = process.env.E2E_N8N_BIN ?? '';
-const USER_FOLDER = process.env.E2E_USER_FOLDER ?? '';
 const PACKAGE = 'n8n-nodes-mistral';
 const CREDENTIAL = { id: 'E2eMistralSubNd1', name: 'Mistral (sub-node e2e server)' };
-const ENCRYPTION_KEY = 'n8n-nodes-mistral-e2e-fixed-encryption-key';
 const OWNER = { email: 'e2e@example.com', firstName: 'E2E', lastName: 'Test', password: 'E2e-password-1234' };
-
-if (!N8N_BIN || !USER_FOLDER) {
-	throw new Error('Run the end-to-end tests with `npm run test:e2e` (scripts/e2e.sh sets E2E_N8N_BIN and E2E_USER_FOLDER).');
-}
-
-function n8nEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-	delete env.NODE_ENV;
-	env.N8N_USER_FOLDER = USER_FOLDER;
-	env.N8N_ENCRYPTION_KEY = ENCRYPTION_KEY;
-	return env;
-}
-
-function tail(text: string, lines = 40): string {
-	return text.split('\n').slice(-lines).join('\n');
-}
-
-/** n8n exits before a pipe drains, so its output goes to a file that is read once it has exited. */
-function runN8n(args: string[], extraEnv: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-	fs.mkdirSync(path.join(USER_FOLDER, 'e2e-output'), { recursive: true });
-	const outFile = path.join(USER_FOLDER, 'e2e-output', `run-${process.pid}-${Date.now()}.out`);
-	const errFile = `${outFile}.err`;
-	const out = fs.openSync(outFile, 'w');
-	const err = fs.openSync(errFile, 'w');
-	return new Promise((resolve, reject) => {
-		const child = spawn(N8N_BIN, args, { env: n8nEnv(extraEnv), stdio: ['ignore', out, err] });
-		const read = () => {
-			fs.closeSync(out);
-			fs.closeSync(err);
-			const result = { stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8') };
-			fs.rmSync(outFile);
-			fs.rmSync(errFile);
-			return result;
-		};
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-		}, timeoutMs);
-		child.on('error', (error) => {
-			clearTimeout(timer);
-			reject(error);
-		});
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			const { stdout, stderr } = read();
-			if (signal === 'SIGKILL') reject(new Error(`n8n ${args.join(' ')} did not finish in ${timeoutMs} ms\n${tail(stdout + stderr)}`));
-			else resolve({ code, stdout, stderr });
-		});
-	});
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = net.createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address() as net.AddressInfo;
-			probe.close(() => resolve(port));
-		});
-	});
-}
 
 // ----- workflows --------------------------------------------------------------------------------------
 
