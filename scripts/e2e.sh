@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run test:e2e`: the packed package in a real n8n (test/e2e/n8n.e2e.ts).
-#   1. the pinned n8n runtime (installed into the cache on first use: 4 to 13 minutes),
+#   1. the pinned n8n runtime (installed into the cache on first use: about 4 minutes idle, up to 13 on a busy machine),
 #   2. build + npm pack of this project (or E2E_PACKAGE_TGZ=path/to/a.tgz to test a given tarball),
 #   3. a fresh N8N_USER_FOLDER with the tarball installed in .n8n/nodes (as n8n installs community
 #      packages), then jest runs the test, which starts the local Mistral-compatible server and

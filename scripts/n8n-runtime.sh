@@ -178,7 +178,7 @@ n8n_runtime_ensure() {
 	elif [ -d "$N8N_HOME/node_modules" ]; then
 		rt_log "n8n runtime in $N8N_HOME has no completion marker (an interrupted install?): completing it"
 	else
-		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time: 4 to 13 minutes on 2 cores, depending on npm's cache and the load; a progress line every 15 s)"
+		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time: about 4 minutes on an idle 2-core machine, up to 13 on a busy one; a progress line every 15 s)"
 	fi
 	rm -f "$N8N_MARKER"
 	rt_package_json >"$N8N_HOME/package.json"
