@@ -67,5 +67,5 @@ else
 fi
 
 step "5/5 starting n8n $N8N_PINNED_VERSION on http://localhost:$N8N_PORT (data: $user_folder; Ctrl+C stops it)"
-step "    the nodes are \"Mistral Chat\" and \"Mistral Embed\" (and \"Mistral Chat Tool\" under an AI Agent); example workflows to import: $(pwd)/examples/"
+step "    the nodes are \"Mistral Chat\" and \"Mistral Embed\" (and \"Mistral Chat Tool\", \"Mistral Chat Model\", \"Mistral Embeddings\" for AI Agents and vector stores); example workflows to import: $(pwd)/examples/"
 exec "$N8N_BIN" start
