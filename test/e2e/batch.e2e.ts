@@ -15,7 +15,7 @@ import path from 'node:path';
 import { startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
 import { N8N_VERSION } from './n8nVersion';
-import { freePort, n8nEnv, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
+import { freePort, n8nEnv, startN8nServer, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CREDENTIAL = { id: 'E2eMistralBatch1', name: 'Mistral (batch e2e server)' };
@@ -161,15 +161,9 @@ it('Submit Only -> Wait node -> Collect Results in one workflow: one job, one an
 
 it('stopping the execution (n8n start, the editor\'s Stop) while the node waits for its job cancels the job on the server', async () => {
 	server.configure({ batch: { speed: 1, queueSeconds: 3600 } });
-	const port = await freePort();
-	const baseUrl = `http://127.0.0.1:${port}`;
 	const browserId = 'n8n-nodes-mistral-batch-e2e';
-	const { child, exited } = startN8n(
-		['start'],
-		{ N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_RUNNERS_BROKER_PORT: String(brokerPort), N8N_LOG_LEVEL: 'info' },
-		'batch-cancel-start',
-	);
-	const log = () => (fs.existsSync(path.join(USER_FOLDER, 'e2e-output', 'batch-cancel-start.log')) ? fs.readFileSync(path.join(USER_FOLDER, 'e2e-output', 'batch-cancel-start.log'), 'utf8') : '');
+	const n8n = await startN8nServer();
+	const { baseUrl, log } = n8n;
 	let cookie = '';
 	const rest = async (method: string, urlPath: string, body?: unknown) => {
 		const response = await fetch(`${baseUrl}/rest${urlPath}`, {
@@ -181,8 +175,6 @@ it('stopping the execution (n8n start, the editor\'s Stop) while the node waits 
 		return { status: response.status, text, cookie: (response.headers.get('set-cookie') ?? '').split(';')[0] };
 	};
 	try {
-		const up = await until(() => /Editor is now accessible/.test(log()), 90_000);
-		if (!up || child.exitCode !== null) throw new Error(`n8n start did not come up\n${tail(log())}`);
 		// The owner may exist already (the other e2e file sets it up in the same user folder).
 		const account = { email: 'e2e@example.com', password: 'E2e-password-1234' };
 		const setup = await rest('POST', '/owner/setup', { ...account, firstName: 'E2E', lastName: 'Test' });
@@ -217,9 +209,6 @@ it('stopping the execution (n8n start, the editor\'s Stop) while the node waits 
 		expect(['CANCELLATION_REQUESTED', 'CANCELLED']).toContain(server.batch.jobSummaries()[0].status);
 		expect(log()).toMatch(/Mistral Chat: cancelled batch job/);
 	} finally {
-		child.kill('SIGTERM');
-		const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-		await exited;
-		clearTimeout(killer);
+		await n8n.stop();
 	}
 }, 150_000);

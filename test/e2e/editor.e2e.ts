@@ -10,14 +10,13 @@
  * playwright-core, which the dev tree already holds (through @n8n/node-cli's dependencies). Without
  * either, the test is skipped and its name says why.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
 import { N8N_VERSION } from './n8nVersion';
-import { freePort, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
+import { type RunningN8n, startN8nServer, USER_FOLDER } from './n8nProcess';
 
 const OWNER = { email: 'editor-e2e@example.com', firstName: 'Editor', lastName: 'Test', password: 'E2e-password-1234' };
 const VERSION_TAG = N8N_VERSION ? `n8n-${N8N_VERSION}` : 'n8n';
@@ -48,45 +47,8 @@ const skipReason = !chromiumPath
 const itInBrowser = skipReason ? (name: string, fn: jest.ProvidesCallback, timeout?: number) => it.skip(`${name} [skipped: ${skipReason}]`, fn, timeout) : it;
 
 /** `n8n start` in its own user folder holding the same installed package as the other e2e tests. */
-async function startN8n(userFolder: string): Promise<{ baseUrl: string; stop: () => Promise<void>; log: () => string }> {
-	const port = await freePort();
-	const brokerPort = await freePort();
-	const env: NodeJS.ProcessEnv = {
-		...process.env,
-		N8N_USER_FOLDER: userFolder,
-		N8N_ENCRYPTION_KEY: 'n8n-nodes-mistral-editor-e2e-key',
-		N8N_PORT: String(port),
-		N8N_LISTEN_ADDRESS: '127.0.0.1',
-		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-		N8N_LOG_LEVEL: 'info',
-	};
-	// jest sets NODE_ENV=test, and n8n refuses to load nodes in its own test mode.
-	delete env.NODE_ENV;
-	const child = spawn(N8N_BIN, ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-	let log = '';
-	child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-	child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-	const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-	const stop = async () => {
-		if (child.exitCode !== null) return;
-		child.kill('SIGTERM');
-		const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-		await exited;
-		clearTimeout(killer);
-	};
-	const baseUrl = `http://127.0.0.1:${port}`;
-	const deadline = Date.now() + 90_000;
-	for (;;) {
-		if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}\n${tail(log)}`);
-		const health = await fetch(`${baseUrl}/healthz`).then((r) => r.status, () => 0);
-		if (health === 200 && /Editor is now accessible/.test(log)) break;
-		if (Date.now() > deadline) {
-			await stop();
-			throw new Error(`n8n start did not come up in 90 s\n${tail(log)}`);
-		}
-		await new Promise((r) => setTimeout(r, 500));
-	}
-	return { baseUrl, stop, log: () => log };
+function startN8n(userFolder: string): Promise<RunningN8n> {
+	return startN8nServer({ N8N_USER_FOLDER: userFolder, N8N_ENCRYPTION_KEY: 'n8n-nodes-mistral-editor-e2e-key' });
 }
 
 describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {

@@ -16,14 +16,13 @@
  * A package that does not load (wrong paths in package.json's "n8n" section, a node that throws on
  * load, a missing icon or codex file) fails here.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
 import { N8N_VERSION } from './n8nVersion';
-import { freePort, n8nEnv, runN8n, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
+import { freePort, runN8n, type RunningN8n, startN8nServer, tail, USER_FOLDER } from './n8nProcess';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PACKAGE = 'n8n-nodes-mistral';
@@ -198,9 +197,8 @@ describe('the editor (n8n start)', () => {
 	const browserId = 'n8n-nodes-mistral-e2e-browser';
 	let baseUrl = '';
 	let cookie = '';
-	let log = '';
-	let child: ReturnType<typeof spawn> | undefined;
-	let exited: Promise<void> = Promise.resolve();
+	let n8n: RunningN8n | undefined;
+	const log = () => n8n?.log() ?? '';
 
 	async function rest(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<{ status: number; type: string; text: string }> {
 		const response = await fetch(baseUrl + urlPath, {
@@ -218,25 +216,8 @@ describe('the editor (n8n start)', () => {
 	}
 
 	beforeAll(async () => {
-		const port = await freePort();
-		baseUrl = `http://127.0.0.1:${port}`;
-		const started = spawn(N8N_BIN, ['start'], {
-			env: n8nEnv({ N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_RUNNERS_BROKER_PORT: String(brokerPort), N8N_LOG_LEVEL: 'info' }),
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		child = started;
-		started.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-		started.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-		exited = new Promise<void>((resolve) => started.on('close', () => resolve()));
-		// Ready when /healthz answers and the editor is up.
-		const deadline = Date.now() + 90_000;
-		for (;;) {
-			if (started.exitCode !== null) throw new Error(`n8n start exited with ${started.exitCode}\n${tail(log)}`);
-			const health = await fetch(`${baseUrl}/healthz`).then((r) => r.status, () => 0);
-			if (health === 200 && /Editor is now accessible/.test(log)) break;
-			if (Date.now() > deadline) throw new Error(`n8n start did not come up in 90 s\n${tail(log)}`);
-			await new Promise((r) => setTimeout(r, 500));
-		}
+		n8n = await startN8nServer();
+		baseUrl = n8n.baseUrl;
 
 		// The node and credential type lists are for signed-in users: set up the owner account, or sign
 		// in when another e2e file (they share the user folder, in any order) already set it up.
@@ -256,15 +237,11 @@ describe('the editor (n8n start)', () => {
 	}, 150_000);
 
 	afterAll(async () => {
-		if (!child) return;
-		child.kill('SIGTERM');
-		const killer = setTimeout(() => child?.kill('SIGKILL'), 20_000);
-		await exited;
-		clearTimeout(killer);
+		await n8n?.stop();
 	}, 30_000);
 
 	it('serves both nodes with their codex and icons, the credential type, and the model lists', async () => {
-		expectPackageLoaded(log);
+		expectPackageLoaded(log());
 
 		// What the editor's node panel gets.
 		const nodeTypes = await servedNodeTypes();
@@ -394,7 +371,7 @@ describe('the editor (n8n start)', () => {
 		// Each test reached the server's model list with the key it was given.
 		const seen = server.requests.slice(before).map((r) => [r.rawPath, r.status]);
 		expect(seen).toEqual(expect.arrayContaining([['/v1/models', 200], ['/v1/models', 401], ['/models', 404]]));
-		expect(log).not.toContain(wrongKey);
+		expect(log()).not.toContain(wrongKey);
 	}, 60_000);
 });
 

@@ -76,3 +76,52 @@ export function freePort(): Promise<number> {
 		});
 	});
 }
+
+export interface RunningN8n {
+	baseUrl: string;
+	/** Everything `n8n start` printed so far. */
+	log: () => string;
+	/** SIGTERM, then SIGKILL after 20 s; resolves once n8n has exited. */
+	stop: () => Promise<void>;
+}
+
+/**
+ * `n8n start` on free ports (its own task-runner broker port, so it never meets a concurrent
+ * `n8n execute`), resolved once /healthz answers and the editor is up. `env` is applied over the
+ * shared environment (e.g. another user folder).
+ */
+export async function startN8nServer(env: Record<string, string> = {}, readyWithinMs = 90_000): Promise<RunningN8n> {
+	const port = await freePort();
+	const brokerPort = await freePort();
+	const child = spawn(N8N_BIN, ['start'], {
+		env: {
+			...n8nEnv({ N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_RUNNERS_BROKER_PORT: String(brokerPort), N8N_LOG_LEVEL: 'info' }),
+			...env,
+		},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let log = '';
+	child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+	const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+	const stop = async () => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		child.kill('SIGTERM');
+		const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+		await exited;
+		clearTimeout(killer);
+	};
+	const baseUrl = `http://127.0.0.1:${port}`;
+	const deadline = Date.now() + readyWithinMs;
+	for (;;) {
+		if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}\n${tail(log)}`);
+		const health = await fetch(`${baseUrl}/healthz`).then((r) => r.status, () => 0);
+		if (health === 200 && /Editor is now accessible/.test(log)) break;
+		if (Date.now() > deadline) {
+			await stop();
+			throw new Error(`n8n start did not come up in ${Math.round(readyWithinMs / 1000)} s\n${tail(log)}`);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+	return { baseUrl, stop, log: () => log };
+}

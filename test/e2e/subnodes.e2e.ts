@@ -9,7 +9,6 @@
  *  - the editor lists both sub-nodes where n8n lists its own chat models and embeddings.
  * Every request the server saw is checked: no 4xx, and the server validates each against the spec.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -17,7 +16,7 @@ import { estimateTokens } from '../../nodes/MistralEmbed/actions/inputs';
 import { countTokens, embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
 import { N8N_VERSION, n8nAtLeast } from './n8nVersion';
-import { freePort, n8nEnv, runN8n, tail, USER_FOLDER, N8N_BIN } from './n8nProcess';
+import { freePort, runN8n, type RunningN8n, startN8nServer, tail, USER_FOLDER } from './n8nProcess';
 
 /**
  * The parts that need n8n 2.16 or newer (scripts/e2e.sh also runs n8n 1.x): the chat model needs
@@ -409,10 +408,9 @@ describeOnN8n216('it hides the SDK of an n8n that has one')('an n8n where @n8n/a
 // ----- n8n start: streaming and the editor -----------------------------------------------------------
 
 describeOnN8n216('the agent streams with the chat model, and publish:workflow is 2.x\'s')('a running n8n (n8n start)', () => {
-	let child: ChildProcess | undefined;
-	let exited: Promise<void> = Promise.resolve();
+	let n8n: RunningN8n | undefined;
 	let baseUrl = '';
-	let log = '';
+	const log = () => n8n?.log() ?? '';
 	/** The owner account this file set up, removed again so test/e2e/n8n.e2e.ts finds n8n as it expects. */
 	let ownerCreatedHere = false;
 
@@ -421,34 +419,15 @@ describeOnN8n216('the agent streams with the chat model, and publish:workflow is
 			const published = await runN8n(['publish:workflow', `--id=${flow.id}`], { N8N_LOG_LEVEL: 'warn' }, 60_000);
 			if (published.code !== 0) throw new Error(`publish:workflow ${flow.id} failed\n${tail(published.stdout + published.stderr)}`);
 		}
-		const port = await freePort();
-		baseUrl = `http://127.0.0.1:${port}`;
-		child = spawn(N8N_BIN, ['start'], {
-			env: n8nEnv({ N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_RUNNERS_BROKER_PORT: String(brokerPort), N8N_LOG_LEVEL: 'info' }),
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-		child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-		const running = child;
-		exited = new Promise<void>((resolve) => running.on('close', () => resolve()));
-		const deadline = Date.now() + 120_000;
-		for (;;) {
-			if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}\n${tail(log)}`);
-			const health = await fetch(`${baseUrl}/healthz`).then((r) => r.status, () => 0);
-			if (health === 200 && /Editor is now accessible/.test(log)) break;
-			if (Date.now() > deadline) throw new Error(`n8n start did not come up in 120 s\n${tail(log)}`);
-			await new Promise((resolve) => setTimeout(resolve, 500));
-		}
+		n8n = await startN8nServer({}, 120_000);
+		baseUrl = n8n.baseUrl;
 	}, 200_000);
 
 	afterAll(async () => {
-		if (!child) return;
-		child.kill('SIGTERM');
-		const killer = setTimeout(() => child?.kill('SIGKILL'), 20_000);
-		await exited;
-		clearTimeout(killer);
+		if (!n8n) return;
+		await n8n.stop();
 		fs.mkdirSync(path.join(USER_FOLDER, 'e2e-output'), { recursive: true });
-		fs.writeFileSync(path.join(USER_FOLDER, 'e2e-output', 'subnodes-n8n-start.log'), log);
+		fs.writeFileSync(path.join(USER_FOLDER, 'e2e-output', 'subnodes-n8n-start.log'), n8n.log());
 		if (ownerCreatedHere) {
 			const reset = await runN8n(['user-management:reset'], { N8N_LOG_LEVEL: 'warn' }, 60_000);
 			if (reset.code !== 0) throw new Error(`user-management:reset failed\n${tail(reset.stdout + reset.stderr)}`);
@@ -468,7 +447,7 @@ describeOnN8n216('the agent streams with the chat model, and publish:workflow is
 				() => '',
 			);
 			if (/Did you mean to make a POST request/i.test(text)) return;
-			if (Date.now() > deadline) throw new Error(`webhook ${webhookPath} was never registered: ${text.slice(0, 300)}\n${tail(log)}`);
+			if (Date.now() > deadline) throw new Error(`webhook ${webhookPath} was never registered: ${text.slice(0, 300)}\n${tail(log())}`);
 			await new Promise((resolve) => setTimeout(resolve, 500));
 		}
 	}
@@ -480,7 +459,7 @@ describeOnN8n216('the agent streams with the chat model, and publish:workflow is
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify({ prompt }),
 		});
-		if (response.status !== 200) throw new Error(`webhook ${webhookPath}: HTTP ${response.status} ${await response.text()}\n${tail(log)}`);
+		if (response.status !== 200) throw new Error(`webhook ${webhookPath}: HTTP ${response.status} ${await response.text()}\n${tail(log())}`);
 		const events: Array<{ type: string; content?: string; at: number }> = [];
 		const decoder = new TextDecoder();
 		let buffer = '';
