@@ -6,15 +6,13 @@
  * concurrency, and the transport's retries. A batch refused for too many tokens is cut again under the
  * learned budget; one refused because of an input is split until that input stands alone.
  */
-import type { IDataObject } from 'n8n-workflow';
 
-import { BatchQueue, type BatchLimits, estimatedTokensOf, halve, splitUnderBudget } from '../MistralEmbed/actions/batching';
-import { saysTooManyTokensInRequest, TokenCalibration } from '../MistralEmbed/actions/calibration';
-import { blamesAnInput } from '../MistralEmbed/actions/execute';
+import type { BatchLimits } from '../MistralEmbed/actions/batching';
+import { TokenCalibration } from '../MistralEmbed/actions/calibration';
+import { embedSlots } from '../MistralEmbed/actions/embedSlots';
+import { requestBody } from '../MistralEmbed/actions/execute';
 import { type EmbedSlot, estimateTokens } from '../MistralEmbed/actions/inputs';
-import { vectorsByIndex } from '../MistralEmbed/actions/vectors';
-import { settlePulled } from '../shared/concurrency';
-import { failureInfoOf, type MistralClient } from '../shared/transport/client';
+import type { MistralClient } from '../shared/transport/client';
 
 export interface EmbedderSettings {
 	model: string;
@@ -52,53 +50,25 @@ export class MistralEmbedder {
 			return { itemIndex: index, text, estimatedTokens: estimateTokens(text) };
 		});
 		const vectors: number[][] = new Array(texts.length);
-		const calibration = this.calibration;
-		const embed = async (batch: EmbedSlot[]): Promise<void> => {
-			let response: unknown;
-			try {
-				response = await this.client.post('/embeddings', this.body(batch.map((slot) => slot.text)), { model: this.settings.model });
-			} catch (error) {
-				const info = failureInfoOf(error);
-				if (batch.length === 1 || !blamesAnInput(info)) {
-					if (batch.length === 1 && blamesAnInput(info) && error instanceof Error) {
-						error.message = `Document ${batch[0].itemIndex}: ${error.message.replace(/\binput at index \d+/gi, 'the text')}`;
-					}
-					throw error as Error;
+		const { batches, outcomes } = await embedSlots(slots, {
+			client: this.client,
+			model: this.settings.model,
+			dtype: 'float',
+			body: (input) => requestBody({ model: this.settings.model, dtype: 'float', outputDimension: this.settings.outputDimension, base64: this.settings.base64 }, input),
+			calibration: this.calibration,
+			maxInputs: this.settings.limits.maxInputs,
+			maxConcurrency: this.settings.maxConcurrency,
+			stopOnError: true,
+			onVectors: (batch, batchVectors) => batch.forEach((slot, position) => (vectors[slot.itemIndex] = batchVectors[position])),
+			onFailure: (batch, error, cause) => {
+				if (cause === 'input' && error instanceof Error) {
+					error.message = `Document ${batch[0].itemIndex}: ${error.message.replace(/\binput at index \d+/gi, 'the text')}`;
 				}
-				if (saysTooManyTokensInRequest(info?.message)) {
-					calibration.rejected(estimatedTokensOf(batch), info?.message);
-					for (const piece of splitUnderBudget(batch, calibration.budget())) await embed(piece);
-					return;
-				}
-				const [left, right] = halve(batch);
-				await embed(left);
-				await embed(right);
-				return;
-			}
-			const batchVectors = vectorsByIndex(response, batch.length, 'float');
-			const usage = (response as { usage?: { prompt_tokens?: unknown; total_tokens?: unknown } }).usage;
-			calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens ?? usage?.total_tokens);
-			batch.forEach((slot, position) => (vectors[slot.itemIndex] = batchVectors[position]));
-		};
-		const queue = new BatchQueue(slots);
-		const nextBatch = () => queue.take({ maxInputs: this.settings.limits.maxInputs, maxTokens: calibration.budget() });
-		// Until the server has reported a token count, the first batch goes alone and the others are packed after it.
-		let firstAnswered: Promise<void> | undefined;
-		const embedCalibrating = (batch: EmbedSlot[]) => {
-			const done = embed(batch);
-			if (calibration.snapshot().reports === 0) {
-				firstAnswered ??= done.then(
-					() => undefined,
-					() => undefined,
-				);
-			}
-			return done;
-		};
-		const { inputs: batches, results } = await settlePulled(nextBatch, this.settings.maxConcurrency, embedCalibrating, true, async () => {
-			await firstAnswered;
+				throw error as Error;
+			},
 		});
 		this.lastBatches = batches.length;
-		const failed = results.find((outcome) => outcome && !outcome.ok);
+		const failed = outcomes.find((outcome) => !outcome.ok);
 		if (failed && !failed.ok) throw failed.error;
 		return vectors;
 	}
@@ -109,12 +79,5 @@ export class MistralEmbedder {
 		}
 		const [vector] = await this.embedDocuments([text]);
 		return vector;
-	}
-
-	private body(texts: string[]): IDataObject {
-		const body: IDataObject = { model: this.settings.model, input: texts };
-		if (this.settings.outputDimension !== undefined) body.output_dimension = this.settings.outputDimension;
-		if (this.settings.base64) body.encoding_format = 'base64';
-		return body;
 	}
 }

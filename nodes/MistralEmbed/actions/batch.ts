@@ -16,8 +16,8 @@ import { metadataFor, readBatchSettings, withoutReference } from '../../shared/b
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { type BatchLimits, halve, packBatches } from './batching';
+import { blamesAnInput } from './embedSlots';
 import {
-	blamesAnInput,
 	embedItemOutcomes,
 	type EmbedSettings,
 	readEmbedSettings,

@@ -3,9 +3,9 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
-import { settlePulled, type Settled } from '../../shared/concurrency';
+import type { Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
-import { describeStats, type FailureInfo, failureInfoOf, MistralClient } from '../../shared/transport/client';
+import { describeStats, MistralClient } from '../../shared/transport/client';
 import {
 	DEFAULT_BATCH_SIZE,
 	DEFAULT_EMBED_CONCURRENCY,
@@ -14,10 +14,11 @@ import {
 	MISTRAL_MAX_TOKENS_PER_REQUEST,
 } from '../description';
 import { executeEmbedBatch } from './batch';
-import { BatchQueue, type BatchLimits, estimatedTokensOf, halve, splitUnderBudget } from './batching';
-import { saysTooManyTokensInRequest, TokenCalibration } from './calibration';
+import type { BatchLimits } from './batching';
+import { TokenCalibration } from './calibration';
+import { embedSlots } from './embedSlots';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
-import { type Dtype, vectorsByIndex } from './vectors';
+import type { Dtype } from './vectors';
 
 export interface EmbedSettings {
 	model: string;
@@ -30,19 +31,6 @@ export interface SlotResult {
 	vector?: number[];
 	error?: unknown;
 	usage?: IDataObject;
-}
-
-/**
- * Whether a rejected batch may be the fault of one of its inputs (too long, empty, invalid) rather
- * than of the request as a whole (model, dimension, key). Only then is it worth splitting.
- */
-export function blamesAnInput(info: FailureInfo | undefined): boolean {
-	if (info?.kind !== 'http' || (info.status !== 400 && info.status !== 422)) return false;
-	if (info.fields && info.fields.length > 0) return info.fields.every((field) => field === 'input' || field.startsWith('input.'));
-	if (info.type === 'invalid_model' || info.code === '1500') return false;
-	const said = info.message ?? '';
-	if (/model/i.test(said) && !/token/i.test(said)) return false;
-	return /input|token|batch|empty|too (long|large|many)/i.test(said);
 }
 
 /** The server numbers inputs within its batch; the user knows items, which the error names already. */
@@ -119,7 +107,6 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 	const results = new Map<EmbedSlot, SlotResult>();
 	// Batches are packed as they are sent, with a budget learned from the server's token counts.
 	const calibration = new TokenCalibration(limits.maxTokens);
-	const queue = new BatchQueue(slots);
 	/**
 	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
 	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.
@@ -128,60 +115,24 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 		for (const slot of slots) results.set(slot, { error });
 		if (!continueOnFail) throw error as Error;
 	};
-
-	const embed = async (batch: EmbedSlot[]): Promise<void> => {
-		let response: unknown;
-		try {
-			response = await client.post(
-				'/embeddings',
-				requestBody(settings, batch.map((slot) => slot.text)),
-				{ model: settings.model },
-				batch.length === 1 ? batch[0].itemIndex : undefined,
-			);
-		} catch (error) {
-			const info = failureInfoOf(error);
-			if (!blamesAnInput(info)) throw error as Error;
-			if (batch.length === 1) {
-				failForGood(batch, withoutBatchPosition(error));
-				return;
-			}
-			if (saysTooManyTokensInRequest(info?.message)) {
-				// Too many tokens: learn from it, and send the batch again in pieces that fit what was learned.
-				calibration.rejected(estimatedTokensOf(batch), info?.message);
-				for (const piece of splitUnderBudget(batch, calibration.budget())) await embed(piece);
-				return;
-			}
-			// Split until the input that the server rejects stands alone; the others still get vectors.
-			const [left, right] = halve(batch);
-			await embed(left);
-			await embed(right);
-			return;
-		}
-		let vectors: number[][];
-		try {
-			vectors = vectorsByIndex(response, batch.length, settings.dtype);
-		} catch (error) {
-			failForGood(batch, new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex }));
-			return;
-		}
-		const usage = (response as { usage?: IDataObject }).usage;
-		calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens ?? usage?.total_tokens);
-		batch.forEach((slot, position) => results.set(slot, { vector: vectors[position], usage }));
-	};
-
-	const nextBatch = () => queue.take({ maxInputs: limits.maxInputs, maxTokens: calibration.budget() });
-	// The client sends the first request alone anyway: pack the others once its token count is known.
-	let firstAnswered: Promise<void> | undefined;
-	const embedCalibrating = (batch: EmbedSlot[]) => {
-		const done = embed(batch);
-		firstAnswered ??= done.then(
-			() => undefined,
-			() => undefined,
-		);
-		return done;
-	};
-	const { inputs: batches, results: batchOutcomes } = await settlePulled(nextBatch, transport.maxConcurrency, embedCalibrating, !continueOnFail, async () => {
-		await firstAnswered;
+	const { batches, outcomes: batchOutcomes } = await embedSlots(slots, {
+		client,
+		model: settings.model,
+		dtype: settings.dtype,
+		body: (texts) => requestBody(settings, texts),
+		calibration,
+		maxInputs: limits.maxInputs,
+		maxConcurrency: transport.maxConcurrency,
+		stopOnError: !continueOnFail,
+		itemIndexOf: (slot) => slot.itemIndex,
+		onVectors: (batch, vectors, usage) => batch.forEach((slot, position) => results.set(slot, { vector: vectors[position], usage })),
+		onFailure: (batch, error, cause) =>
+			failForGood(
+				batch,
+				cause === 'input'
+					? withoutBatchPosition(error)
+					: new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex }),
+			),
 	});
 	const learned = calibration.snapshot();
 	this.logger.debug(
