@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { parseMultipart } from './multipart';
 import { type DetailEntry, type Schema, validateBody } from './validation';
 
 export interface BatchServerOptions {
@@ -480,11 +481,8 @@ export class BatchService {
 	// ----- files -------------------------------------------------------------------------------------
 
 	private upload(buffer: Buffer, contentType: string): BatchOutcome {
-		const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-		if (!contentType.toLowerCase().startsWith('multipart/form-data') || !boundary) {
-			return unprocessable([{ type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null }]);
-		}
-		const fields = parseMultipart(buffer, boundary[1] ?? boundary[2]);
+		const fields = parseMultipart(buffer, contentType);
+		if (!fields) return unprocessable([{ type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null }]);
 		const file = fields.find((field) => field.name === 'file');
 		if (!file || file.filename === undefined) return unprocessable([{ type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null }]);
 		const purposeField = fields.find((field) => field.name === 'purpose');
@@ -527,32 +525,3 @@ function uuidError(loc: Array<string | number>, input: string): DetailEntry {
 	return { type: 'uuid_parsing', loc, msg: 'Input should be a valid UUID, invalid length or character', input, ctx: { error: 'invalid character or length' } };
 }
 
-interface MultipartField {
-	name: string;
-	filename?: string;
-	contentType?: string;
-	data: Buffer;
-}
-
-function parseMultipart(buffer: Buffer, boundary: string): MultipartField[] {
-	const fields: MultipartField[] = [];
-	const delimiter = Buffer.from(`--${boundary}`);
-	let start = buffer.indexOf(delimiter);
-	while (start !== -1) {
-		const next = buffer.indexOf(delimiter, start + delimiter.length);
-		if (next === -1) break;
-		let part = buffer.subarray(start + delimiter.length, next);
-		if (part.subarray(0, 2).toString() === '\r\n') part = part.subarray(2);
-		if (part.subarray(part.length - 2).toString() === '\r\n') part = part.subarray(0, part.length - 2);
-		const headerEnd = part.indexOf('\r\n\r\n');
-		if (headerEnd !== -1) {
-			const headers = part.subarray(0, headerEnd).toString('utf8');
-			const name = /name="([^"]*)"/i.exec(headers)?.[1];
-			const filename = /filename="([^"]*)"/i.exec(headers)?.[1];
-			const contentType = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim();
-			if (name !== undefined) fields.push({ name, filename, contentType, data: part.subarray(headerEnd + 4) });
-		}
-		start = next;
-	}
-	return fields;
-}

@@ -14,6 +14,7 @@ import {
 	type TransportError,
 	transportErrorOf,
 } from './httpAttempt';
+import type { MultipartBody } from './multipart';
 import { RateLimitGate } from './rateLimitGate';
 import { Redactor } from './redaction';
 import {
@@ -117,6 +118,15 @@ export class MistralClient {
 		return await this.request<T>('GET', path, undefined, meta);
 	}
 
+	/** A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. */
+	async postMultipart<T>(path: string, body: MultipartBody, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
+		return await this.request<T>('POST', path, body, meta, itemIndex);
+	}
+
+	async delete<T>(path: string, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
+		return await this.request<T>('DELETE', path, undefined, meta, itemIndex);
+	}
+
 	/**
 	 * POSTs a request with `stream: true` and returns the server-sent events as they arrive. Until the
 	 * answer starts it is sent as `post` sends (gate, latch, retries, errors); once events flow nothing
@@ -159,7 +169,7 @@ export class MistralClient {
 	private async request<T>(
 		method: IHttpRequestMethods,
 		path: string,
-		body: IDataObject | undefined,
+		body: IDataObject | MultipartBody | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
 		accept: ResponseKind | 'stream' = 'json',
@@ -180,7 +190,7 @@ export class MistralClient {
 	private async send<T>(
 		method: IHttpRequestMethods,
 		path: string,
-		body: IDataObject | undefined,
+		body: IDataObject | MultipartBody | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
 		accept: ResponseKind | 'stream' = 'json',
@@ -203,7 +213,7 @@ export class MistralClient {
 			this.stats.requests++;
 			const result =
 				accept === 'stream'
-					? await sendStreamAttempt(this.context, url, body ?? {}, this.options.timeoutMs)
+					? await sendStreamAttempt(this.context, url, (body ?? {}) as IDataObject, this.options.timeoutMs)
 					: await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
 			if ('events' in result) {
 				this.answered = true;
