@@ -21,6 +21,7 @@ const nodeFolders = readdirSync(join(root, 'nodes'), { withFileTypes: true })
 
 /** Modules under nodes/shared that speak to n8n (its types, helpers, errors or parameter lists). */
 export const n8nAdapters = [
+	'nodes/shared/agentTool.ts',
 	'nodes/shared/aiNodeSdk.ts',
 	'nodes/shared/batch/parameters.ts',
 	'nodes/shared/batch/results.ts',

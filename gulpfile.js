@@ -1,8 +1,9 @@
 const { src, dest, parallel } = require('gulp');
 
-// tsc emits only JavaScript; n8n also needs each node's icons and codex file next to it.
+// tsc emits only JavaScript. n8n also needs the package's icons (icons/, one pair that every node and
+// the credential point at with a relative `file:` path) and each node's codex file next to it.
 function copyIcons() {
-	return src(['nodes/**/*.svg', 'credentials/**/*.svg'], { base: '.', encoding: false }).pipe(dest('dist'));
+	return src('icons/*.svg', { base: '.', encoding: false }).pipe(dest('dist'));
 }
 
 function copyCodex() {

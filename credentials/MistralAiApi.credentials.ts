@@ -11,8 +11,8 @@ export class MistralAiApi implements ICredentialType {
 	displayName = 'Mistral AI API';
 
 	icon: Icon = {
-		light: 'file:../nodes/MistralChat/mistral.svg',
-		dark: 'file:../nodes/MistralChat/mistral.dark.svg',
+		light: 'file:../icons/mistral.svg',
+		dark: 'file:../icons/mistral.dark.svg',
 	};
 
 	documentationUrl = 'https://docs.mistral.ai/api/';

@@ -14,7 +14,7 @@ export class MistralChat implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Mistral Chat',
 		name: 'mistralChat',
-		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
+		icon: { light: 'file:../../icons/mistral.svg', dark: 'file:../../icons/mistral.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',

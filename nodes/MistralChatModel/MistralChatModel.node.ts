@@ -19,7 +19,7 @@ export class MistralChatModel implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Mistral Chat Model',
 		name: 'mistralChatModel',
-		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
+		icon: { light: 'file:../../icons/mistral.svg', dark: 'file:../../icons/mistral.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',

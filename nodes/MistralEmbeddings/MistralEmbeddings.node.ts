@@ -26,7 +26,7 @@ export class MistralEmbeddings implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Mistral Embeddings',
 		name: 'mistralEmbeddings',
-		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
+		icon: { light: 'file:../../icons/mistral.svg', dark: 'file:../../icons/mistral.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',

@@ -1,4 +1,4 @@
-import { sleep } from 'n8n-workflow';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export class AbortedError extends Error {
 	constructor() {

@@ -1,8 +1,28 @@
-import type { IExecuteFunctions, INodeExecutionData, IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { Settled } from './concurrency';
-import { runsOnN8nV1 } from './n8nLine';
+import { runsOnN8nV1 } from './n8nVersion';
+
+/** Each input item's outcome: its output items or its error; undefined once the node stops early. */
+export type ItemOutcomes = Array<Settled<INodeExecutionData[]> | undefined>;
+
+/** Runs `produce` for one item and keeps its items or its error. */
+export function settle(produce: () => INodeExecutionData[]): Settled<INodeExecutionData[]> {
+	try {
+		return { ok: true, value: produce() };
+	} catch (error) {
+		return { ok: false, error };
+	}
+}
+
+/**
+ * One item's failure as n8n's error that names the item: the package's own kinds (InputError,
+ * AnswerError, nodes/shared/errors.ts) and any other error, by its message.
+ */
+export function itemError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(node, error instanceof Error ? error.message : String(error), { itemIndex });
+}
 
 /** Appends the item index to a message once, in n8n's "[item N]" form. */
 export function withItemIndex(message: string, itemIndex: number): string {
@@ -51,7 +71,7 @@ export function stopError(context: IExecuteFunctions, error: unknown, itemIndex:
  */
 export function collectOutput(
 	context: IExecuteFunctions,
-	outcomes: Array<Settled<INodeExecutionData[]> | undefined>,
+	outcomes: ItemOutcomes,
 	keepInputFields: (itemIndex: number) => boolean = () => false,
 ): INodeExecutionData[] {
 	const continueOnFail = context.continueOnFail();

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { runsAsAgentTool } from '../agentTool';
 import { jobMetadata } from './jobs';
 
 export type BatchMode = 'wait' | 'submit' | 'collect';
@@ -89,7 +90,7 @@ export interface BatchSettings {
 }
 
 export function isBatchProcessing(context: IExecuteFunctions): boolean {
-	if (context.getNode().type.endsWith('Tool')) return false;
+	if (runsAsAgentTool(context)) return false;
 	return context.getNodeParameter('processing', 0, 'realtime') === 'batch';
 }
 

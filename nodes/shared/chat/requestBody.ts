@@ -1,10 +1,9 @@
 /**
  * Turns the node's parameters into a chat-completions body with only the fields Mistral's spec
- * names, and only those the user set (pure). Throws ParameterError naming the parameter.
+ * names, and only those the user set (pure). Throws InputError naming the parameter.
  */
+import { InputError } from '../errors';
 import type { ChatMessage } from './messages';
-
-export class ParameterError extends Error {}
 
 export interface ChatOptions {
 	temperature?: number;
@@ -35,16 +34,16 @@ export interface ResponseFormatParams {
 type Body = Record<string, unknown>;
 
 function inRange(value: unknown, label: string, min: number, max: number, minExclusive = false): number {
-	if (typeof value !== 'number' || Number.isNaN(value)) throw new ParameterError(`"${label}" must be a number`);
+	if (typeof value !== 'number' || Number.isNaN(value)) throw new InputError(`"${label}" must be a number`);
 	if (value > max || value < min || (minExclusive && value === min)) {
-		throw new ParameterError(`"${label}" is ${value}; it must be ${minExclusive ? 'above' : 'at least'} ${min} and at most ${max}`);
+		throw new InputError(`"${label}" is ${value}; it must be ${minExclusive ? 'above' : 'at least'} ${min} and at most ${max}`);
 	}
 	return value;
 }
 
 function wholeNumber(value: unknown, label: string, min: number): number {
 	if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-		throw new ParameterError(`"${label}" is ${JSON.stringify(value)}; it must be a whole number of at least ${min}`);
+		throw new InputError(`"${label}" is ${JSON.stringify(value)}; it must be a whole number of at least ${min}`);
 	}
 	return value;
 }
@@ -58,7 +57,7 @@ export function parseJsonParameter(value: unknown, label: string): unknown {
 	} catch (error) {
 		parseProblem = (error as Error).message;
 	}
-	throw new ParameterError(`"${label}" is not valid JSON (${parseProblem}). Fix the JSON in the editor`);
+	throw new InputError(`"${label}" is not valid JSON (${parseProblem}). Fix the JSON in the editor`);
 }
 
 function stopSequences(raw: string): string | string[] | undefined {
@@ -74,31 +73,31 @@ const FUNCTION_KEYS = new Set(['name', 'description', 'parameters', 'strict']);
 export function normalizeTools(raw: unknown): unknown[] | undefined {
 	const value = parseJsonParameter(raw, 'Tools');
 	if (value === undefined || value === null) return undefined;
-	if (!Array.isArray(value)) throw new ParameterError('"Tools" must be a JSON list of function definitions');
-	if (value.length > 128) throw new ParameterError(`"Tools" has ${value.length} entries; Mistral accepts at most 128`);
+	if (!Array.isArray(value)) throw new InputError('"Tools" must be a JSON list of function definitions');
+	if (value.length > 128) throw new InputError(`"Tools" has ${value.length} entries; Mistral accepts at most 128`);
 	return value.map((entry, index) => {
 		if (typeof entry !== 'object' || entry === null) {
-			throw new ParameterError(`Tool ${index} in "Tools" must be an object`);
+			throw new InputError(`Tool ${index} in "Tools" must be an object`);
 		}
 		const record = entry as Record<string, unknown>;
 		const fn = (record.function ?? record) as Record<string, unknown>;
 		if (record.function !== undefined) {
 			const extra = Object.keys(record).filter((key) => !TOOL_KEYS.has(key));
-			if (extra.length) throw new ParameterError(`Tool ${index} in "Tools" has unknown field(s) ${extra.join(', ')}`);
+			if (extra.length) throw new InputError(`Tool ${index} in "Tools" has unknown field(s) ${extra.join(', ')}`);
 			if (record.type !== undefined && record.type !== 'function') {
-				throw new ParameterError(`Tool ${index} in "Tools" has type "${String(record.type)}"; only "function" is supported`);
+				throw new InputError(`Tool ${index} in "Tools" has type "${String(record.type)}"; only "function" is supported`);
 			}
 		}
 		if (typeof fn.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(fn.name)) {
-			throw new ParameterError(`Tool ${index} in "Tools" needs a "name" of letters, digits, _ or - (at most 64)`);
+			throw new InputError(`Tool ${index} in "Tools" needs a "name" of letters, digits, _ or - (at most 64)`);
 		}
 		const extra = Object.keys(fn).filter((key) => !FUNCTION_KEYS.has(key));
 		if (extra.length) {
-			throw new ParameterError(`Tool "${fn.name}" has unknown field(s) ${extra.join(', ')}; use name, description, parameters, strict`);
+			throw new InputError(`Tool "${fn.name}" has unknown field(s) ${extra.join(', ')}; use name, description, parameters, strict`);
 		}
 		const parameters = fn.parameters ?? { type: 'object', properties: {} };
 		if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
-			throw new ParameterError(`Tool "${fn.name}" needs "parameters" as a JSON Schema object`);
+			throw new InputError(`Tool "${fn.name}" needs "parameters" as a JSON Schema object`);
 		}
 		return { type: 'function', function: { ...fn, parameters } };
 	});
@@ -113,16 +112,16 @@ function responseFormat(params: ResponseFormatParams): Body | undefined {
 		case 'json_schema': {
 			const schema = parseJsonParameter(params.jsonSchema, 'JSON Schema');
 			if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
-				throw new ParameterError('"JSON Schema" must be a JSON object, e.g. {"type":"object","properties":{...}}');
+				throw new InputError('"JSON Schema" must be a JSON object, e.g. {"type":"object","properties":{...}}');
 			}
 			const name = (params.schemaName ?? '').trim() || 'response';
 			if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
-				throw new ParameterError(`"Schema Name" "${name}" may only hold letters, digits, _ and - (at most 64)`);
+				throw new InputError(`"Schema Name" "${name}" may only hold letters, digits, _ and - (at most 64)`);
 			}
 			return { type: 'json_schema', json_schema: { name, schema, strict: params.strictSchema ?? true } };
 		}
 		default:
-			throw new ParameterError(`"Response Format" "${params.responseFormat}" is not one of text, json_object, json_schema`);
+			throw new InputError(`"Response Format" "${params.responseFormat}" is not one of text, json_object, json_schema`);
 	}
 }
 
@@ -132,7 +131,7 @@ export function buildChatBody(
 	options: ChatOptions,
 	format: ResponseFormatParams,
 ): Body {
-	if (typeof model !== 'string' || model.trim() === '') throw new ParameterError('"Model" is empty. Pick a model or enter its ID');
+	if (typeof model !== 'string' || model.trim() === '') throw new InputError('"Model" is empty. Pick a model or enter its ID');
 	const body: Body = { model: model.trim(), messages };
 
 	if (options.temperature !== undefined) body.temperature = inRange(options.temperature, 'Temperature', 0, 1.5);
@@ -161,9 +160,9 @@ export function buildChatBody(
 		body.tools = tools;
 		if (options.toolChoice === 'function') {
 			const name = (options.toolChoiceFunction ?? '').trim();
-			if (!name) throw new ParameterError('"Tool Choice" is "A Specific Function" but "Function Name" is empty');
+			if (!name) throw new InputError('"Tool Choice" is "A Specific Function" but "Function Name" is empty');
 			if (!tools.some((tool) => (tool as { function: { name: string } }).function.name === name)) {
-				throw new ParameterError(`"Function Name" "${name}" is not one of the tools`);
+				throw new InputError(`"Function Name" "${name}" is not one of the tools`);
 			}
 			body.tool_choice = { type: 'function', function: { name } };
 		} else if (options.toolChoice !== undefined && options.toolChoice !== 'auto') {

@@ -1,4 +1,5 @@
 /** Image checks for vision requests (pure). Mistral accepts PNG, JPEG, GIF and WEBP up to 20 MB. */
+import { InputError } from '../errors';
 
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
@@ -17,11 +18,11 @@ export function detectImageType(bytes: Uint8Array): 'image/png' | 'image/jpeg' |
 export function imageDataUrl(bytes: Buffer, label: string, statedMimeType?: string): string {
 	if (bytes.length > MAX_IMAGE_BYTES) {
 		const megabytes = (bytes.length / 1024 / 1024).toFixed(1);
-		throw new Error(`${label} is ${megabytes} MB; Mistral accepts images up to 20 MB. Resize or compress it first`);
+		throw new InputError(`${label} is ${megabytes} MB; Mistral accepts images up to 20 MB. Resize or compress it first`);
 	}
 	const type = detectImageType(bytes);
 	if (!type) {
-		throw new Error(
+		throw new InputError(
 			`${label} is not a PNG, JPEG, GIF or WEBP image${statedMimeType ? ` (it says "${statedMimeType}")` : ''}. Convert it to one of these formats`,
 		);
 	}
@@ -29,11 +30,11 @@ export function imageDataUrl(bytes: Buffer, label: string, statedMimeType?: stri
 }
 
 export function checkImageUrl(raw: unknown, label: string): string {
-	if (typeof raw !== 'string' || raw.trim() === '') throw new Error(`${label} is empty. Enter an image URL`);
+	if (typeof raw !== 'string' || raw.trim() === '') throw new InputError(`${label} is empty. Enter an image URL`);
 	const url = raw.trim();
 	if (/^data:/i.test(url)) {
 		if (!/^data:image\/(png|jpeg|gif|webp);base64,/i.test(url)) {
-			throw new Error(`${label} is a data URL that is not a base64 PNG, JPEG, GIF or WEBP image`);
+			throw new InputError(`${label} is a data URL that is not a base64 PNG, JPEG, GIF or WEBP image`);
 		}
 		return url;
 	}
@@ -43,5 +44,5 @@ export function checkImageUrl(raw: unknown, label: string): string {
 	} catch {
 		// reported below
 	}
-	throw new Error(`${label} "${url.slice(0, 100)}" is not an http(s) URL or an image data URL`);
+	throw new InputError(`${label} "${url.slice(0, 100)}" is not an http(s) URL or an image data URL`);
 }

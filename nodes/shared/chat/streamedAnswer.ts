@@ -3,8 +3,10 @@
  * `delta`: text content (a string, or chunks where `thinking` holds reasoning), tool calls (Mistral sends
  * each whole; OpenAI-compatible servers send the id and name first, then the arguments in pieces), and
  * at the end a finish_reason and the usage. `add` returns the text to show now; `response` gives the
- * same shape as a non-streamed answer, so the rest of the node reads both alike.
+ * same shape as a non-streamed answer, so the rest of the package reads both alike.
  */
+import { AnswerError } from '../errors';
+import { isObject, type JsonObject, parseJson } from '../json';
 
 export interface StreamDelta {
 	choice: number;
@@ -25,20 +27,8 @@ interface ChoiceParts {
 	finishReason: string | null;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export class StreamedAnswerError extends Error {}
 
-const NOT_JSON = Symbol('not JSON');
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return NOT_JSON;
-	}
-}
 
 function contentDeltas(content: unknown): Array<Omit<StreamDelta, 'choice'>> {
 	if (typeof content === 'string') return content === '' ? [] : [{ kind: 'text', text: content }];
@@ -76,13 +66,14 @@ export class StreamedAnswer {
 			this.done = true;
 			return [];
 		}
-		const chunk = parseJson(data);
-		if (chunk === NOT_JSON) throw new StreamedAnswerError(`The server streamed an event that is not JSON: ${data.slice(0, 200)}`);
+		const parsed = parseJson(data);
+		if (!parsed.ok) throw new AnswerError(`The server streamed an event that is not JSON: ${data.slice(0, 200)}`);
+		const chunk = parsed.value;
 		if (!isObject(chunk)) return [];
 		if (isObject(chunk.error) || chunk.object === 'error') {
 			const error = isObject(chunk.error) ? chunk.error : chunk;
 			const message = typeof error.message === 'string' ? error.message : JSON.stringify(error.message ?? error);
-			throw new StreamedAnswerError(`The server reported an error while streaming: ${message}`);
+			throw new AnswerError(`The server reported an error while streaming: ${message}`);
 		}
 		this.id ??= chunk.id;
 		this.model ??= chunk.model;
@@ -141,7 +132,7 @@ export class StreamedAnswer {
 	}
 
 	/** The answer as a non-streamed chat completion would have it. */
-	response(): Json {
+	response(): JsonObject {
 		const choices = [...this.choices.entries()]
 			.sort(([a], [b]) => a - b)
 			.map(([index, parts]) => {

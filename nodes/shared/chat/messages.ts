@@ -2,6 +2,8 @@
  * Builds the `messages` array of a chat request and checks it before anything is sent (pure).
  * Problems are returned as sentences that name the field, so the node can say which item and what to fix.
  */
+import { InputError } from '../errors';
+import { parseJson } from '../json';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -16,17 +18,7 @@ export interface ChatMessage {
 	prefix?: boolean;
 }
 
-export class MessageError extends Error {}
 
-const INVALID_JSON = Symbol('invalid JSON');
-
-function parseJsonOr(text: string, fallback: unknown): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return fallback;
-	}
-}
 
 const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool'];
 
@@ -53,12 +45,12 @@ function hasText(content: unknown): boolean {
  */
 export function normalizeMessage(raw: unknown, where: string): ChatMessage {
 	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-		throw new MessageError(`${where} must be an object with "role" and "content", got ${describeType(raw)}`);
+		throw new InputError(`${where} must be an object with "role" and "content", got ${describeType(raw)}`);
 	}
 	const record = raw as Record<string, unknown>;
 	const role = record.role;
 	if (typeof role !== 'string' || !ROLES.includes(role as Role)) {
-		throw new MessageError(
+		throw new InputError(
 			`${where} has role ${JSON.stringify(role)}; use one of ${ROLES.map((r) => `"${r}"`).join(', ')}`,
 		);
 	}
@@ -68,13 +60,13 @@ export function normalizeMessage(raw: unknown, where: string): ChatMessage {
 	const content = message.content;
 	const hasToolCalls = Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
 	if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
-		throw new MessageError(`${where} ("${role}") has content that is ${describeType(content)}; it must be text`);
+		throw new InputError(`${where} ("${role}") has content that is ${describeType(content)}; it must be text`);
 	}
 	if (!hasText(content) && !(role === 'assistant' && hasToolCalls)) {
-		throw new MessageError(`${where} ("${role}") has empty content`);
+		throw new InputError(`${where} ("${role}") has empty content`);
 	}
 	if (role === 'tool' && typeof message.tool_call_id !== 'string') {
-		throw new MessageError(`${where} is a "tool" message without "tool_call_id"`);
+		throw new InputError(`${where} is a "tool" message without "tool_call_id"`);
 	}
 	if (content === undefined) message.content = null;
 	return message as unknown as ChatMessage;
@@ -84,11 +76,12 @@ export function normalizeHistory(raw: unknown, fieldName: string): ChatMessage[]
 	if (raw === undefined || raw === null || raw === '') return [];
 	let value: unknown = raw;
 	if (typeof value === 'string') {
-		value = parseJsonOr(value, INVALID_JSON);
-		if (value === INVALID_JSON) throw new MessageError(`Field "${fieldName}" is text that is not a JSON list of messages`);
+		const parsed = parseJson(value);
+		if (!parsed.ok) throw new InputError(`Field "${fieldName}" is text that is not a JSON list of messages`);
+		value = parsed.value;
 	}
 	if (!Array.isArray(value)) {
-		throw new MessageError(`Field "${fieldName}" must be a list of messages, got ${describeType(value)}`);
+		throw new InputError(`Field "${fieldName}" must be a list of messages, got ${describeType(value)}`);
 	}
 	return value.map((entry, index) => normalizeMessage(entry, `Message ${index} of field "${fieldName}"`));
 }
@@ -107,7 +100,7 @@ export function buildConversation(parts: ConversationParts): ChatMessage[] {
 	const { systemMessage, prompt } = parts;
 	if (systemMessage !== undefined && systemMessage !== null && systemMessage !== '') {
 		if (typeof systemMessage !== 'string') {
-			throw new MessageError(`"System Message" must be text, got ${describeType(systemMessage)}`);
+			throw new InputError(`"System Message" must be text, got ${describeType(systemMessage)}`);
 		}
 		if (systemMessage.trim() !== '') messages.push({ role: 'system', content: systemMessage });
 	}
@@ -115,7 +108,7 @@ export function buildConversation(parts: ConversationParts): ChatMessage[] {
 
 	const promptGiven = prompt !== undefined && prompt !== null && prompt !== '';
 	if (promptGiven && typeof prompt !== 'string') {
-		throw new MessageError(
+		throw new InputError(
 			`"Prompt" must be text, got ${describeType(prompt)}. Map a text field, e.g. {{ $json.prompt }}, or convert it with .toString()/JSON.stringify()`,
 		);
 	}
@@ -125,13 +118,13 @@ export function buildConversation(parts: ConversationParts): ChatMessage[] {
 			parts.images.length === 0 ? promptText : [...(promptText.trim() ? [{ type: 'text' as const, text: promptText }] : []), ...parts.images];
 		messages.push({ role: 'user', content });
 	} else if (!messages.some((message) => message.role === 'user')) {
-		throw new MessageError(
+		throw new InputError(
 			'"Prompt" is empty. Enter the text to send, or map a field that holds it, e.g. {{ $json.prompt }}',
 		);
 	}
 	const last = messages[messages.length - 1];
 	if (last.role === 'system' || (last.role === 'assistant' && !last.prefix)) {
-		throw new MessageError(
+		throw new InputError(
 			`The conversation ends with a "${last.role}" message; Mistral needs it to end with a "user" or "tool" message. Add a prompt.`,
 		);
 	}
