@@ -21,16 +21,17 @@ const nodeFolders = readdirSync(join(root, 'nodes'), { withFileTypes: true })
 
 /** Modules under nodes/shared that speak to n8n (its types, helpers, errors or parameter lists). */
 export const n8nAdapters = [
+	// n8n's sleep: community nodes may not use timers themselves.
+	'nodes/shared/abortableSleep.ts',
 	'nodes/shared/agentTool.ts',
 	'nodes/shared/aiNodeSdk.ts',
 	'nodes/shared/batch/parameters.ts',
 	'nodes/shared/batch/results.ts',
 	'nodes/shared/batch/runner.ts',
-	'nodes/shared/batch/batchRunnerFor.ts',
-	'nodes/shared/chat/chatOptions.ts',
+	'nodes/shared/batch/newBatchRunner.ts',
 	'nodes/shared/commonOptions.ts',
 	'nodes/shared/credentialTest.ts',
-	'nodes/shared/errors.n8n.ts',
+	'nodes/shared/embeddingOptions.ts',
 	'nodes/shared/itemResults.ts',
 	'nodes/shared/models.ts',
 	'nodes/shared/n8nVersion.ts',
@@ -38,6 +39,7 @@ export const n8nAdapters = [
 	'nodes/shared/samplingOptions.ts',
 	'nodes/shared/transport/client.ts',
 	'nodes/shared/transport/httpAttempt.ts',
+	'nodes/shared/transport/rateLimitGate.ts',
 	'nodes/shared/transport/streamAttempt.ts',
 ];
 

@@ -42,11 +42,11 @@ interface Slot {
 
 // The node's own batching code (built), so the raw client sends exactly the same batches.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const batching = require(path.join(OUT_ROOT, 'dist/nodes/MistralEmbed/actions/batching.js')) as {
+const batching = require(path.join(OUT_ROOT, 'dist/nodes/shared/embeddings/packing.js')) as {
 	packBatches(slots: Slot[], limits: { maxInputs: number; maxTokens: number }): Slot[][];
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const inputs = require(path.join(OUT_ROOT, 'dist/nodes/MistralEmbed/actions/inputs.js')) as {
+const inputs = require(path.join(OUT_ROOT, 'dist/nodes/shared/embeddings/inputs.js')) as {
 	estimateTokens(text: string): number;
 };
 

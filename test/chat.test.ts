@@ -1,6 +1,6 @@
 import { loadPackage, runNode } from './harness/engine';
 import { startMistralServer, type MistralTestServer } from './server/mistralServer';
-import { runsOnN8nV1 } from '../nodes/shared/n8nLine';
+import { runsOnN8nV1 } from '../nodes/shared/n8nVersion';
 
 const model = (value = 'mistral-small-latest') => ({ __rl: true, mode: 'id', value });
 const PNG = Buffer.from(

@@ -6,8 +6,10 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { isBatchProcessing } from '../shared/batch/parameters';
 import { mistralNodeMethods } from '../shared/nodeMethods';
-import { executeChat } from './actions/execute';
+import { executeChatBatch } from './actions/batch';
+import { executeChatRealtime } from './actions/realtime';
 import { chatProperties, TOOL_DESCRIPTION } from './description';
 
 export class MistralChat implements INodeType {
@@ -38,6 +40,6 @@ export class MistralChat implements INodeType {
 	methods = mistralNodeMethods('chat');
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await executeChat.call(this);
+		return isBatchProcessing(this) ? await executeChatBatch.call(this) : await executeChatRealtime.call(this);
 	}
 }

@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
+import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../shared/chat/settings';
 import { modelParameter } from '../shared/models';
 import {
 	maxTokensOption,
@@ -12,9 +13,6 @@ import {
 	topPOption,
 } from '../shared/samplingOptions';
 
-export const DEFAULT_CHAT_CONCURRENCY = 4;
-/** Reasoning models can think for minutes; Mistral's own SDK waits 300 s. */
-export const DEFAULT_CHAT_TIMEOUT_S = 300;
 
 /** The argument an AI Agent fills when it calls "Mistral Chat Tool". */
 export const TOOL_PROMPT_KEY = 'Prompt';

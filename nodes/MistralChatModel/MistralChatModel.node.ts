@@ -7,11 +7,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import type { ChatOptions } from '../MistralChat/actions/requestBody';
-import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
+import { loadAiNodeSdk } from '../shared/aiNodeSdk';
+import type { ChatOptions } from '../shared/chat/requestBody';
+import { DEFAULT_CHAT_TIMEOUT_S } from '../shared/chat/settings';
 import { readTransportOptions } from '../shared/commonOptions';
 import { mistralNodeMethods } from '../shared/nodeMethods';
-import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import { MistralClient } from '../shared/transport/client';
 import { chatModelProperties } from './description';
 

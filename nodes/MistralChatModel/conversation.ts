@@ -8,7 +8,8 @@
  */
 import type { FinishReason, GenerateResult, Message, MessageContent, TokenUsage } from '@n8n/ai-node-sdk';
 
-import type { ChatMessage, ContentChunk } from '../MistralChat/actions/messages';
+import { readAnswer } from '../shared/chat/answer';
+import type { ChatMessage, ContentChunk } from '../shared/chat/messages';
 
 const MISTRAL_ID = /^[a-zA-Z0-9]{9}$/;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -169,51 +170,22 @@ export function usageOf(raw: unknown): TokenUsage | undefined {
 	};
 }
 
-export interface AnswerParts {
-	text: string;
-	reasoning?: string;
-	toolCalls: Array<{ id: string; name: string; arguments: string }>;
-}
-
-/** The first choice of a chat completion: text, reasoning (Magistral's thinking) and tool calls, ids kept as Mistral sent them. */
-export function answerOf(response: unknown): AnswerParts & { finishReason: FinishReason; usage?: TokenUsage; id?: string } {
-	const body = (typeof response === 'object' && response !== null ? response : {}) as Record<string, unknown>;
-	const choices = Array.isArray(body.choices) ? body.choices : [];
-	const choice = (choices.find((entry) => (entry as { index?: unknown })?.index === 0) ?? choices[0]) as Record<string, unknown> | undefined;
-	if (!choice || typeof choice.message !== 'object' || choice.message === null) {
-		throw new Error('The server answered without any "choices". Check that the Base URL points at a Mistral or OpenAI-compatible chat API');
-	}
-	const message = choice.message as Record<string, unknown>;
-	let text = '';
-	let reasoning = '';
-	if (typeof message.content === 'string') text = message.content;
-	else if (Array.isArray(message.content)) {
-		for (const chunk of message.content as Array<Record<string, unknown>>) {
-			if (chunk?.type === 'text' && typeof chunk.text === 'string') text += chunk.text;
-			if (chunk?.type === 'thinking' && Array.isArray(chunk.thinking)) {
-				for (const inner of chunk.thinking as Array<Record<string, unknown>>) if (typeof inner?.text === 'string') reasoning += inner.text;
-			}
-		}
-	}
-	const rawCalls = Array.isArray(message.tool_calls) ? (message.tool_calls as Array<Record<string, unknown>>) : [];
-	const toolCalls = rawCalls
-		.filter((call) => typeof call === 'object' && call !== null)
-		.map((call, position) => {
-			const fn = (typeof call.function === 'object' && call.function !== null ? call.function : {}) as Record<string, unknown>;
-			const args = fn.arguments;
-			return {
-				id: typeof call.id === 'string' && call.id !== '' && call.id !== 'null' ? call.id : mistralToolCallId(`${String(body.id)}-${position}`),
-				name: typeof fn.name === 'string' ? fn.name : '',
-				arguments: typeof args === 'string' ? (args.trim() === '' ? '{}' : args) : JSON.stringify(args ?? {}),
-			};
-		});
+/** The first choice of a chat completion, as the SDK names things; tool-call ids kept as Mistral sent them. */
+function answerOf(response: unknown) {
+	const answer = readAnswer(response);
+	const choice = answer.choices[0];
+	const toolCalls = choice.toolCalls.map((call, position) => ({
+		id: call.id ?? mistralToolCallId(`${String(answer.id)}-${position}`),
+		name: call.name,
+		arguments: typeof call.arguments === 'string' ? (call.arguments.trim() === '' ? '{}' : call.arguments) : JSON.stringify(call.arguments ?? {}),
+	}));
 	return {
-		id: typeof body.id === 'string' ? body.id : undefined,
-		text,
-		reasoning: reasoning || undefined,
+		id: answer.id,
+		text: choice.text,
+		reasoning: choice.reasoning || undefined,
 		toolCalls,
-		finishReason: finishReasonOf(choice.finish_reason),
-		usage: usageOf(body.usage),
+		finishReason: finishReasonOf(choice.finishReason),
+		usage: usageOf(answer.usage),
 	};
 }
 
@@ -224,7 +196,7 @@ export function toGenerateResult(response: unknown): GenerateResult {
 	if (answer.reasoning) content.push({ type: 'reasoning', text: answer.reasoning });
 	content.push({ type: 'text', text: answer.text });
 	for (const call of answer.toolCalls) content.push({ type: 'tool-call', toolCallId: call.id, toolName: call.name, input: call.arguments });
-	const model = (response as { model?: unknown })?.model;
+	const model = (response as { model?: unknown }).model;
 	return {
 		id: answer.id,
 		finishReason: answer.finishReason,

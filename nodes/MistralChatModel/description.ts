@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
+import { DEFAULT_CHAT_TIMEOUT_S } from '../shared/chat/settings';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 import {

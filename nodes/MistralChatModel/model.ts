@@ -1,6 +1,6 @@
 /**
  * The chat model the "Mistral Chat Model" sub-node supplies to the AI Agent and chains. It builds its
- * requests with the Mistral Chat node's request builder and sends them through our transport (retries,
+ * requests with the chat core's request builder (as Mistral Chat does) and sends them through our transport (retries,
  * 429 gate, timeouts, key redaction). Only this module loads @n8n/ai-node-sdk, and only the sub-node's
  * supplyData loads this module, so the package still loads on an n8n without the SDK.
  */
@@ -15,10 +15,10 @@ import {
 } from '@n8n/ai-node-sdk';
 import type { IDataObject } from 'n8n-workflow';
 
-import { buildChatBody, type ChatOptions } from '../MistralChat/actions/requestBody';
-import { StreamedAnswer } from '../MistralChat/actions/streamedAnswer';
+import { buildChatBody, type ChatOptions } from '../shared/chat/requestBody';
+import { streamChatAnswer } from '../shared/chat/stream';
 import type { MistralClient } from '../shared/transport/client';
-import { finishReasonOf, toGenerateResult, toMistralMessages, usageOf } from './conversation';
+import { toGenerateResult, toMistralMessages } from './conversation';
 
 export interface MistralModelSettings {
 	model: string;
@@ -72,43 +72,32 @@ export class MistralChatModel extends BaseChatModel {
 
 	async *stream(messages: Message[], config?: ChatModelConfig): AsyncIterable<StreamChunk> {
 		const body = this.requestBody(messages, config);
-		const answer = await this.client.postStream('/chat/completions', { ...body, stream: true } as IDataObject, { model: this.settings.model }, this.settings.itemIndex);
-		if (answer.kind === 'json') {
-			yield* resultAsChunks(toGenerateResult(answer.body));
-			return;
-		}
-		const assembled = new StreamedAnswer();
+		const opened = await this.client.postStream('/chat/completions', { ...body, stream: true } as IDataObject, { model: this.settings.model }, this.settings.itemIndex);
+		const stream = streamChatAnswer(opened);
+		// Text and reasoning go out as they come; a server that ignored `stream` gives them below, in one piece.
+		const streamed = opened.kind === 'events';
+		let step = await stream.next();
 		try {
-			for await (const data of answer.events) {
-				for (const delta of assembled.add(data)) {
-					if (delta.choice !== 0) continue;
+			while (!step.done) {
+				const delta = step.value;
+				if (delta.choice === 0) {
 					yield delta.kind === 'text' ? { type: 'text-delta', delta: delta.text } : { type: 'reasoning-delta', delta: delta.text };
 				}
-				if (assembled.done) break;
+				step = await stream.next();
 			}
 		} finally {
-			await answer.events.return(undefined);
+			// Closes the connection when the agent stops reading early.
+			if (!step.done) await stream.return(undefined);
 		}
-		if (!assembled.done && !assembled.finished) {
-			throw new Error('The stream ended before the answer was complete (no finish_reason and no [DONE]); try again');
-		}
-		const response = assembled.response();
-		const result = toGenerateResult(response);
-		// Each call whole, with its own id: calls sent in pieces were joined above.
+		const result = toGenerateResult(step.value);
+		// Tool calls go out whole, each with its own id: calls sent in pieces were joined above.
 		for (const part of result.message.content) {
+			if (part.type === 'reasoning' && !streamed) yield { type: 'reasoning-delta', delta: part.text };
+			if (part.type === 'text' && part.text !== '' && !streamed) yield { type: 'text-delta', delta: part.text };
 			if (part.type === 'tool-call') yield { type: 'tool-call-delta', id: part.toolCallId, name: part.toolName, argumentsDelta: part.input };
 		}
-		yield { type: 'finish', finishReason: finishReasonOf((response.choices as Array<{ finish_reason?: unknown }>)[0]?.finish_reason), usage: usageOf(response.usage) };
+		yield { type: 'finish', finishReason: result.finishReason ?? 'other', usage: result.usage };
 	}
-}
-
-function* resultAsChunks(result: GenerateResult): Generator<StreamChunk> {
-	for (const part of result.message.content) {
-		if (part.type === 'reasoning') yield { type: 'reasoning-delta', delta: part.text };
-		if (part.type === 'text' && part.text !== '') yield { type: 'text-delta', delta: part.text };
-		if (part.type === 'tool-call') yield { type: 'tool-call-delta', id: part.toolCallId, name: part.toolName, argumentsDelta: part.input };
-	}
-	yield { type: 'finish', finishReason: result.finishReason ?? 'other', usage: result.usage };
 }
 
 /** JSON-schema keys Mistral's function parameters do not need ($schema from zod's conversion). */

@@ -6,8 +6,10 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { isBatchProcessing } from '../shared/batch/parameters';
 import { mistralNodeMethods } from '../shared/nodeMethods';
-import { executeEmbed } from './actions/execute';
+import { executeEmbedBatch } from './actions/batch';
+import { executeEmbedRealtime } from './actions/realtime';
 import { embedProperties } from './description';
 
 // Not usableAsTool on purpose: a "Mistral Embed Tool" would hand an AI Agent a vector, of no use to it
@@ -34,6 +36,6 @@ export class MistralEmbed implements INodeType {
 	methods = mistralNodeMethods('embed');
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await executeEmbed.call(this);
+		return isBatchProcessing(this) ? await executeEmbedBatch.call(this) : await executeEmbedRealtime.call(this);
 	}
 }

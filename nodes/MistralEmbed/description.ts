@@ -2,49 +2,9 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
+import { batchSizeOption, maxTokensPerRequestOption, vectorTransportOption } from '../shared/embeddingOptions';
+import { DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S } from '../shared/embeddings/settings';
 import { modelParameter } from '../shared/models';
-
-export const DEFAULT_EMBED_CONCURRENCY = 4;
-export const DEFAULT_EMBED_TIMEOUT_S = 60;
-export const DEFAULT_BATCH_SIZE = 128;
-export const MISTRAL_MAX_TOKENS_PER_REQUEST = 16_384;
-/**
- * Mistral's own cap: the budget is held by the calibration (usage.prompt_tokens against the
- * estimate, a 3% margin, and a prior 10% margin before the first report), not by a lower setting.
- */
-export const DEFAULT_MAX_TOKENS_PER_REQUEST = MISTRAL_MAX_TOKENS_PER_REQUEST;
-
-/** Options Mistral Embed and Mistral Embeddings share. */
-export const batchSizeOption: INodeProperties = {
-	displayName: 'Batch Size',
-	name: 'batchSize',
-	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 2048 },
-	default: DEFAULT_BATCH_SIZE,
-	description: 'The most inputs sent in one request; requests also stay under the token limit below',
-};
-
-export const maxTokensPerRequestOption: INodeProperties = {
-	displayName: 'Max Tokens per Request',
-	name: 'maxTokensPerRequest',
-	type: 'number',
-	typeOptions: { minValue: 100, maxValue: MISTRAL_MAX_TOKENS_PER_REQUEST },
-	default: DEFAULT_MAX_TOKENS_PER_REQUEST,
-	description:
-		"Most tokens one request may hold, as the server counts them (Mistral's limit: 16,384). The node estimates each text's tokens, then learns how far off the estimate is from the token counts the server reports, and packs the next batches to just under this. Lower it for a server with a smaller limit; a batch refused for too many tokens is split and sent again.",
-};
-
-export const vectorTransportOption: INodeProperties = {
-	displayName: 'Vector Transport',
-	name: 'vectorTransport',
-	type: 'options',
-	default: 'base64',
-	description: 'How float vectors travel over the network; items always hold plain numbers, identical either way',
-	options: [
-		{ name: 'Base64 (Faster)', value: 'base64', description: 'About a third of the bytes and much faster to parse' },
-		{ name: 'JSON Numbers', value: 'float', description: 'For servers without base64 support' },
-	],
-};
 
 export const embedProperties: INodeProperties[] = [
 	modelParameter('mistral-embed', 'searchModels', 'embedding'),

@@ -7,20 +7,13 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import {
-	DEFAULT_BATCH_SIZE,
-	DEFAULT_EMBED_TIMEOUT_S,
-	DEFAULT_MAX_TOKENS_PER_REQUEST,
-	MISTRAL_MAX_TOKENS_PER_REQUEST,
-} from '../MistralEmbed/description';
 import { readTransportOptions } from '../shared/commonOptions';
+import { batchLimitsFrom, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S, embedSettingsFrom } from '../shared/embeddings/settings';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { MistralClient } from '../shared/transport/client';
 import { embeddingsProperties } from './description';
 import { MistralEmbedder } from './embedder';
 import { withExecutionLog } from './executionLog';
-
-export const DEFAULT_EMBEDDINGS_CONCURRENCY = 4;
 
 export class MistralEmbeddings implements INodeType {
 	description: INodeTypeDescription = {
@@ -45,18 +38,14 @@ export class MistralEmbeddings implements INodeType {
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
-		const transport = readTransportOptions(options, DEFAULT_EMBEDDINGS_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
+		const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
 		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();
 		if (model === '') throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex });
 		const client = new MistralClient(this, transport);
+		// Vector stores take float vectors: the sub-node offers no other output type.
 		const embedder = new MistralEmbedder(client, {
-			model,
-			outputDimension: typeof options.outputDimension === 'number' ? options.outputDimension : undefined,
-			base64: (options.vectorTransport ?? 'base64') === 'base64',
-			limits: {
-				maxInputs: Math.max(1, Math.floor(Number(options.batchSize ?? DEFAULT_BATCH_SIZE))),
-				maxTokens: Math.min(MISTRAL_MAX_TOKENS_PER_REQUEST, Math.max(1, Number(options.maxTokensPerRequest ?? DEFAULT_MAX_TOKENS_PER_REQUEST))),
-			},
+			request: embedSettingsFrom(model, { ...options, outputDtype: 'float' }),
+			limits: batchLimitsFrom(options),
 			maxConcurrency: transport.maxConcurrency,
 		});
 		return { response: withExecutionLog(this, embedder) };

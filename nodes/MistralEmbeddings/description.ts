@@ -1,12 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import {
-	batchSizeOption,
-	DEFAULT_EMBED_TIMEOUT_S,
-	maxTokensPerRequestOption,
-	vectorTransportOption,
-} from '../MistralEmbed/description';
 import { transportOptions } from '../shared/commonOptions';
+import { batchSizeOption, maxTokensPerRequestOption, vectorTransportOption } from '../shared/embeddingOptions';
+import { DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S } from '../shared/embeddings/settings';
 import { modelParameter } from '../shared/models';
 
 export const embeddingsProperties: INodeProperties[] = [
@@ -35,7 +31,7 @@ export const embeddingsProperties: INodeProperties[] = [
 				description: 'Length of each vector, for models that support it (e.g. codestral-embed up to 3072). Insert and search must use the same.',
 			},
 			vectorTransportOption,
-			...transportOptions(4, 'Vectors keep the order of the documents whatever this is', DEFAULT_EMBED_TIMEOUT_S),
+			...transportOptions(DEFAULT_EMBED_CONCURRENCY, 'Vectors keep the order of the documents whatever this is', DEFAULT_EMBED_TIMEOUT_S),
 		],
 	},
 ];

@@ -1,7 +1,7 @@
-import { buildConversation, normalizeHistory, normalizeMessage } from '../../nodes/MistralChat/actions/messages';
-import { buildChatBody } from '../../nodes/MistralChat/actions/requestBody';
-import { simplifyResponse } from '../../nodes/MistralChat/actions/response';
-import { detectImageType, imageDataUrl } from '../../nodes/MistralChat/actions/images';
+import { buildConversation, normalizeHistory, normalizeMessage } from '../../nodes/shared/chat/messages';
+import { buildChatBody } from '../../nodes/shared/chat/requestBody';
+import { simplifyAnswer } from '../../nodes/shared/chat/answer';
+import { detectImageType, imageDataUrl } from '../../nodes/shared/chat/images';
 
 const conversation = (prompt: unknown, extra: Partial<Parameters<typeof buildConversation>[0]> = {}) =>
 	buildConversation({ prompt, extraMessages: [], history: [], images: [], ...extra });
@@ -87,13 +87,13 @@ describe('response', () => {
 	const base = { id: 'x', object: 'chat.completion', model: 'm', usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } };
 
 	it('reads string content, usage and finish reason', () => {
-		const [choice] = simplifyResponse({ ...base, choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }, false);
+		const [choice] = simplifyAnswer({ ...base, choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }, false);
 		expect(choice).toEqual({ content: 'hi', finish_reason: 'stop', model: 'm', usage: base.usage });
 	});
 
 	it('separates thinking chunks into reasoning', () => {
 		const content = [{ type: 'thinking', thinking: [{ type: 'text', text: 'hmm' }] }, { type: 'text', text: 'answer' }];
-		const [choice] = simplifyResponse({ ...base, choices: [{ index: 0, message: { content }, finish_reason: 'stop' }] }, false);
+		const [choice] = simplifyAnswer({ ...base, choices: [{ index: 0, message: { content }, finish_reason: 'stop' }] }, false);
 		expect(choice).toMatchObject({ content: 'answer', reasoning: 'hmm' });
 	});
 
@@ -102,7 +102,7 @@ describe('response', () => {
 			{ id: 'a', function: { name: 'f', arguments: '{"q":1}' } },
 			{ id: 'b', function: { name: 'g', arguments: { q: 2 } } },
 		];
-		const [choice] = simplifyResponse({ ...base, choices: [{ index: 0, message: { content: '', tool_calls }, finish_reason: 'tool_calls' }] }, false);
+		const [choice] = simplifyAnswer({ ...base, choices: [{ index: 0, message: { content: '', tool_calls }, finish_reason: 'tool_calls' }] }, false);
 		expect(choice.tool_calls).toEqual([
 			{ id: 'a', type: 'function', function: { name: 'f', arguments: { q: 1 } } },
 			{ id: 'b', type: 'function', function: { name: 'g', arguments: { q: 2 } } },
@@ -110,17 +110,17 @@ describe('response', () => {
 	});
 
 	it('parses JSON content in JSON mode, and explains invalid JSON', () => {
-		const ok = simplifyResponse({ ...base, choices: [{ index: 0, message: { content: '```json\n{"a":1}\n```' }, finish_reason: 'stop' }] }, true);
+		const ok = simplifyAnswer({ ...base, choices: [{ index: 0, message: { content: '```json\n{"a":1}\n```' }, finish_reason: 'stop' }] }, true);
 		expect(ok[0].content).toEqual({ a: 1 });
-		expect(() => simplifyResponse({ ...base, choices: [{ index: 0, message: { content: '{"a":' }, finish_reason: 'length' }] }, true)).toThrow(
+		expect(() => simplifyAnswer({ ...base, choices: [{ index: 0, message: { content: '{"a":' }, finish_reason: 'length' }] }, true)).toThrow(
 			/invalid JSON.*raise "Max Tokens"/,
 		);
 	});
 
 	it('returns choices in index order and rejects answers without choices', () => {
 		const choices = [1, 0].map((index) => ({ index, message: { content: `c${index}` }, finish_reason: 'stop' }));
-		expect(simplifyResponse({ ...base, choices }, false).map((c) => c.content)).toEqual(['c0', 'c1']);
-		expect(() => simplifyResponse({ ...base }, false)).toThrow(/without any "choices"/);
+		expect(simplifyAnswer({ ...base, choices }, false).map((c) => c.content)).toEqual(['c0', 'c1']);
+		expect(() => simplifyAnswer({ ...base }, false)).toThrow(/without any "choices"/);
 	});
 });
 

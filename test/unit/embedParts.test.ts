@@ -1,6 +1,6 @@
-import { halve, packBatches } from '../../nodes/MistralEmbed/actions/batching';
-import { estimateTokens, readItemInput } from '../../nodes/MistralEmbed/actions/inputs';
-import { decodeBase64Vector, vectorsByIndex } from '../../nodes/MistralEmbed/actions/vectors';
+import { halve, packBatches } from '../../nodes/shared/embeddings/packing';
+import { estimateTokens, readItemInput } from '../../nodes/shared/embeddings/inputs';
+import { decodeBase64Vector, vectorsByIndex } from '../../nodes/shared/embeddings/vectors';
 import { selectModels } from '../../nodes/shared/models';
 import { countEmbeddingTokens } from '../server/tokens';
 

@@ -1,5 +1,5 @@
 import { sseData } from '../../nodes/shared/transport/sse';
-import { StreamedAnswer } from '../../nodes/MistralChat/actions/streamedAnswer';
+import { StreamedAnswer } from '../../nodes/shared/chat/streamedAnswer';
 
 async function collect(pieces: string[]): Promise<string[]> {
 	async function* source() {

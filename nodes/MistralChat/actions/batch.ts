@@ -6,11 +6,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { planJobs } from '../../shared/batch/jobs';
-import { type ItemOutcomes, newBatchRunner, settle, submitAndReference } from '../../shared/batch/glue';
+import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, readReference, requestFailure } from '../../shared/batch/results';
-import { collectOutput, stopError } from '../../shared/itemResults';
-import { answerItems, buildRequest, inputFieldsKept, problem } from './execute';
+import { collectOutput, itemError, type ItemOutcomes, settle, stopError } from '../../shared/itemResults';
+import { answerItems, buildRequest, inputFieldsKept } from './items';
 
 interface ChatBatchRequest {
 	itemIndex: number;
@@ -60,7 +60,7 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 			const request = await buildRequest(this, itemIndex, options);
 			requests.push({ itemIndex, model: request.model, body: request.body as IDataObject, expectJson: request.expectJson });
 		} catch (error) {
-			const failure = problem(this, error, itemIndex);
+			const failure = itemError(this.getNode(), error, itemIndex);
 			if (!continueOnFail) throw stopError(this, failure, itemIndex);
 			outcomes[itemIndex] = { ok: false, error: failure };
 		}

@@ -2,13 +2,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { runsAsAgentTool } from '../../shared/agentTool';
+import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../../shared/chat/settings';
 import { readChatStream } from '../../shared/chat/stream';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { AnswerError } from '../../shared/errors';
 import { collectOutput, itemError } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
 import { answerItems, buildRequest, type ChatItemRequest, inputFieldsKept } from './items';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Mistral Embed in batch mode: the texts packed into token-aware requests exactly as in realtime
- * (packBatches + requestBody), each request one line of a batch job (custom_id = its position), so
+ * (packForBatch + embeddingsRequestBody), each request one line of a batch job (custom_id = its position), so
  * one job of 10,000 requests carries far more than 10,000 texts. Vectors go back to their items by
  * custom_id and by `data[].index` inside each answer.
  */
@@ -8,49 +8,18 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { planJobs, type RequestResult } from '../../shared/batch/jobs';
-import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
-import type { FailureInfo } from '../../shared/transport/client';
-import { parseErrorBody } from '../../shared/transport/errorMessages';
-import { type ItemOutcomes, newBatchRunner, submitAndReference } from '../../shared/batch/glue';
+import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
-import { collectOutput, stopError } from '../../shared/itemResults';
-import { type BatchLimits, halve, packBatches } from './batching';
-import { blamesAnInput } from './embedSlots';
-import {
-	embedItemOutcomes,
-	type EmbedSettings,
-	readEmbedSettings,
-	requestBody,
-	type SlotResult,
-	textReader,
-	withoutBatchPosition,
-} from './execute';
-import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
-import { type Dtype, vectorsByIndex } from './vectors';
-
-/** Mistral rejects an input over this many tokens. */
-const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
-
-/**
- * The realtime packing, except that a text estimated over Mistral's per-input limit gets a request
- * of its own: in a job nothing bisects a rejected request, so a text Mistral rejects must fail alone.
- */
-export function packForBatch(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
-	const packs: EmbedSlot[][] = [];
-	let run: EmbedSlot[] = [];
-	for (const slot of slots) {
-		if (slot.estimatedTokens <= MISTRAL_MAX_TOKENS_PER_INPUT) {
-			run.push(slot);
-			continue;
-		}
-		if (run.length > 0) packs.push(...packBatches(run, limits));
-		run = [];
-		packs.push([slot]);
-	}
-	if (run.length > 0) packs.push(...packBatches(run, limits));
-	return packs;
-}
+import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
+import type { EmbedSlot } from '../../shared/embeddings/inputs';
+import { halve, packForBatch } from '../../shared/embeddings/packing';
+import { blamesAnInput, type RequestFailure } from '../../shared/embeddings/sendAndSplit';
+import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../../shared/embeddings/settings';
+import { type Dtype, vectorsByIndex } from '../../shared/embeddings/vectors';
+import { collectOutput, itemError, type ItemOutcomes, stopError } from '../../shared/itemResults';
+import { parseErrorBody } from '../../shared/transport/errorMessages';
+import { embedItemOutcomes, readEmbedSettings, readItemInputs, type SlotResult, slotsOf } from './items';
 
 const isDtype = (value: unknown): value is Dtype => ['float', 'int8', 'uint8', 'binary', 'ubinary'].includes(value as string);
 
@@ -64,14 +33,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	const field = batch.referenceField;
 	const keepInput = this.getNodeParameter('includeInputFields', 0, true) as boolean;
 
-	const readText = textReader(this, items);
-	const inputs: ItemInput[] = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
-	const firstInvalid = inputs.findIndex((input) => input.kind === 'invalid');
-	if (firstInvalid !== -1 && !continueOnFail) {
-		const message = (inputs[firstInvalid] as { message: string }).message;
-		throw stopError(this, new NodeOperationError(this.getNode(), message, { itemIndex: firstInvalid }), firstInvalid);
-	}
-	const slotsOf = (input: ItemInput): EmbedSlot[] => (input.kind === 'single' ? [input.slot] : input.kind === 'list' ? input.slots : []);
+	const inputs = readItemInputs(this, items);
 
 	if (batch.mode === 'collect') {
 		const references = items.map((item) => readReference(item.json, field));
@@ -85,7 +47,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 		});
 		const firstBad = problems.findIndex((problem) => problem !== undefined);
 		if (firstBad !== -1 && !continueOnFail) {
-			throw stopError(this, new NodeOperationError(this.getNode(), problems[firstBad] as string, { itemIndex: firstBad }), firstBad);
+			throw stopError(this, itemError(this.getNode(), problems[firstBad], firstBad), firstBad);
 		}
 		const jobIds = [...new Set(references.flatMap((reference, i) => (typeof reference === 'string' || problems[i] ? [] : reference.jobIds)))];
 		const wait = { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: false };
@@ -117,7 +79,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 			withoutReference(items[itemIndex].json, field),
 		);
 		problems.forEach((problem, itemIndex) => {
-			if (problem) outcomes[itemIndex] = { ok: false, error: new NodeOperationError(this.getNode(), problem, { itemIndex }) };
+			if (problem) outcomes[itemIndex] = { ok: false, error: itemError(this.getNode(), problem, itemIndex) };
 		});
 		return [collectOutput(this, outcomes, () => keepInput)];
 	}
@@ -126,23 +88,15 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	const slots = inputs.flatMap(slotsOf);
 	const packs = packForBatch(slots, limits);
 	const partOf = new Map<EmbedSlot, BatchPart>();
-	const jobs = planJobs(packs.map((pack, packIndex) => ({ model: settings.model, pack, customId: String(packIndex) }))).map((job) => ({
-		model: job.model,
-		requests: job.requests.map((request) => ({ custom_id: request.customId, body: requestBody(settings, request.pack.map((slot) => slot.text)) })),
-		packs: job.requests,
-	}));
+	const jobs = planEmbedJobs(packs.map((pack, packIndex) => ({ pack, customId: String(packIndex) })), settings);
 	const submitted = await submitAndReference(runner, '/v1/embeddings', jobs, metadataFor(this), batch.timeoutHours);
-	jobs.forEach((job, jobIndex) => {
-		for (const { pack, customId } of job.packs) {
-			pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
-		}
-	});
+	recordParts(jobs, submitted, partOf);
 	this.logger.info(`Mistral Embed: ${slots.length} text(s) in ${packs.length} request(s), ${submitted.length} batch job(s)`);
 
 	if (batch.mode === 'submit') {
 		const jobIds = submitted.map((job) => job.id);
 		const outcomes: ItemOutcomes = inputs.map((input, itemIndex) => {
-			if (input.kind === 'invalid') return { ok: false, error: new NodeOperationError(this.getNode(), input.message, { itemIndex }) };
+			if (input.kind === 'invalid') return { ok: false, error: itemError(this.getNode(), input.message, itemIndex) };
 			const reference: BatchReference = {
 				jobIds,
 				parts: slotsOf(input).map((slot) => partOf.get(slot)!),
@@ -170,7 +124,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	return [collectOutput(this, outcomes, () => keepInput)];
 }
 
-/** The texts of each request, in their order in it. */
+/** The texts of each request (job and custom_id), in their order in it. */
 function byRequest(partOf: Map<EmbedSlot, BatchPart>): Array<Array<[EmbedSlot, BatchPart]>> {
 	const groups = new Map<string, Array<[EmbedSlot, BatchPart]>>();
 	for (const [slot, part] of partOf) {
@@ -182,7 +136,8 @@ function byRequest(partOf: Map<EmbedSlot, BatchPart>): Array<Array<[EmbedSlot, B
 	return [...groups.values()].map((entries) => entries.sort((a, b) => (a[1].index ?? 0) - (b[1].index ?? 0)));
 }
 
-function failureOf(result: Extract<RequestResult, { ok: false }>): FailureInfo {
+/** A failed line of a job's results, read as the transport reads a failed realtime request. */
+function failureOf(result: Extract<RequestResult, { ok: false }>): RequestFailure {
 	const parsed = parseErrorBody(result.body);
 	return {
 		kind: 'http',
@@ -192,6 +147,29 @@ function failureOf(result: Extract<RequestResult, { ok: false }>): FailureInfo {
 		message: parsed.message ?? result.message,
 		fields: parsed.fieldErrors.map((fieldError) => fieldError.field),
 	};
+}
+
+interface EmbedPack {
+	pack: EmbedSlot[];
+	customId: string;
+}
+
+/** Packs as batch-job lines, grouped into jobs by planJobs; each line's body built as in realtime. */
+function planEmbedJobs(packs: EmbedPack[], settings: EmbedSettings) {
+	return planJobs(packs.map((entry) => ({ model: settings.model, ...entry }))).map((job) => ({
+		model: job.model,
+		requests: job.requests.map((request) => ({ custom_id: request.customId, body: embeddingsRequestBody(settings, request.pack.map((slot) => slot.text)) })),
+		packs: job.requests,
+	}));
+}
+
+/** Where each text went: its job, its request's custom_id and its position in that request. */
+function recordParts(jobs: Array<{ packs: EmbedPack[] }>, submitted: Array<{ id: string }>, partOf: Map<EmbedSlot, BatchPart>): void {
+	jobs.forEach((job, jobIndex) => {
+		for (const { pack, customId } of job.packs) {
+			pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
+		}
+	});
 }
 
 /**
@@ -220,17 +198,9 @@ async function splitRejected(
 		}
 		if (halves.length === 0) return results;
 		context.logger.info(`Mistral Embed: ${halves.length / 2} request(s) rejected for one of their texts; sending their halves again in a follow-up job`);
-		const jobs = planJobs(halves.map((pack, index) => ({ model: settings.model, pack, customId: `split-${round}-${index}` }))).map((job) => ({
-			model: job.model,
-			requests: job.requests.map((request) => ({ custom_id: request.customId, body: requestBody(settings, request.pack.map((slot) => slot.text)) })),
-			packs: job.requests,
-		}));
+		const jobs = planEmbedJobs(halves.map((pack, index) => ({ pack, customId: `split-${round}-${index}` })), settings);
 		const submitted = await runner.submit('/v1/embeddings', jobs, { ...metadataFor(context), follow_up: String(round) }, timeoutHours);
-		jobs.forEach((job, jobIndex) => {
-			for (const { pack, customId } of job.packs) {
-				pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
-			}
-		});
+		recordParts(jobs, submitted, partOf);
 		results = results.with(await collectJobs(runner, submitted.map((job) => job.id), wait));
 	}
 	return results;
@@ -245,14 +215,7 @@ function fillSlotResults(
 	model: string,
 	into: Map<EmbedSlot, SlotResult>,
 ): void {
-	const byRequest = new Map<string, Array<[EmbedSlot, BatchPart]>>();
-	for (const [slot, part] of partOf) {
-		const key = `${part.jobId}\u0000${part.customId}`;
-		const list = byRequest.get(key);
-		if (list) list.push([slot, part]);
-		else byRequest.set(key, [[slot, part]]);
-	}
-	for (const entries of byRequest.values()) {
+	for (const entries of byRequest(partOf)) {
 		const [firstSlot, part] = entries[0];
 		const result = results.get(part);
 		if (!result.ok) {
@@ -267,9 +230,7 @@ function fillSlotResults(
 		try {
 			vectors = vectorsByIndex(result.body, count, dtypeOf(firstSlot));
 		} catch (error) {
-			for (const [slot] of entries) {
-				into.set(slot, { error: new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex: slot.itemIndex }) });
-			}
+			for (const [slot] of entries) into.set(slot, { error: itemError(context.getNode(), error, slot.itemIndex) });
 			continue;
 		}
 		const usage = (result.body as { usage?: IDataObject }).usage;

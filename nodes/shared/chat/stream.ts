@@ -33,14 +33,15 @@ export async function* streamChatAnswer(opened: OpenedStream): AsyncGenerator<St
 /** Runs the stream to its end, handing each delta to `onDelta`; returns the whole answer. */
 export async function readChatStream(opened: OpenedStream, onDelta: (delta: StreamDelta) => void | Promise<void>): Promise<unknown> {
 	const stream = streamChatAnswer(opened);
-	for (;;) {
-		const step = await stream.next();
-		if (step.done) return step.value;
-		try {
+	let step = await stream.next();
+	try {
+		while (!step.done) {
 			await onDelta(step.value);
-		} catch (error) {
-			await stream.return(undefined); // closes the connection
-			throw error;
+			step = await stream.next();
 		}
+		return step.value;
+	} finally {
+		// onDelta failed: stop reading, which closes the connection.
+		if (!step.done) await stream.return(undefined);
 	}
 }

@@ -1,4 +1,5 @@
 /** Reads what each item asks to embed and checks it before any request is sent (pure). */
+import { InputError } from '../errors';
 
 export interface EmbedSlot {
 	itemIndex: number;
@@ -95,21 +96,21 @@ const describe = (value: unknown) =>
 
 function checkText(value: unknown, where: string): string {
 	if (value === undefined) {
-		throw new Error(`${where} is missing: the item has no such field. Map a field the items have, e.g. {{ $json.text }}`);
+		throw new InputError(`${where} is missing: the item has no such field. Map a field the items have, e.g. {{ $json.text }}`);
 	}
 	if (typeof value !== 'string') {
-		throw new Error(
+		throw new InputError(
 			`${where} is ${describe(value)}, not text. Map a text field, e.g. {{ $json.text }}, or convert it with JSON.stringify()`,
 		);
 	}
-	if (value.trim() === '') throw new Error(`${where} is empty. Give each item some text to embed, or filter empty rows out first`);
+	if (value.trim() === '') throw new InputError(`${where} is empty. Give each item some text to embed, or filter empty rows out first`);
 	return value;
 }
 
 export function readItemInput(value: unknown, itemIndex: number): ItemInput {
 	try {
 		if (Array.isArray(value)) {
-			if (value.length === 0) throw new Error('"Text" is an empty list. Give at least one string to embed');
+			if (value.length === 0) throw new InputError('"Text" is an empty list. Give at least one string to embed');
 			const slots = value.map((element, elementIndex) => {
 				const text = checkText(element, `Element ${elementIndex} of "Text"`);
 				return { itemIndex, elementIndex, text, estimatedTokens: estimateTokens(text) };

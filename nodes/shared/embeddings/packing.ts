@@ -1,3 +1,4 @@
+/** Packs texts into embeddings requests under an input count and a token budget (pure). */
 import type { EmbedSlot } from './inputs';
 
 export interface BatchLimits {
@@ -69,4 +70,28 @@ export function halve<T>(batch: readonly T[]): [T[], T[]] {
 export function splitUnderBudget(batch: readonly EmbedSlot[], maxTokens: number): EmbedSlot[][] {
 	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens });
 	return pieces.length >= 2 ? pieces : halve(batch);
+}
+
+/** Mistral rejects an input over this many tokens. */
+const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
+
+/**
+ * The realtime packing for batch jobs, except that a text estimated over Mistral's per-input limit
+ * gets a request of its own: in a job nothing bisects a rejected request, so a text Mistral rejects
+ * must fail alone.
+ */
+export function packForBatch(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
+	const packs: EmbedSlot[][] = [];
+	let run: EmbedSlot[] = [];
+	for (const slot of slots) {
+		if (slot.estimatedTokens <= MISTRAL_MAX_TOKENS_PER_INPUT) {
+			run.push(slot);
+			continue;
+		}
+		if (run.length > 0) packs.push(...packBatches(run, limits));
+		run = [];
+		packs.push([slot]);
+	}
+	if (run.length > 0) packs.push(...packBatches(run, limits));
+	return packs;
 }

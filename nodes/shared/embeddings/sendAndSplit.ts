@@ -1,17 +1,36 @@
-import type { IDataObject } from 'n8n-workflow';
-
-import { settlePulled, type Settled } from '../../shared/concurrency';
-import { failureInfoOf, type FailureInfo, type MistralClient } from '../../shared/transport/client';
-import { BatchQueue, estimatedTokensOf, halve, splitUnderBudget } from './batching';
+/**
+ * Sends embeddings requests and splits the refused ones (pure: the client and the reading of its
+ * errors are passed in). Used by Mistral Embed in realtime mode and by Mistral Embeddings.
+ */
+import { settlePulled, type Settled } from '../concurrency';
 import { saysTooManyTokensInRequest, type TokenCalibration } from './calibration';
 import type { EmbedSlot } from './inputs';
+import { BatchQueue, estimatedTokensOf, halve, splitUnderBudget } from './packing';
 import { type Dtype, vectorsByIndex } from './vectors';
+
+type Usage = Record<string, unknown>;
+
+/** What the transport learned about a refused request (MistralClient's FailureInfo, failureInfoOf). */
+export interface RequestFailure {
+	kind: string;
+	status?: number;
+	code?: string;
+	type?: string;
+	message?: string;
+	/** Request fields a 422 names, e.g. "input.3". */
+	fields?: string[];
+}
+
+/** The one call this module makes (MistralClient.post). */
+export interface EmbeddingsSender {
+	post(path: string, body: Record<string, unknown>, meta: { model?: string }, itemIndex?: number): Promise<unknown>;
+}
 
 /**
  * Whether a rejected batch may be the fault of one of its inputs (too long, empty, invalid) rather
  * than of the request as a whole (model, dimension, key). Only then is it worth splitting.
  */
-export function blamesAnInput(info: FailureInfo | undefined): boolean {
+export function blamesAnInput(info: RequestFailure | undefined): boolean {
 	if (info?.kind !== 'http' || (info.status !== 400 && info.status !== 422)) return false;
 	if (info.fields && info.fields.length > 0) return info.fields.every((field) => field === 'input' || field.startsWith('input.'));
 	if (info.type === 'invalid_model' || info.code === '1500') return false;
@@ -20,12 +39,14 @@ export function blamesAnInput(info: FailureInfo | undefined): boolean {
 	return /input|token|batch|empty|too (long|large|many)/i.test(said);
 }
 
-export interface EmbedSlotsOptions {
-	client: MistralClient;
+export interface SendAndSplitOptions {
+	client: EmbeddingsSender;
+	/** What a failed request's error says (failureInfoOf for MistralClient's errors). */
+	failureOf: (error: unknown) => RequestFailure | undefined;
 	model: string;
 	dtype: Dtype;
 	/** The request body for these texts (one builder per node, shared with batch mode). */
-	body: (texts: string[]) => IDataObject;
+	body: (texts: string[]) => Record<string, unknown>;
 	calibration: TokenCalibration;
 	maxInputs: number;
 	maxConcurrency: number;
@@ -34,7 +55,7 @@ export interface EmbedSlotsOptions {
 	/** The n8n item a one-input request belongs to, for its errors. */
 	itemIndexOf?: (slot: EmbedSlot) => number;
 	/** A batch's vectors, in the batch's order, with the usage of its request. */
-	onVectors: (batch: EmbedSlot[], vectors: number[][], usage: IDataObject | undefined) => void;
+	onVectors: (batch: EmbedSlot[], vectors: number[][], usage: Usage | undefined) => void;
 	/** An input the server rejects on its own, or a batch whose answer holds no usable vectors. May throw to stop. */
 	onFailure: (batch: EmbedSlot[], error: unknown, cause: 'input' | 'response') => void;
 }
@@ -45,9 +66,9 @@ export interface EmbedSlotsOptions {
  * batch refused for too many tokens is cut again under the learned budget; one refused because of an
  * input is halved until that input stands alone. Errors that blame the request as a whole are thrown.
  */
-export async function embedSlots(
+export async function sendAndSplit(
 	slots: readonly EmbedSlot[],
-	options: EmbedSlotsOptions,
+	options: SendAndSplitOptions,
 ): Promise<{ batches: EmbedSlot[][]; outcomes: Array<Settled<void>> }> {
 	const { client, calibration } = options;
 	const embed = async (batch: EmbedSlot[]): Promise<void> => {
@@ -60,7 +81,7 @@ export async function embedSlots(
 				batch.length === 1 ? options.itemIndexOf?.(batch[0]) : undefined,
 			);
 		} catch (error) {
-			const info = failureInfoOf(error);
+			const info = options.failureOf(error);
 			if (!blamesAnInput(info)) throw error as Error;
 			if (batch.length === 1) return options.onFailure(batch, error, 'input');
 			if (saysTooManyTokensInRequest(info?.message)) {
@@ -79,7 +100,7 @@ export async function embedSlots(
 		} catch (error) {
 			return options.onFailure(batch, error, 'response');
 		}
-		const usage = (response as { usage?: IDataObject }).usage;
+		const usage = (response as { usage?: Usage }).usage;
 		calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens ?? usage?.total_tokens);
 		options.onVectors(batch, vectors, usage);
 	};

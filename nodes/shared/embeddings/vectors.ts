@@ -1,6 +1,5 @@
 /** Reads the `data` of an embeddings answer into vectors by input position (pure). */
-
-export class VectorError extends Error {}
+import { AnswerError } from '../errors';
 
 export type Dtype = 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';
 
@@ -19,7 +18,7 @@ export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 	// Plain loops into exactly sized arrays: Array.from over a typed array is slower and over-allocates.
 	if (dtype === 'float') {
-		if (bytes.length % 4 !== 0) throw new VectorError('A base64 vector does not hold whole float32 values');
+		if (bytes.length % 4 !== 0) throw new AnswerError('A base64 vector does not hold whole float32 values');
 		const values = new Array<number>(bytes.length / 4);
 		for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
 		return values;
@@ -43,24 +42,24 @@ function isNumberList(value: unknown): value is number[] {
 export function vectorsByIndex(response: unknown, inputCount: number, dtype: Dtype): number[][] {
 	const data = (response as { data?: unknown })?.data;
 	if (!Array.isArray(data)) {
-		throw new VectorError('The server answered without a "data" list. Check that the Base URL points at an embeddings API');
+		throw new AnswerError('The server answered without a "data" list. Check that the Base URL points at an embeddings API');
 	}
 	const vectors: Array<number[] | undefined> = new Array(inputCount);
 	data.forEach((entry, position) => {
 		const record = entry as { index?: unknown; embedding?: unknown };
 		const index = typeof record?.index === 'number' ? record.index : data.length === inputCount ? position : -1;
 		if (!Number.isInteger(index) || index < 0 || index >= inputCount) {
-			throw new VectorError(`The server answered with data[].index ${String(record?.index)}, outside the ${inputCount} inputs sent`);
+			throw new AnswerError(`The server answered with data[].index ${String(record?.index)}, outside the ${inputCount} inputs sent`);
 		}
-		if (vectors[index] !== undefined) throw new VectorError(`The server answered twice for input ${index}`);
+		if (vectors[index] !== undefined) throw new AnswerError(`The server answered twice for input ${index}`);
 		const embedding = record.embedding;
 		if (typeof embedding === 'string') vectors[index] = decodeBase64Vector(embedding, dtype);
 		else if (isNumberList(embedding)) vectors[index] = embedding;
-		else throw new VectorError(`The server answered with an embedding for input ${index} that is not a list of numbers`);
+		else throw new AnswerError(`The server answered with an embedding for input ${index} that is not a list of numbers`);
 	});
 	const missing = vectors.findIndex((vector) => vector === undefined);
 	if (missing !== -1 || data.length < inputCount) {
-		throw new VectorError(`The server answered with ${data.length} vectors for ${inputCount} inputs (input ${missing} has none)`);
+		throw new AnswerError(`The server answered with ${data.length} vectors for ${inputCount} inputs (input ${missing} has none)`);
 	}
 	return vectors as number[][];
 }

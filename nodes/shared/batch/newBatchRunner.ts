@@ -1,8 +1,7 @@
-/** The small parts both nodes' batch modes share: clients, submission, per-item outcomes. */
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+/** What Mistral Chat's and Mistral Embed's batch modes share around the runner: its making, and submission. */
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { readTransportOptions } from '../commonOptions';
-import type { Settled } from '../concurrency';
 import { normalizeBaseUrl } from '../transport/baseUrl';
 import { CREDENTIAL_TYPE, MistralClient } from '../transport/client';
 import { Redactor } from '../transport/redaction';
@@ -11,8 +10,6 @@ import { BatchRunner } from './runner';
 
 /** Job submissions can carry 10,000 requests: more time than one realtime answer. */
 const DEFAULT_BATCH_TIMEOUT_S = 300;
-
-export type ItemOutcomes = Array<Settled<INodeExecutionData[]> | undefined>;
 
 export function newBatchRunner(context: IExecuteFunctions, label: string): BatchRunner {
 	const options = (context.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
@@ -60,13 +57,4 @@ export async function submitAndReference(
 ): Promise<BatchJobInfo[]> {
 	if (jobs.length === 0) return [];
 	return await runner.submit(endpoint, jobs, metadata, timeoutHours);
-}
-
-/** Runs `produce` for one item and keeps its items or its error. */
-export function settle(produce: () => INodeExecutionData[]): Settled<INodeExecutionData[]> {
-	try {
-		return { ok: true, value: produce() };
-	} catch (error) {
-		return { ok: false, error };
-	}
 }
