@@ -3,6 +3,8 @@
  * each time), cancel the jobs when the execution is cancelled or when nobody will collect them, and
  * fetch their results (inline, or from the output and error files).
  */
+import { randomUUID } from 'node:crypto';
+
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
@@ -93,7 +95,7 @@ export class BatchRunner {
 		try {
 			for (const [index, job] of jobs.entries()) {
 				const partMetadata = jobs.length > 1 ? { ...metadata, part: `${index + 1}/${jobs.length}` } : metadata;
-				const tagged = { ...partMetadata, [SUBMISSION_TAG_KEY]: globalThis.crypto.randomUUID() };
+				const tagged = { ...partMetadata, [SUBMISSION_TAG_KEY]: randomUUID() };
 				const body = createJobBody({ endpoint, model: job.model, requests: job.requests, metadata: tagged, timeoutHours });
 				const created = await this.createOnce(body, job.model, tagged[SUBMISSION_TAG_KEY]);
 				submitted.push(created);
