@@ -23,7 +23,7 @@ export interface RequestFailure {
 
 /** The one call this module makes (MistralClient.post). */
 export interface EmbeddingsSender {
-	post(path: string, body: Record<string, unknown>, meta: { model?: string }, itemIndex?: number): Promise<unknown>;
+	post(path: string, body: Record<string, unknown>, meta: { model?: string; repeatable?: boolean }, itemIndex?: number): Promise<unknown>;
 }
 
 /**
