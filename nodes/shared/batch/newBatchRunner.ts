@@ -27,9 +27,9 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
 		},
 		() => new Redactor(),
 	);
-	const cleanup = new MistralClient(detachedFromCancel(context, credentials), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
+	const cleanup = client.variant({ timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 }, detachedFromCancel(context, credentials));
 	// A job created twice is billed twice: a submission that may have gone through is never re-sent.
-	const submitter = new MistralClient(context, { ...transport, maxAmbiguousRetries: 0 });
+	const submitter = client.variant({ maxAmbiguousRetries: 0 });
 	return new BatchRunner(context, { client, submitter, cleanup }, label, redactor);
 }
 

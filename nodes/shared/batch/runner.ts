@@ -46,9 +46,9 @@ export interface WaitSettings {
 export interface BatchClients {
 	/** Status checks and results. */
 	client: MistralClient;
-	/** Job creation: never retried after a failure that may have created the job. */
+	/** Job creation: never retried after a failure that may have created the job (client.variant: same gate, latch and totals). */
 	submitter: MistralClient;
-	/** Sends even after the execution was cancelled: the cancel requests themselves. */
+	/** Sends even after the execution was cancelled: the cancel requests themselves (client.variant too). */
 	cleanup: MistralClient;
 }
 
@@ -73,12 +73,8 @@ export class BatchRunner {
 
 	/** Requests, retries and time waited before retries (rate limits included), for the debug log. */
 	describeStats(): string {
-		const stats = [this.client.stats, this.submitter.stats].reduce((sum, one) => ({
-			requests: sum.requests + one.requests,
-			retries: sum.retries + one.retries,
-			retryWaitMs: sum.retryWaitMs + one.retryWaitMs,
-		}));
-		return describeStats(stats);
+		// The submitter and the cleanup client are variants of this one: one set of totals.
+		return describeStats(this.client.stats);
 	}
 
 	private get signal(): AbortSignal | undefined {

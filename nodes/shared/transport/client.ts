@@ -119,6 +119,18 @@ export class MistralClient {
 		};
 	}
 
+	/**
+	 * This client with other limits or another context, for the few requests that need them (a batch
+	 * job creation that is never re-sent; cancel requests that must outlive the execution's cancel
+	 * signal). It shares this client's rate-limit gate, setup latch and statistics: one 429 pauses
+	 * everything the execution sends, and the totals are whole.
+	 */
+	variant(options: Partial<ClientOptions>, context: CallerContext = this.context): MistralClient {
+		const variant = new MistralClient(context, { ...this.options, ...options });
+		Object.assign(variant, { stats: this.stats, gate: this.gate, latch: this.latch });
+		return variant;
+	}
+
 	/** Retries after a failure the server says it did not start (Max Retries). */
 	get maxRetries(): number {
 		return this.policy.maxRetries;
