@@ -47,6 +47,6 @@ export class MistralAiApi implements ICredentialType {
 		},
 	};
 
-	// "Test" is owned by the nodes (testedBy: mistralAiApiTest in nodes/shared/credentialTest.ts): a request-only
-	// test cannot explain network failures (n8n shows raw codes such as ECONNREFUSED) nor keep a query-string key in place.
+	// "Test" is owned by the nodes (testedBy in nodes/shared/nodeMethods.ts, the test itself in
+	// nodes/shared/credentialTest.ts): a request-only test cannot explain network failures (n8n shows raw codes such as ECONNREFUSED) nor keep a query-string key in place.
 }

@@ -15,7 +15,7 @@ import {
 
 
 /** The argument an AI Agent fills when it calls "Mistral Chat Tool". */
-export const TOOL_PROMPT_KEY = 'Prompt';
+const TOOL_PROMPT_KEY = 'Prompt';
 /** Seen by the agent's model; no backticks in it, it sits in a backtick string. */
 const TOOL_PROMPT_DESCRIPTION =
 	'The complete message for the Mistral model: the question or task, with all the context and text it needs (it does not see the conversation)';

@@ -155,11 +155,11 @@ const FINISH_REASONS: Record<string, FinishReason> = {
 	error: 'error',
 };
 
-export function finishReasonOf(reason: unknown): FinishReason {
+function finishReasonOf(reason: unknown): FinishReason {
 	return (typeof reason === 'string' && FINISH_REASONS[reason]) || 'other';
 }
 
-export function usageOf(raw: unknown): TokenUsage | undefined {
+function usageOf(raw: unknown): TokenUsage | undefined {
 	if (typeof raw !== 'object' || raw === null) return undefined;
 	const usage = raw as Record<string, unknown>;
 	const count = (value: unknown) => (typeof value === 'number' ? value : 0);

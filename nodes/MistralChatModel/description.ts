@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_CHAT_TIMEOUT_S } from '../shared/chat/settings';
-import { transportOptions } from '../shared/commonOptions';
+import { retryAndTimeoutOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 import {
 	maxTokensOption,
@@ -48,7 +48,7 @@ export const chatModelProperties: INodeProperties[] = [
 			safePromptOption,
 			temperatureOption,
 			topPOption,
-			...transportOptions(1, 'unused', DEFAULT_CHAT_TIMEOUT_S).filter((option) => option.name !== 'maxConcurrency'),
+			...retryAndTimeoutOptions(DEFAULT_CHAT_TIMEOUT_S),
 		],
 	},
 ];

@@ -19,7 +19,7 @@ function isNodeError(error: unknown): error is NodeOperationError {
 /** Past this many numbers the log keeps the first vectors only: n8n stores the log with the execution. */
 const MAX_LOGGED_NUMBERS = 20_000;
 
-export function loggedVectors(vectors: number[][]): IDataObject {
+function loggedVectors(vectors: number[][]): IDataObject {
 	const dimensions = vectors[0]?.length ?? 0;
 	if (vectors.length * dimensions <= MAX_LOGGED_NUMBERS) return { response: vectors };
 	const shown = Math.max(1, Math.floor(MAX_LOGGED_NUMBERS / Math.max(1, dimensions)));

@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_MAX_AMBIGUOUS_RETRIES, DEFAULT_MAX_RETRIES } from './transport/retryPolicy';
 
-/** Options both nodes offer for the HTTP side; read with `readTransportOptions`. */
+/** The HTTP options every node offers (concurrency, retries, timeout); read with `readTransportOptions`. */
 export function transportOptions(defaultConcurrency: number, concurrencyHint: string, defaultTimeoutS: number): INodeProperties[] {
 	return [
 		{
@@ -13,6 +13,13 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			default: defaultConcurrency,
 			description: `How many requests may be in flight at once. ${concurrencyHint}. Read once per execution.`,
 		},
+		...retryAndTimeoutOptions(defaultTimeoutS),
+	];
+}
+
+/** Retries and timeout only: for a node that sends one request at a time (Mistral Chat Model). */
+export function retryAndTimeoutOptions(defaultTimeoutS: number): INodeProperties[] {
+	return [
 		{
 			displayName: 'Max Retries',
 			name: 'maxRetries',

@@ -25,12 +25,12 @@ export function itemError(node: INode, error: unknown, itemIndex: number): NodeO
 }
 
 /** Appends the item index to a message once, in n8n's "[item N]" form. */
-export function withItemIndex(message: string, itemIndex: number): string {
+function withItemIndex(message: string, itemIndex: number): string {
 	return /\[item \d+\]$/.test(message) ? message : `${message} [item ${itemIndex}]`;
 }
 
 /** The `json` of an error item for "Continue On Fail": the message, what to do, and the HTTP code. */
-export function errorJson(error: unknown, itemIndex: number): IDataObject {
+function errorJson(error: unknown, itemIndex: number): IDataObject {
 	const details = error as { message?: string; description?: string | null; httpCode?: string | null };
 	const json: IDataObject = { error: withItemIndex(details.message ?? String(error), itemIndex) };
 	if (details.description) json.errorDescription = details.description;

@@ -53,7 +53,7 @@ export async function searchModels(
 	return { results };
 }
 
-/** The resource-locator parameter both nodes use for the model. */
+/** The resource-locator parameter every node uses for the model. */
 export function modelParameter(defaultModel: string, searchMethod: string, what: string): INodeProperties {
 	return {
 		displayName: 'Model',

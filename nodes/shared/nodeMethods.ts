@@ -6,17 +6,18 @@ import type {
 	INodeListSearchResult,
 } from 'n8n-workflow';
 
-import { testMistralCredential } from './credentialTest';
+import { CREDENTIAL_TEST_METHOD, testMistralCredential } from './credentialTest';
 import { type ModelPurpose, searchModels } from './models';
 
 /**
- * The `methods` of every node of the package: the credential test (each node names it with
- * `testedBy: 'mistralAiApiTest'`, so it can explain network failures too) and the model list for `purpose`.
+ * The `methods` of every node of the package: the credential test (owned by the nodes, so it can
+ * explain network failures too) and the model list for `purpose`. Each node's description names the
+ * test literally (`testedBy: 'mistralAiApiTest'`): n8n's linter reads it there.
  */
 export function mistralNodeMethods(purpose: ModelPurpose) {
 	return {
 		credentialTest: {
-			async mistralAiApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+			async [CREDENTIAL_TEST_METHOD](this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 				return await testMistralCredential.call(this, credential);
 			},
 		},

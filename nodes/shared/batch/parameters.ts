@@ -5,9 +5,9 @@ import { jobMetadata } from './jobs';
 
 export type BatchMode = 'wait' | 'submit' | 'collect';
 
-export const DEFAULT_REFERENCE_FIELD = 'mistralBatch';
+const DEFAULT_REFERENCE_FIELD = 'mistralBatch';
 
-/** The "Processing" choice and the batch settings both nodes show (placed right after the model). */
+/** The "Processing" choice and the batch settings Mistral Chat and Mistral Embed show (placed right after the model). */
 export function processingProperties(unit: string): INodeProperties[] {
 	return [
 		{

@@ -48,7 +48,7 @@ function wholeNumber(value: unknown, label: string, min: number): number {
 	return value;
 }
 
-export function parseJsonParameter(value: unknown, label: string): unknown {
+function parseJsonParameter(value: unknown, label: string): unknown {
 	if (typeof value !== 'string') return value;
 	if (value.trim() === '') return undefined;
 	let parseProblem = '';
@@ -70,7 +70,7 @@ const TOOL_KEYS = new Set(['type', 'function']);
 const FUNCTION_KEYS = new Set(['name', 'description', 'parameters', 'strict']);
 
 /** Accepts a list of tools in Mistral's form, or bare function definitions, and checks each. */
-export function normalizeTools(raw: unknown): unknown[] | undefined {
+function normalizeTools(raw: unknown): unknown[] | undefined {
 	const value = parseJsonParameter(raw, 'Tools');
 	if (value === undefined || value === null) return undefined;
 	if (!Array.isArray(value)) throw new InputError('"Tools" must be a JSON list of function definitions');

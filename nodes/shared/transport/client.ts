@@ -85,7 +85,7 @@ const NOT_SENT =
 const NOT_RETRIED = ' This request was not retried further: an earlier request of this execution already failed this way.';
 
 /**
- * Every HTTP request of both nodes goes through here: authentication by n8n's credential helper,
+ * Every HTTP request of the package goes through here: authentication by n8n's credential helper,
  * JSON in and out, a timeout, retries by the retry policy, one shared rate-limit gate per execution,
  * a latch that fails the execution's requests at once after a setup failure, and errors that name
  * the cause without ever carrying headers, the API key or secrets of the Base URL.
