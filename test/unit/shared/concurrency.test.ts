@@ -1,6 +1,6 @@
-import { settleWithConcurrency } from '../../nodes/shared/concurrency';
-import { RateLimitGate } from '../../nodes/shared/transport/rateLimitGate';
-import { abortableSleep } from '../../nodes/shared/abortableSleep';
+import { settleWithConcurrency } from '../../../nodes/shared/concurrency';
+import { RateLimitGate } from '../../../nodes/shared/transport/rateLimitGate';
+import { abortableSleep } from '../../../nodes/shared/abortableSleep';
 
 describe('settleWithConcurrency', () => {
 	it('keeps input order and never exceeds the limit', async () => {

@@ -3,9 +3,9 @@
  * client's rate-limit gate and statistics, so a 429 answered to one pauses the other, and the
  * totals count every request. Counted at the test server, through n8n's real HTTP helper.
  */
-import { MistralClient } from '../../nodes/shared/transport/client';
-import { executeContextFor } from '../harness/engine';
-import { startMistralServer, type MistralTestServer } from '../server/mistralServer';
+import { MistralClient } from '../../../../nodes/shared/transport/client';
+import { executeContextFor } from '../../../harness/engine';
+import { startMistralServer, type MistralTestServer } from '../../../server/mistralServer';
 
 describe('MistralClient.variant', () => {
 	let server: MistralTestServer;

@@ -1,6 +1,6 @@
-import { BatchQueue, estimatedTokensOf, splitUnderBudget } from '../../nodes/shared/embeddings/packing';
-import { PRIOR_RATIO, RATIO_BOUNDS, SAFETY_MARGIN, saysTooManyTokensInRequest, TokenCalibration } from '../../nodes/shared/embeddings/calibration';
-import { settlePulled } from '../../nodes/shared/concurrency';
+import { BatchQueue, estimatedTokensOf, splitUnderBudget } from '../../../../nodes/shared/embeddings/packing';
+import { PRIOR_RATIO, RATIO_BOUNDS, SAFETY_MARGIN, saysTooManyTokensInRequest, TokenCalibration } from '../../../../nodes/shared/embeddings/calibration';
+import { settlePulled } from '../../../../nodes/shared/concurrency';
 
 const CAP = 16_384;
 const slot = (itemIndex: number, estimatedTokens: number) => ({ itemIndex, text: `t${itemIndex}`, estimatedTokens });

@@ -1,6 +1,6 @@
 import type { Message } from '@n8n/ai-node-sdk';
 
-import { mistralToolCallId, toGenerateResult, toMistralMessages } from '../../nodes/MistralChatModel/conversation';
+import { mistralToolCallId, toGenerateResult, toMistralMessages } from '../../../nodes/MistralChatModel/conversation';
 
 describe('Mistral Chat Model: messages to and from Mistral', () => {
 	it('keeps Mistral ids and maps foreign ones to 9 characters, the same in the call and in its result', () => {

@@ -1,5 +1,5 @@
-import { apiUrl } from '../../nodes/shared/transport/baseUrl';
-import { jobMetadata, jobEndProblem, parseJsonLines, planJobs, pollDelayMs, readJob, readResultLines } from '../../nodes/shared/batch/jobs';
+import { apiUrl } from '../../../../nodes/shared/transport/baseUrl';
+import { jobMetadata, jobEndProblem, parseJsonLines, planJobs, pollDelayMs, readJob, readResultLines } from '../../../../nodes/shared/batch/jobs';
 
 describe('batch jobs (pure parts)', () => {
 	it('joins a path with a query (?inline=true) to a Base URL, keeping the Base URL\'s own query', () => {

@@ -1,4 +1,4 @@
-import { transportErrorOf } from '../../nodes/shared/transport/httpAttempt';
+import { transportErrorOf } from '../../../../nodes/shared/transport/httpAttempt';
 
 describe('transportErrorOf: the network error code behind n8n\'s request errors', () => {
 	it('finds the code on the error or its cause (n8n 2.x keeps the original error as cause)', () => {

@@ -3,10 +3,10 @@
  * WHATWG FormData parser of Node's fetch), and sent through n8n's real HTTP helper by MistralClient
  * to the test server's Files API.
  */
-import { MistralClient } from '../../nodes/shared/transport/client';
-import { multipartBody } from '../../nodes/shared/transport/multipart';
-import { executeContextFor } from '../harness/engine';
-import { startMistralServer, type MistralTestServer } from '../server/mistralServer';
+import { MistralClient } from '../../../../nodes/shared/transport/client';
+import { multipartBody } from '../../../../nodes/shared/transport/multipart';
+import { executeContextFor } from '../../../harness/engine';
+import { startMistralServer, type MistralTestServer } from '../../../server/mistralServer';
 
 async function readWithFetch(body: Buffer, contentType: string): Promise<FormData> {
 	return await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();

@@ -6,7 +6,7 @@ import {
 	parseRetryAfter,
 	retryDelayMs,
 	shouldRetry,
-} from '../../nodes/shared/transport/retryPolicy';
+} from '../../../../nodes/shared/transport/retryPolicy';
 
 const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1000, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
 const now = Date.parse('2026-11-25T12:00:00Z');

@@ -1,6 +1,6 @@
-import { estimateTokens } from '../../nodes/shared/embeddings/inputs';
-import { SHAPE_NAMES, textsOfShape, type Shape } from '../fixtures/tokenCorpus';
-import { countEmbeddingTokens } from '../server/tokens';
+import { estimateTokens } from '../../../../nodes/shared/embeddings/inputs';
+import { SHAPE_NAMES, textsOfShape, type Shape } from '../../../fixtures/tokenCorpus';
+import { countEmbeddingTokens } from '../../../server/tokens';
 
 /**
  * The estimate against Mistral's real tokenizer for mistral-embed (countEmbeddingTokens: the

@@ -1,9 +1,9 @@
-import { judgeModelListAnswer } from '../../nodes/shared/credentialTest';
-import { apiUrl, displayUrl, hideUrlSecretsInText, hostOf, normalizeBaseUrl } from '../../nodes/shared/transport/baseUrl';
-import { type CallerContext, outcomeOf, sendAttempt, transportErrorOf } from '../../nodes/shared/transport/httpAttempt';
-import { Redactor } from '../../nodes/shared/transport/redaction';
-import { scopeOf, SetupLatch } from '../../nodes/shared/transport/setupLatch';
-import { describeTransportFailure } from '../../nodes/shared/transport/transportErrors';
+import { judgeModelListAnswer } from '../../../../nodes/shared/credentialTest';
+import { apiUrl, displayUrl, hideUrlSecretsInText, hostOf, normalizeBaseUrl } from '../../../../nodes/shared/transport/baseUrl';
+import { type CallerContext, outcomeOf, sendAttempt, transportErrorOf } from '../../../../nodes/shared/transport/httpAttempt';
+import { Redactor } from '../../../../nodes/shared/transport/redaction';
+import { scopeOf, SetupLatch } from '../../../../nodes/shared/transport/setupLatch';
+import { describeTransportFailure } from '../../../../nodes/shared/transport/transportErrors';
 
 describe('Base URL', () => {
 	it('keeps a query-string key at the end when an API path is added', () => {

@@ -1,4 +1,4 @@
-import { errorOutputJson } from '../../nodes/shared/itemResults';
+import { errorOutputJson } from '../../../nodes/shared/itemResults';
 
 // n8n sends an item to "Continue (using error output)" by its json: n8n 2.x when it holds only
 // `error`, `message` and `details`; n8n 1.x (1.123.81's workflow-execute) only for `error` alone or

@@ -1,4 +1,4 @@
-import { describeHttpError, parseErrorBody } from '../../nodes/shared/transport/errorMessages';
+import { describeHttpError, parseErrorBody } from '../../../../nodes/shared/transport/errorMessages';
 
 const url = 'https://api.mistral.ai/v1/chat/completions';
 
