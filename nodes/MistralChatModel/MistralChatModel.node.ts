@@ -5,12 +5,13 @@ import type {
 	ISupplyDataFunctions,
 	SupplyData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import type { ChatOptions } from '../shared/chat/requestBody';
 import { DEFAULT_CHAT_TIMEOUT_S } from '../shared/chat/settings';
 import { readTransportOptions } from '../shared/commonOptions';
+import { readModel } from '../shared/models';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { MistralClient } from '../shared/transport/client';
 import { chatModelProperties } from './description';
@@ -43,8 +44,7 @@ export class MistralChatModel implements INodeType {
 
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
 		const transport = readTransportOptions(options, 1, DEFAULT_CHAT_TIMEOUT_S);
-		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();
-		if (model === '') throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex });
+		const model = readModel(this, itemIndex);
 		const chatOptions: ChatOptions = {
 			temperature: options.temperature as number | undefined,
 			topP: options.topP as number | undefined,

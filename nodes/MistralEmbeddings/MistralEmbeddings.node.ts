@@ -5,10 +5,11 @@ import type {
 	ISupplyDataFunctions,
 	SupplyData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { readTransportOptions } from '../shared/commonOptions';
 import { batchLimitsFrom, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S, embedSettingsFrom } from '../shared/embeddings/settings';
+import { readModel } from '../shared/models';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { MistralClient } from '../shared/transport/client';
 import { embeddingsProperties } from './description';
@@ -39,8 +40,7 @@ export class MistralEmbeddings implements INodeType {
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
 		const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
-		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();
-		if (model === '') throw new NodeOperationError(this.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex });
+		const model = readModel(this, itemIndex);
 		const client = new MistralClient(this, transport);
 		// Vector stores take float vectors: the sub-node offers no other output type.
 		const embedder = new MistralEmbedder(client, {

@@ -1,4 +1,5 @@
-import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult, INodeProperties, ISupplyDataFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { MistralClient } from './transport/client';
 
@@ -78,4 +79,11 @@ export function modelParameter(defaultModel: string, searchMethod: string, what:
 			},
 		],
 	};
+}
+
+/** The "Model" parameter's ID for item N; an empty one stops the node with an error naming the item. */
+export function readModel(context: IExecuteFunctions | ISupplyDataFunctions, itemIndex: number): string {
+	const model = String(context.getNodeParameter('model', itemIndex, '', { extractValue: true }) ?? '').trim();
+	if (model === '') throw new NodeOperationError(context.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex });
+	return model;
 }

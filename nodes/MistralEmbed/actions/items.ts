@@ -3,13 +3,13 @@
  * alike: each item's text, the run's settings, and each item's output items from its texts' vectors.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import type { Settled } from '../../shared/concurrency';
 import { type EmbedSlot, type ItemInput, readItemInput } from '../../shared/embeddings/inputs';
 import type { BatchLimits } from '../../shared/embeddings/packing';
 import { batchLimitsFrom, type EmbedSettings, embedSettingsFrom } from '../../shared/embeddings/settings';
 import { itemError, stopError } from '../../shared/itemResults';
+import { readModel } from '../../shared/models';
 
 export interface SlotResult {
 	vector?: number[];
@@ -54,10 +54,7 @@ export function slotsOf(input: ItemInput): EmbedSlot[] {
 
 /** The settings every request of a run shares, read once from the node's parameters. */
 export function readEmbedSettings(context: IExecuteFunctions, options: IDataObject): { settings: EmbedSettings; limits: BatchLimits } {
-	const model = (context.getNodeParameter('model', 0, '', { extractValue: true }) as string).trim();
-	if (model === '') {
-		throw new NodeOperationError(context.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex: 0 });
-	}
+	const model = readModel(context, 0);
 	return { settings: embedSettingsFrom(model, options), limits: batchLimitsFrom(options) };
 }
 

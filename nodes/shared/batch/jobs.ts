@@ -2,6 +2,7 @@
  * Mistral's Batch API, the pure parts: splitting requests into jobs, the job-creation body, reading a
  * job's status, the polling schedule, and reading result lines back by custom_id. No I/O here.
  */
+import { isObject } from '../json';
 
 /** Mistral accepts at most this many inline requests in one job. */
 export const MAX_REQUESTS_PER_JOB = 10_000;
@@ -46,9 +47,6 @@ const FINISHED = new Set(['SUCCESS', 'FAILED', 'TIMEOUT_EXCEEDED', 'CANCELLED'])
 export function isFinished(status: string): boolean {
 	return FINISHED.has(status);
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 

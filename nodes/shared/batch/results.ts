@@ -5,6 +5,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { isObject } from '../json';
 import { describeHttpError } from '../transport/errorMessages';
 import { type BatchJobInfo, jobEndProblem, type RequestResult } from './jobs';
 import type { BatchRunner, WaitSettings } from './runner';
@@ -22,9 +23,6 @@ export interface BatchReference extends IDataObject {
 	jobIds: string[];
 	parts: BatchPart[];
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The item's reference, or a message saying what is wrong with it. */
 export function readReference(json: IDataObject, field: string): BatchReference | string {

@@ -152,8 +152,8 @@ export function buildChatBody(
 		body.prediction = { type: 'content', content: String(options.prediction) };
 	}
 
-	const format_ = responseFormat(format);
-	if (format_) body.response_format = format_;
+	const responseFormatField = responseFormat(format);
+	if (responseFormatField) body.response_format = responseFormatField;
 
 	const tools = normalizeTools(options.tools);
 	if (tools && tools.length > 0) {

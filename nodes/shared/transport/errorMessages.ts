@@ -16,12 +16,8 @@ export interface ParsedErrorBody {
 	fieldErrors: FieldError[];
 }
 
+import { isObject } from '../json';
 import { displayUrl } from './baseUrl';
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function tryParseJson(text: string): unknown {
 	const trimmed = text.trim();

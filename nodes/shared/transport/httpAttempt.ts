@@ -78,7 +78,7 @@ export function transportErrorOf(error: unknown): TransportError {
 	return { code, message };
 }
 
-function headerValue(headers: FullResponse['headers'], name: string): string | undefined {
+export function headerValue(headers: FullResponse['headers'], name: string): string | undefined {
 	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
 	return Array.isArray(value) ? value[0] : value;
 }

@@ -5,14 +5,9 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { type CallerContext, CREDENTIAL_TYPE, type FullResponse, type TransportError, transportErrorOf } from './httpAttempt';
+import { type CallerContext, CREDENTIAL_TYPE, type FullResponse, headerValue, type TransportError, transportErrorOf } from './httpAttempt';
 
 export type StreamAttemptResult = { events: AsyncIterable<Uint8Array> } | { response: FullResponse } | { error: TransportError };
-
-function headerValue(headers: FullResponse['headers'], name: string): string | undefined {
-	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
-	return Array.isArray(value) ? value[0] : value;
-}
 
 export async function readAll(body: unknown): Promise<string> {
 	if (body === undefined || body === null) return '';
