@@ -2,6 +2,7 @@
  * Mistral's Batch API, the pure parts: splitting requests into jobs, the job-creation body, reading a
  * job's status, the polling schedule, and reading result lines back by custom_id. No I/O here.
  */
+import { AnswerError } from '../errors';
 import { isObject } from '../json';
 
 /** Mistral accepts at most this many inline requests in one job. */
@@ -53,7 +54,7 @@ const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(
 /** Reads a job object the server returned, tolerating missing counters. Throws on a body that is no job. */
 export function readJob(raw: unknown): BatchJobInfo {
 	if (!isObject(raw) || typeof raw.id !== 'string' || typeof raw.status !== 'string') {
-		throw new Error('The server answered without a batch job (no "id" and "status"). Does the Base URL point at Mistral\'s API, which has the Batch API?');
+		throw new AnswerError('The server answered without a batch job (no "id" and "status"). Does the Base URL point at Mistral\'s API, which has the Batch API?');
 	}
 	return {
 		id: raw.id,
@@ -88,7 +89,7 @@ export function recentJobsQuery(sinceMs: number, page: number, pageSize: number)
 /** The jobs of a list answer (ListBatchJobsResponse) whose metadata carries `tag`; and whether the page was full. */
 export function jobsTagged(listAnswer: unknown, tag: string, pageSize: number): { jobs: BatchJobInfo[]; fullPage: boolean } {
 	const data = isObject(listAnswer) && Array.isArray(listAnswer.data) ? listAnswer.data : undefined;
-	if (!data) throw new Error('The server answered the batch job list without a "data" list.');
+	if (!data) throw new AnswerError('The server answered the batch job list without a "data" list.');
 	const jobs: BatchJobInfo[] = [];
 	for (const entry of data) {
 		if (!isObject(entry) || !isObject(entry.metadata) || entry.metadata[SUBMISSION_TAG_KEY] !== tag) continue;
