@@ -37,6 +37,7 @@ export const n8nAdapters = [
 	'nodes/shared/n8nVersion.ts',
 	'nodes/shared/nodeMethods.ts',
 	'nodes/shared/samplingOptions.ts',
+	'nodes/shared/transport/attemptSignals.ts',
 	'nodes/shared/transport/client.ts',
 	'nodes/shared/transport/httpAttempt.ts',
 	'nodes/shared/transport/rateLimitGate.ts',
