@@ -4,6 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
+import { isGuardrailBlock } from '../moderation/guardrails';
 import type { AttemptOutcome } from './retryPolicy';
 
 export const CREDENTIAL_TYPE = 'mistralAiApi';
@@ -89,7 +90,9 @@ export function outcomeOf(response: FullResponse, modelMissing: boolean, accept:
 	if (!isJson && (success || statusCode >= 500)) {
 		return { kind: 'invalid-body', status: statusCode, truncated: looksLikeTruncatedJson(body) };
 	}
-	return { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after'), modelMissing };
+	const outcome: AttemptOutcome = { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after'), modelMissing };
+	if (isGuardrailBlock(statusCode, body)) outcome.guardrailBlock = true;
+	return outcome;
 }
 
 function looksLikeTruncatedJson(body: unknown): boolean {
