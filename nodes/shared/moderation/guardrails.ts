@@ -119,3 +119,40 @@ export function describeGuardrailBlock(body: unknown): { message: string; descri
 			'Mistral moderated the input before the model saw it and refused it (HTTP 403). The request was not answered. Change the message, or raise the threshold of that category in the "Guardrails" option (or set its action to "none") if this input is acceptable.',
 	};
 }
+
+const isPolicy = (value: unknown): value is GuardrailPolicy => value === 'moderation_llm_v1' || value === 'moderation_llm_v2';
+
+/**
+ * The node's "Guardrails" option as n8n hands it over (`{settings: {policy, onViolation, blockOnError,
+ * ignoreOtherCategories, thresholds: {threshold: [{category, threshold}]}}}`), or undefined when the
+ * option is not set. Values typed as expressions arrive unchecked: guardrailsBody checks them.
+ */
+export function guardrailSettingsOf(option: unknown): GuardrailSettings | undefined {
+	if (option === undefined || option === null || option === '') return undefined;
+	const value = parsed(option);
+	if (!isObject(value)) throw new Error('"Guardrails" must be the option\'s settings (policy, action, thresholds)');
+	const settings = isObject(value.settings) ? value.settings : value;
+	if (Object.keys(settings).length === 0) return undefined;
+	const thresholds = isObject(settings.thresholds) ? settings.thresholds.threshold : settings.thresholds;
+	const policy = settings.policy ?? 'moderation_llm_v2';
+	return {
+		policy: (isPolicy(policy) ? policy : String(policy)) as GuardrailPolicy,
+		thresholds,
+		ignoreOtherCategories: settings.ignoreOtherCategories === true,
+		action: (settings.onViolation ?? settings.action ?? 'block') as GuardrailSettings['action'],
+		blockOnError: settings.blockOnError === true,
+	};
+}
+
+/** Whether a failed request's message says a guardrail blocked it (describeGuardrailBlock's wording). */
+export const isGuardrailBlockMessage = (message: string | undefined): boolean => /^Blocked by Mistral's guardrail/.test(message ?? '');
+
+/** The `guardrails` field for the node's option, or the sentence saying what is wrong with it. */
+export function guardrailsField(option: unknown): { guardrails?: Array<Record<string, unknown>>; problem?: string } {
+	try {
+		const settings = guardrailSettingsOf(option);
+		return settings ? { guardrails: guardrailsBody(settings) } : {};
+	} catch (error) {
+		return { problem: (error as Error).message };
+	}
+}
