@@ -53,7 +53,8 @@ export async function executeModerate(this: IExecuteFunctions): Promise<INodeExe
 	};
 	const { batches, outcomes: batchOutcomes } = await sendPacked(toSend, {
 		send: async (batch) =>
-			await client.post(moderationPath(settings.input), moderationBody(settings, batch), { model: settings.model }, batch.length === 1 ? batch[0].itemIndex : undefined),
+			// A classification, cheap to send twice like embeddings: a 502 is retried as a 503 is.
+			await client.post(moderationPath(settings.input), moderationBody(settings, batch), { model: settings.model, repeatable: true }, batch.length === 1 ? batch[0].itemIndex : undefined),
 		read: (response, batch) => readModerationResults(response, batch.length),
 		calibration,
 		maxInputs: limits.maxInputs,
