@@ -308,7 +308,17 @@ describe('the editor (n8n start)', () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
 		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
-		expect(names.sort()).toEqual([CHAT_TYPE, `${PACKAGE}.mistralChatModel`, `${CHAT_TYPE}Tool`, EMBED_TYPE, `${PACKAGE}.mistralEmbeddings`]);
+		expect(names.sort()).toEqual(
+			[
+				CHAT_TYPE,
+				`${PACKAGE}.mistralChatModel`,
+				`${CHAT_TYPE}Tool`,
+				EMBED_TYPE,
+				`${PACKAGE}.mistralEmbeddings`,
+				`${PACKAGE}.mistralModerate`,
+				`${PACKAGE}.mistralModerateTool`,
+			].sort(),
+		);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
 		expect(tool.displayName).toBe('Mistral Chat Tool');
 		expect(tool.outputs).toEqual(['ai_tool']);
