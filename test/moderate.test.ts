@@ -2,7 +2,7 @@
  * Mistral Moderate and chat guardrails through n8n's real engine, against the local server: requests
  * counted at the server, each item on the output its text deserves, bad input named per item.
  */
-import { runAsAgentTool, runNode, supplyNode } from './harness/engine';
+import { runAsAgentTool, runNode, searchList, supplyNode } from './harness/engine';
 import { startMistralServer, type MistralTestServer } from './server/mistralServer';
 import { FLAG_AT, moderationObject, scoreText, V1_CATEGORIES } from './server/moderation';
 
@@ -24,6 +24,11 @@ describe('Mistral Moderate through the n8n engine', () => {
 	beforeEach(() => {
 		server.reset();
 		server.configure({ latencyMs: 0, batch: { speed: 100_000, queueSeconds: 1, requestsPerSecond: 1000 } });
+	});
+
+	it('lists the moderation models the server has, and only those', async () => {
+		const { results } = await searchList('mistralModerate', 'searchModels', credentials());
+		expect(results.map((result) => result.value)).toEqual(['mistral-moderation-2411', 'mistral-moderation-2603', 'mistral-moderation-latest']);
 	});
 
 	it('moderates 1,000 texts in a handful of requests, each item on Passed or Flagged as its own text deserves', async () => {
