@@ -237,6 +237,20 @@ describe('Guardrails in Mistral Chat', () => {
 		]);
 	});
 
+	it('in batch mode too, the blocked request fails alone with the categories named', async () => {
+		server.configure({ batch: { speed: 100_000, queueSeconds: 1, requestsPerSecond: 1000 } });
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, processing: 'batch', options: { guardrails } },
+			items: [{ json: { prompt: 'hello' } }, { json: { prompt: 'my IBAN is FR76' } }],
+			credentials: credentials(),
+			continueOnFail: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json.content).toMatch(/hello/);
+		expect(result.items[1].json.error).toMatch(/^Blocked by Mistral's guardrail: pii \(score 0\.6\d, threshold 0\.5\) \[item 1\]$/);
+	});
+
 	it('a threshold outside 0 to 1 in the guardrails is a clear error before sending', async () => {
 		const bad = { settings: { thresholds: { threshold: [{ category: 'pii', threshold: 2 }] } } };
 		const result = await runNode({
