@@ -5,6 +5,7 @@ import { transportOptions } from '../shared/commonOptions';
 import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../shared/chat/settings';
 import { modelParameter } from '../shared/models';
 import {
+	guardrailsOption,
 	maxTokensOption,
 	randomSeedOption,
 	reasoningEffortOption,
@@ -247,6 +248,7 @@ export const chatProperties: INodeProperties[] = [
 				default: 0,
 				description: 'Positive values make the model repeat words less (-2 to 2)',
 			},
+			guardrailsOption,
 			maxTokensOption,
 			{
 				displayName: 'Number of Completions',

@@ -1,7 +1,7 @@
 /**
  * The chat model the "Mistral Chat Model" sub-node supplies to the AI Agent and chains. It builds its
- * requests with the chat core's request builder (as Mistral Chat does) and sends them through our transport (retries,
- * 429 gate, timeouts, key redaction). Only this module loads @n8n/ai-node-sdk, and only the sub-node's
+ * requests with the chat core's request builder (as Mistral Chat does) and sends them through our
+ * transport (retries, 429 gate, timeouts, key redaction). Only this module loads @n8n/ai-node-sdk, and only the sub-node's
  * supplyData loads this module, so the package still loads on an n8n without the SDK.
  */
 import {
@@ -17,7 +17,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { buildChatBody, type ChatOptions } from '../shared/chat/requestBody';
 import { streamChatAnswer } from '../shared/chat/stream';
-import type { MistralClient } from '../shared/transport/client';
+import { isGuardrailBlockMessage } from '../shared/moderation/guardrails';
+import { failureInfoOf, type MistralClient } from '../shared/transport/client';
 import { toGenerateResult, toMistralMessages } from './conversation';
 
 export interface MistralModelSettings {
@@ -66,16 +67,23 @@ export class MistralChatModel extends BaseChatModel {
 
 	async generate(messages: Message[], config?: ChatModelConfig): Promise<GenerateResult> {
 		const body = this.requestBody(messages, config);
-		const response = await this.client.post<IDataObject>('/chat/completions', body as IDataObject, { model: this.settings.model }, this.settings.itemIndex);
-		return toGenerateResult(response);
+		const sent = await settle(this.client.post<IDataObject>('/chat/completions', body as IDataObject, { model: this.settings.model }, this.settings.itemIndex));
+		if (!sent.ok) return guardrailAnswer(sent.error) ?? Promise.reject(sent.error);
+		return toGenerateResult(sent.value);
 	}
 
 	async *stream(messages: Message[], config?: ChatModelConfig): AsyncIterable<StreamChunk> {
 		const body = this.requestBody(messages, config);
-		const opened = await this.client.postStream('/chat/completions', { ...body, stream: true } as IDataObject, { model: this.settings.model }, this.settings.itemIndex);
-		const stream = streamChatAnswer(opened);
+		const opened = await settle(this.client.postStream('/chat/completions', { ...body, stream: true } as IDataObject, { model: this.settings.model }, this.settings.itemIndex));
+		if (!opened.ok) {
+			const blocked = guardrailAnswer(opened.error);
+			if (!blocked) return yield* rejected(opened.error);
+			yield* resultAsChunks(blocked);
+			return;
+		}
+		const stream = streamChatAnswer(opened.value);
 		// Text and reasoning go out as they come; a server that ignored `stream` gives them below, in one piece.
-		const streamed = opened.kind === 'events';
+		const streamed = opened.value.kind === 'events';
 		let step = await stream.next();
 		try {
 			while (!step.done) {
@@ -90,14 +98,54 @@ export class MistralChatModel extends BaseChatModel {
 			if (!step.done) await stream.return(undefined);
 		}
 		const result = toGenerateResult(step.value);
+		if (!streamed) {
+			yield* resultAsChunks(result);
+			return;
+		}
 		// Tool calls go out whole, each with its own id: calls sent in pieces were joined above.
 		for (const part of result.message.content) {
-			if (part.type === 'reasoning' && !streamed) yield { type: 'reasoning-delta', delta: part.text };
-			if (part.type === 'text' && part.text !== '' && !streamed) yield { type: 'text-delta', delta: part.text };
 			if (part.type === 'tool-call') yield { type: 'tool-call-delta', id: part.toolCallId, name: part.toolName, argumentsDelta: part.input };
 		}
 		yield { type: 'finish', finishReason: result.finishReason ?? 'other', usage: result.usage };
 	}
+}
+
+async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+	return await promise.then(
+		(value) => ({ ok: true as const, value }),
+		(error: unknown) => ({ ok: false as const, error }),
+	);
+}
+
+/** Fails the stream with the transport's own error (already a NodeApiError naming the item). */
+// eslint-disable-next-line require-yield
+async function* rejected(error: unknown): AsyncGenerator<StreamChunk> {
+	await Promise.reject(error);
+}
+
+/**
+ * A request Mistral's guardrail refused, as the model's answer: the agent (and the chat user) read
+ * that the message was blocked and why, instead of the whole execution failing.
+ */
+function guardrailAnswer(error: unknown): GenerateResult | undefined {
+	const info = failureInfoOf(error);
+	const message = (error as Error)?.message;
+	if (info?.status !== 403 || !isGuardrailBlockMessage(message)) return undefined;
+	const text = `${message.replace(/ \[item \d+\]$/, '')}. The request was not answered.`;
+	return {
+		finishReason: 'content-filter',
+		message: { role: 'assistant', content: [{ type: 'text', text }] },
+		providerMetadata: { model_provider: 'mistral', guardrail_blocked: true },
+	};
+}
+
+function* resultAsChunks(result: GenerateResult): Generator<StreamChunk> {
+	for (const part of result.message.content) {
+		if (part.type === 'reasoning') yield { type: 'reasoning-delta', delta: part.text };
+		if (part.type === 'text' && part.text !== '') yield { type: 'text-delta', delta: part.text };
+		if (part.type === 'tool-call') yield { type: 'tool-call-delta', id: part.toolCallId, name: part.toolName, argumentsDelta: part.input };
+	}
+	yield { type: 'finish', finishReason: result.finishReason ?? 'other', usage: result.usage };
 }
 
 /** JSON-schema keys Mistral's function parameters do not need ($schema from zod's conversion). */

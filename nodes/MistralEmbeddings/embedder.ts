@@ -6,13 +6,14 @@
  * concurrency, and the transport's retries. A batch refused for too many tokens is cut again under the
  * learned budget; one refused because of an input is split until that input stands alone.
  */
-import { TokenCalibration } from '../shared/embeddings/calibration';
-import { type EmbedSlot, estimateTokens } from '../shared/embeddings/inputs';
-import type { BatchLimits } from '../shared/embeddings/packing';
-import { sendAndSplit } from '../shared/embeddings/sendAndSplit';
+import { embedSlots } from '../shared/embeddings/embedSlots';
+import type { EmbedSlot } from '../shared/embeddings/inputs';
 import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../shared/embeddings/settings';
 import { InputError } from '../shared/errors';
-import { failureInfoOf, type MistralClient } from '../shared/transport/client';
+import type { BatchLimits } from '../shared/packing/batching';
+import { TokenCalibration } from '../shared/packing/calibration';
+import { estimateTokens } from '../shared/packing/tokenEstimate';
+import type { MistralClient } from '../shared/transport/client';
 
 export interface EmbedderSettings {
 	request: EmbedSettings;
@@ -44,9 +45,8 @@ export class MistralEmbedder {
 		});
 		const vectors: number[][] = new Array(texts.length);
 		const { request } = this.settings;
-		const { outcomes } = await sendAndSplit(slots, {
+		const { outcomes } = await embedSlots(slots, {
 			client: this.client,
-			failureOf: failureInfoOf,
 			model: request.model,
 			dtype: request.dtype,
 			body: (input) => embeddingsRequestBody(request, input),

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { estimateTokens } from '../../nodes/shared/embeddings/inputs';
+import { estimateTokens } from '../../nodes/shared/packing/tokenEstimate';
 import { countTokens, embeddingFor, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer, RecordedRequest } from '../server/mistralServer';
 import { N8N_VERSION, n8nAtLeast } from './n8nVersion';

@@ -13,12 +13,13 @@ import { metadataFor, readBatchSettings, withoutReference } from '../../shared/b
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
 import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
 import type { EmbedSlot } from '../../shared/embeddings/inputs';
-import { halve, packForBatch } from '../../shared/embeddings/packing';
-import { blamesAnInput, type RequestFailure } from '../../shared/embeddings/sendAndSplit';
 import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../../shared/embeddings/settings';
 import { type Dtype, vectorsByIndex } from '../../shared/embeddings/vectors';
 import { collectOutput, itemError, type ItemOutcomes, stopError } from '../../shared/itemResults';
+import { halve, packForBatch } from '../../shared/packing/batching';
+import { blamesAnInput } from '../../shared/packing/sendPacked';
 import { parseErrorBody } from '../../shared/transport/errorMessages';
+import type { FailureInfo } from '../../shared/transport/failureInfo';
 import { embedItemOutcomes, readEmbedSettings, readItemInputs, type SlotResult, slotsOf } from './items';
 
 const isDtype = (value: unknown): value is Dtype => ['float', 'int8', 'uint8', 'binary', 'ubinary'].includes(value as string);
@@ -137,7 +138,7 @@ function byRequest(partOf: Map<EmbedSlot, BatchPart>): Array<Array<[EmbedSlot, B
 }
 
 /** A failed line of a job's results, read as the transport reads a failed realtime request. */
-function failureOf(result: Extract<RequestResult, { ok: false }>): RequestFailure {
+function failureOf(result: Extract<RequestResult, { ok: false }>): FailureInfo {
 	const parsed = parseErrorBody(result.body);
 	return {
 		kind: 'http',

@@ -6,10 +6,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import type { Settled } from '../../shared/concurrency';
 import { type EmbedSlot, type ItemInput, readItemInput } from '../../shared/embeddings/inputs';
-import type { BatchLimits } from '../../shared/embeddings/packing';
+import type { BatchLimits } from '../../shared/packing/batching';
 import { batchLimitsFrom, type EmbedSettings, embedSettingsFrom } from '../../shared/embeddings/settings';
 import { itemError, stopError } from '../../shared/itemResults';
 import { readModel } from '../../shared/models';
+import { itemFieldReader } from '../../shared/parameterReaders';
 
 export interface SlotResult {
 	vector?: number[];
@@ -18,26 +19,12 @@ export interface SlotResult {
 }
 
 /**
- * n8n evaluates an expression per item through its sandbox (~60 µs each). For the common plain
- * field mapping `{{ $json.name }}` the value is the item's own field, so it is read directly;
- * any other expression or literal goes through n8n as usual.
- */
-function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (itemIndex: number) => unknown {
-	const raw = context.getNode().parameters.text;
-	const plainField = typeof raw === 'string' ? /^=\{\{\s*\$json\.([A-Za-z_$][\w$]*)\s*\}\}$/.exec(raw) : null;
-	if (plainField) {
-		const field = plainField[1];
-		return (itemIndex) => items[itemIndex].json[field];
-	}
-	return (itemIndex) => context.getNodeParameter('text', itemIndex, '');
-}
-
-/**
  * Each item's text(s), checked before any request is sent. Without Continue On Fail the first
  * invalid item stops the node here, in the form every other stop error takes.
  */
 export function readItemInputs(context: IExecuteFunctions, items: INodeExecutionData[]): ItemInput[] {
-	const readText = textReader(context, items);
+	// A plain `{{ $json.field }}` is read without n8n's sandbox.
+	const readText = itemFieldReader(context, items, 'text');
 	const inputs = items.map((_item, itemIndex) => readItemInput(readText(itemIndex), itemIndex));
 	const firstInvalid = inputs.findIndex((input) => input.kind === 'invalid');
 	if (firstInvalid !== -1 && !context.continueOnFail()) {

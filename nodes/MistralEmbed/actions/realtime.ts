@@ -2,12 +2,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { readTransportOptions } from '../../shared/commonOptions';
-import { TokenCalibration } from '../../shared/embeddings/calibration';
+import { embedSlots } from '../../shared/embeddings/embedSlots';
 import type { EmbedSlot } from '../../shared/embeddings/inputs';
-import { sendAndSplit } from '../../shared/embeddings/sendAndSplit';
 import { DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S, embeddingsRequestBody, withoutBatchPosition } from '../../shared/embeddings/settings';
 import { collectOutput, itemError } from '../../shared/itemResults';
-import { describeStats, failureInfoOf, MistralClient } from '../../shared/transport/client';
+import { TokenCalibration } from '../../shared/packing/calibration';
+import { describeStats, MistralClient } from '../../shared/transport/client';
 import { embedItemOutcomes, readEmbedSettings, readItemInputs, type SlotResult, slotsOf } from './items';
 
 export async function executeEmbedRealtime(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -31,9 +31,8 @@ export async function executeEmbedRealtime(this: IExecuteFunctions): Promise<INo
 		for (const slot of slots) results.set(slot, { error });
 		if (!continueOnFail) throw error as Error;
 	};
-	const { batches, outcomes: batchOutcomes } = await sendAndSplit(slots, {
+	const { batches, outcomes: batchOutcomes } = await embedSlots(slots, {
 		client,
-		failureOf: failureInfoOf,
 		model: settings.model,
 		dtype: settings.dtype,
 		body: (texts) => embeddingsRequestBody(settings, texts),

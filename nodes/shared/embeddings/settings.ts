@@ -2,7 +2,7 @@
  * What every embeddings request of a run shares (pure): the settings read from the node's options,
  * the batch limits, and the request body, for Mistral Embed (realtime and batch) and Mistral Embeddings.
  */
-import type { BatchLimits } from './packing';
+import type { BatchLimits } from '../packing/batching';
 import type { Dtype } from './vectors';
 
 export const DEFAULT_EMBED_CONCURRENCY = 4;

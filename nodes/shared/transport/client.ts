@@ -30,12 +30,14 @@ import {
 	shouldRetry,
 } from './retryPolicy';
 import { type LatchedFailure, scopeOf, SetupLatch } from './setupLatch';
+import type { FailureInfo } from './failureInfo';
 import { SseLimitError, sseData } from './sse';
 import { AttemptSignals, fired, withCancelSignal } from './attemptSignals';
 import { sendStreamAttempt } from './streamAttempt';
 import { describeTransportFailure, isTimeout } from './transportErrors';
 
 export { CREDENTIAL_TYPE } from './httpAttempt';
+export { failureInfoOf, type FailureInfo } from './failureInfo';
 
 export interface ClientOptions {
 	timeoutMs: number;
@@ -63,21 +65,6 @@ export interface RequestMeta {
 	repeatable?: boolean;
 }
 
-/** What the node can learn from a failed request (kept on NodeApiError.context.mistral). */
-export interface FailureInfo {
-	kind: 'http' | 'network' | 'timeout' | 'invalid-response' | 'cancelled' | 'configuration';
-	status?: number;
-	code?: string;
-	/** The server's own error type and message, for callers that decide what an error blames. */
-	type?: string;
-	message?: string;
-	/** Request fields a 422 names, e.g. "input.3". */
-	fields?: string[];
-	/** True when this request was never sent: an earlier one of the execution failed for a reason all share. */
-	notSent?: boolean;
-	/** True when the last attempt's failure may have come after the server did the work (a timeout, a dropped connection, a gateway 502 after a generating POST). */
-	mayHaveRun?: boolean;
-}
 
 /** What `postStream` opened: server-sent events, or a plain JSON answer from a server that ignored `stream: true`. */
 export type StreamAnswer = { kind: 'events'; events: AsyncGenerator<string> } | { kind: 'json'; body: unknown };
@@ -513,9 +500,4 @@ export class MistralClient {
 
 export function describeStats(stats: ClientStats): string {
 	return `${stats.requests} request(s), ${stats.retries} retried, ${Math.round(stats.retryWaitMs)} ms waited before retries`;
-}
-
-export function failureInfoOf(error: unknown): FailureInfo | undefined {
-	const context = (error as { context?: { mistral?: FailureInfo } })?.context;
-	return context?.mistral;
 }

@@ -1,4 +1,5 @@
-import { estimateTokens, readItemInput } from '../../../../nodes/shared/embeddings/inputs';
+import { readItemInput } from '../../../../nodes/shared/embeddings/inputs';
+import { estimateTokens } from '../../../../nodes/shared/packing/tokenEstimate';
 import { countEmbeddingTokens } from '../../../server/tokens';
 
 describe('embedding inputs', () => {

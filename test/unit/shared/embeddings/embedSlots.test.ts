@@ -1,6 +1,7 @@
-import { TokenCalibration } from '../../../../nodes/shared/embeddings/calibration';
+import { embedSlots } from '../../../../nodes/shared/embeddings/embedSlots';
 import type { EmbedSlot } from '../../../../nodes/shared/embeddings/inputs';
-import { blamesAnInput, type RequestFailure, sendAndSplit } from '../../../../nodes/shared/embeddings/sendAndSplit';
+import { TokenCalibration } from '../../../../nodes/shared/packing/calibration';
+import { blamesAnInput } from '../../../../nodes/shared/packing/sendPacked';
 
 /** A fake embeddings API: refuses any request that holds a text containing "BAD" (as a 400 naming the input). */
 function fakeServer() {
@@ -10,25 +11,26 @@ function fakeServer() {
 			const input = body.input as string[];
 			sent.push(input);
 			if (input.some((text) => text.includes('BAD'))) {
-				throw Object.assign(new Error('Input at index 0 is invalid'), { failure: { kind: 'http', status: 400, message: 'Input at index 0 is invalid', fields: ['input.0'] } });
+				// As MistralClient keeps what it learned on its errors (failureInfoOf reads it back).
+				throw Object.assign(new Error('Input at index 0 is invalid'), {
+					context: { mistral: { kind: 'http', status: 400, message: 'Input at index 0 is invalid', fields: ['input.0'] } },
+				});
 			}
 			return { data: input.map((_text, index) => ({ index, embedding: [index, input.length] })), usage: { prompt_tokens: input.length * 3 } };
 		},
 	};
-	const failureOf = (error: unknown) => (error as { failure?: RequestFailure }).failure;
-	return { client, failureOf, sent };
+	return { client, sent };
 }
 
 const slots = (texts: string[]): EmbedSlot[] => texts.map((text, itemIndex) => ({ itemIndex, text, estimatedTokens: 3 }));
 
-describe('sendAndSplit', () => {
+describe('embedSlots (on the one send-and-split loop)', () => {
 	it('halves a batch refused for one of its inputs until that input stands alone; the others get their vectors', async () => {
-		const { client, failureOf, sent } = fakeServer();
+		const { client, sent } = fakeServer();
 		const vectors = new Map<number, number[]>();
 		const failed: number[] = [];
-		const { outcomes } = await sendAndSplit(slots(['a', 'b', 'BAD', 'd']), {
+		const { outcomes } = await embedSlots(slots(['a', 'b', 'BAD', 'd']), {
 			client,
-			failureOf,
 			model: 'mistral-embed',
 			dtype: 'float',
 			body: (texts) => ({ model: 'mistral-embed', input: texts }),
@@ -49,7 +51,7 @@ describe('sendAndSplit', () => {
 	});
 
 	it('sends the first batch alone, then the rest under the budget the first answer taught', async () => {
-		const { client, failureOf, sent } = fakeServer();
+		const { client, sent } = fakeServer();
 		let inFlight = 0;
 		let peakBeforeFirstAnswer = 0;
 		let answered = false;
@@ -65,9 +67,8 @@ describe('sendAndSplit', () => {
 				}
 			},
 		};
-		await sendAndSplit(slots(['a', 'b', 'c', 'd', 'e', 'f']), {
+		await embedSlots(slots(['a', 'b', 'c', 'd', 'e', 'f']), {
 			client: counting,
-			failureOf,
 			model: 'mistral-embed',
 			dtype: 'float',
 			body: (texts) => ({ model: 'mistral-embed', input: texts }),

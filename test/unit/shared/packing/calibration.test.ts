@@ -1,5 +1,5 @@
-import { BatchQueue, estimatedTokensOf, splitUnderBudget } from '../../../../nodes/shared/embeddings/packing';
-import { PRIOR_RATIO, RATIO_BOUNDS, SAFETY_MARGIN, saysTooManyTokensInRequest, TokenCalibration } from '../../../../nodes/shared/embeddings/calibration';
+import { BatchQueue, estimatedTokensOf, splitUnderBudget } from '../../../../nodes/shared/packing/batching';
+import { PRIOR_RATIO, RATIO_BOUNDS, SAFETY_MARGIN, saysTooManyTokensInRequest, TokenCalibration } from '../../../../nodes/shared/packing/calibration';
 import { settlePulled } from '../../../../nodes/shared/concurrency';
 
 const CAP = 16_384;

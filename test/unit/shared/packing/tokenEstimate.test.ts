@@ -1,4 +1,4 @@
-import { estimateTokens } from '../../../../nodes/shared/embeddings/inputs';
+import { estimateTokens } from '../../../../nodes/shared/packing/tokenEstimate';
 import { SHAPE_NAMES, textsOfShape, type Shape } from '../../../fixtures/tokenCorpus';
 import { countEmbeddingTokens } from '../../../server/tokens';
 

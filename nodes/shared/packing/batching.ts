@@ -1,5 +1,7 @@
-/** Packs texts into embeddings requests under an input count and a token budget (pure). */
-import type { EmbedSlot } from './inputs';
+/** What packing needs of an input: its estimated token count (texts to embed, texts to moderate). */
+export interface PackedSlot {
+	estimatedTokens: number;
+}
 
 export interface BatchLimits {
 	maxInputs: number;
@@ -13,13 +15,13 @@ const LOOKAHEAD = 8;
  * Hands out inputs as batches, one at a time, each packed when it is about to be sent: so a batch
  * packed later can use a budget learned from the answers to earlier ones (pure). A batch starts at
  * the first input not yet sent and may pass over a few that would overflow it to take smaller ones
- * after them (vectors are matched to inputs, so order within and across requests does not matter).
+ * after them (answers are matched to inputs, so order within and across requests does not matter).
  */
-export class BatchQueue {
+export class BatchQueue<S extends PackedSlot> {
 	private position = 0;
 	private readonly taken: Uint8Array;
 
-	constructor(private readonly slots: readonly EmbedSlot[]) {
+	constructor(private readonly slots: readonly S[]) {
 		this.taken = new Uint8Array(slots.length);
 	}
 
@@ -27,10 +29,10 @@ export class BatchQueue {
 	 * The next inputs within both limits, or undefined when none are left. An input estimated over
 	 * the budget on its own still gets a batch of its own: the server has the final word.
 	 */
-	take(limits: BatchLimits): EmbedSlot[] | undefined {
+	take(limits: BatchLimits): S[] | undefined {
 		while (this.position < this.slots.length && this.taken[this.position]) this.position++;
 		if (this.position >= this.slots.length) return undefined;
-		const batch: EmbedSlot[] = [];
+		const batch: S[] = [];
 		let tokens = 0;
 		let passed = 0;
 		for (let i = this.position; i < this.slots.length && batch.length < limits.maxInputs && passed < LOOKAHEAD; i++) {
@@ -49,14 +51,14 @@ export class BatchQueue {
 }
 
 /** All batches at once, under fixed limits (what BatchQueue gives when the limits never change). */
-export function packBatches(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
+export function packBatches<S extends PackedSlot>(slots: readonly S[], limits: BatchLimits): S[][] {
 	const queue = new BatchQueue(slots);
-	const batches: EmbedSlot[][] = [];
+	const batches: S[][] = [];
 	for (let batch = queue.take(limits); batch; batch = queue.take(limits)) batches.push(batch);
 	return batches;
 }
 
-export const estimatedTokensOf = (batch: readonly EmbedSlot[]) => batch.reduce((sum, slot) => sum + slot.estimatedTokens, 0);
+export const estimatedTokensOf = (batch: readonly PackedSlot[]) => batch.reduce((sum, slot) => sum + slot.estimatedTokens, 0);
 
 export function halve<T>(batch: readonly T[]): [T[], T[]] {
 	const middle = Math.ceil(batch.length / 2);
@@ -67,12 +69,12 @@ export function halve<T>(batch: readonly T[]): [T[], T[]] {
  * A batch refused for too many tokens, cut again under the budget learned from the refusal: into
  * pieces that each fit it, and never fewer than two.
  */
-export function splitUnderBudget(batch: readonly EmbedSlot[], maxTokens: number): EmbedSlot[][] {
+export function splitUnderBudget<S extends PackedSlot>(batch: readonly S[], maxTokens: number): S[][] {
 	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens });
 	return pieces.length >= 2 ? pieces : halve(batch);
 }
 
-/** Mistral rejects an input over this many tokens. */
+/** Mistral rejects an embeddings input over this many tokens. */
 const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
 
 /**
@@ -80,9 +82,9 @@ const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
  * gets a request of its own: in a job nothing bisects a rejected request, so a text Mistral rejects
  * must fail alone.
  */
-export function packForBatch(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
-	const packs: EmbedSlot[][] = [];
-	let run: EmbedSlot[] = [];
+export function packForBatch<S extends PackedSlot>(slots: readonly S[], limits: BatchLimits): S[][] {
+	const packs: S[][] = [];
+	let run: S[] = [];
 	for (const slot of slots) {
 		if (slot.estimatedTokens <= MISTRAL_MAX_TOKENS_PER_INPUT) {
 			run.push(slot);

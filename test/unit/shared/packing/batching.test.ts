@@ -1,4 +1,4 @@
-import { halve, packBatches } from '../../../../nodes/shared/embeddings/packing';
+import { halve, packBatches } from '../../../../nodes/shared/packing/batching';
 
 const slot = (itemIndex: number, estimatedTokens: number) => ({ itemIndex, text: `t${itemIndex}`, estimatedTokens });
 
