@@ -4,9 +4,11 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
-import { collectOutput } from '../../shared/itemResults';
+import { collectOutput, stopError } from '../../shared/itemResults';
+import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { SAMPLING_OPTIONS } from '../../shared/samplingOptions';
 import { describeStats, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
+import { CHAT_OPTIONS, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
 import { executeChatBatch } from './batch';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
@@ -148,7 +150,25 @@ export function answerItems(
 	}));
 }
 
+/**
+ * Every option checked before the first request: the node-wide ones (transport, batch) on item 0,
+ * the per-item ones (sampling, response format) on every item. With Continue On Fail a bad item
+ * becomes its own error item instead, when its request is built (with the same message).
+ */
+export function checkChatOptions(context: IExecuteFunctions): void {
+	checkNodeOptions(context, 0, BATCH_PARAMETERS, TRANSPORT_OPTIONS);
+	if (context.continueOnFail()) return;
+	for (const itemIndex of context.getInputData().keys()) {
+		try {
+			checkNodeOptions(context, itemIndex, ['responseFormat'], [...SAMPLING_OPTIONS, ...CHAT_OPTIONS]);
+		} catch (error) {
+			throw stopError(context, error, itemIndex);
+		}
+	}
+}
+
 export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	checkChatOptions(this);
 	if (isBatchProcessing(this)) return await executeChatBatch.call(this);
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};

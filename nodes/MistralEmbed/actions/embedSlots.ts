@@ -20,6 +20,15 @@ export function blamesAnInput(info: FailureInfo | undefined): boolean {
 	return /input|token|batch|empty|too (long|large|many)/i.test(said);
 }
 
+/**
+ * How far splitting refused batches may go in one run. Isolating one bad text in a batch of 128 takes
+ * about 14 requests; a server that refuses every list would otherwise turn n texts into 2n requests.
+ * Splitting stops when `requests` split requests were sent, or when the first `fruitlessSingles` texts
+ * that splitting isolated were all refused and no split piece was ever accepted: the server then
+ * refuses everything, and the batches left fail whole, with the server's error.
+ */
+export const SPLIT_LIMITS = { requests: 128, fruitlessSingles: 8 } as const;
+
 export interface EmbedSlotsOptions {
 	client: MistralClient;
 	model: string;
@@ -50,7 +59,15 @@ export async function embedSlots(
 	options: EmbedSlotsOptions,
 ): Promise<{ batches: EmbedSlot[][]; outcomes: Array<Settled<void>> }> {
 	const { client, calibration } = options;
-	const embed = async (batch: EmbedSlot[]): Promise<void> => {
+	const splitting = { requests: 0, accepted: 0, refusedAlone: 0 };
+	const maySplit = () =>
+		splitting.requests < SPLIT_LIMITS.requests && !(splitting.accepted === 0 && splitting.refusedAlone >= SPLIT_LIMITS.fruitlessSingles);
+	const embedPieces = async (pieces: EmbedSlot[][]) => {
+		for (const piece of pieces) await embed(piece, true);
+	};
+	const embed = async (batch: EmbedSlot[], fromSplit = false): Promise<void> => {
+		if (batch.length === 0) return;
+		if (fromSplit) splitting.requests++;
 		let response: unknown;
 		try {
 			response = await client.post(
@@ -62,17 +79,18 @@ export async function embedSlots(
 		} catch (error) {
 			const info = failureInfoOf(error);
 			if (!blamesAnInput(info)) throw error as Error;
-			if (batch.length === 1) return options.onFailure(batch, error, 'input');
+			if (batch.length === 1) {
+				if (fromSplit) splitting.refusedAlone++;
+				return options.onFailure(batch, error, 'input');
+			}
+			if (!maySplit()) return options.onFailure(batch, notSplitFurther(error, splitting), 'input');
 			if (saysTooManyTokensInRequest(info?.message)) {
 				calibration.rejected(estimatedTokensOf(batch), info?.message);
-				for (const piece of splitUnderBudget(batch, calibration.budget())) await embed(piece);
-				return;
+				return await embedPieces(splitUnderBudget(batch, calibration.budget()));
 			}
-			const [left, right] = halve(batch);
-			await embed(left);
-			await embed(right);
-			return;
+			return await embedPieces(halve(batch));
 		}
+		if (fromSplit) splitting.accepted++;
 		let vectors: number[][];
 		try {
 			vectors = vectorsByIndex(response, batch.length, options.dtype);
@@ -101,4 +119,16 @@ export async function embedSlots(
 		await firstAnswered;
 	});
 	return { batches, outcomes };
+}
+
+/** The server's refusal of a whole batch, saying why it was not split to find the text at fault. */
+function notSplitFurther(error: unknown, splitting: { requests: number; accepted: number }): unknown {
+	if (error instanceof Error) {
+		const why =
+			splitting.accepted === 0
+				? `the server refused every piece of the batches split before (${splitting.requests} request(s)), so it seems to refuse every request`
+				: `${splitting.requests} request(s) were already spent splitting refused batches`;
+		error.message = `${error.message} (this batch was not split further to find the text at fault: ${why}; check the texts, Batch Size and the server)`;
+	}
+	return error;
 }
