@@ -35,8 +35,9 @@ export function checkNodeOptions(
 	try {
 		const values: IDataObject = {};
 		for (const name of parameters) {
-			const value = context.getNodeParameter(name, itemIndex, undefined) as unknown;
-			if (value !== undefined) values[name] = value as IDataObject[string];
+			// null as the fallback: n8n throws for a parameter the node does not show unless one is given.
+			const value = context.getNodeParameter(name, itemIndex, null) as unknown;
+			if (value !== null) values[name] = value as IDataObject[string];
 		}
 		checkOptions(values, parameters);
 		checkOptions((context.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {}, options);
