@@ -18,7 +18,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3
  * text that is not base64, on no values, and on bytes that are not whole float32 values.
  */
 export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
-	if (encoded.length === 0) throw new VectorError('an empty text instead of a base64 vector');
+	if (encoded.length === 0) throw new VectorError('an empty text');
 	if (!BASE64.test(encoded)) throw new VectorError('text that is not base64');
 	const maxBytes = Math.ceil((encoded.length * 3) / 4);
 	if (scratch.length < maxBytes) scratch = Buffer.alloc(maxBytes);
@@ -38,12 +38,18 @@ export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
 	return values;
 }
 
+const unusable = (index: number, problem: string) =>
+	new VectorError(
+		`The server's vector for input ${index} is not usable: ${problem}. A vector must be a non-empty list of finite numbers (or base64 of them); none of this request's vectors was used`,
+	);
+
 /** What is wrong with a vector (not a non-empty list of finite numbers), or undefined. */
 function vectorProblem(value: unknown): string | undefined {
-	if (!Array.isArray(value)) return `${value === null ? 'null' : typeof value} instead of a list of numbers`;
+	if (!Array.isArray(value)) return value === null ? 'null' : `a ${typeof value}`;
 	if (value.length === 0) return 'an empty list';
 	for (let i = 0; i < value.length; i++) {
-		if (typeof value[i] !== 'number' || !Number.isFinite(value[i])) return `${JSON.stringify(value[i]) ?? String(value[i])} at position ${i}, not a finite number`;
+		const entry: unknown = value[i];
+		if (typeof entry !== 'number' || !Number.isFinite(entry)) return `${typeof entry === 'number' ? String(entry) : (JSON.stringify(entry) ?? String(entry))} at position ${i}`;
 	}
 	return undefined;
 }
@@ -71,10 +77,10 @@ export function vectorsByIndex(response: unknown, inputCount: number, dtype: Dty
 		try {
 			if (typeof embedding === 'string') vector = decodeBase64Vector(embedding, dtype);
 		} catch (error) {
-			throw new VectorError(`The server answered for input ${index} with ${(error as Error).message}, not a vector`);
+			throw unusable(index, (error as Error).message);
 		}
 		const problem = vectorProblem(vector);
-		if (problem) throw new VectorError(`The server answered for input ${index} with ${problem}, not a vector`);
+		if (problem) throw unusable(index, problem);
 		vectors[index] = vector as number[];
 	});
 	const missing = vectors.findIndex((vector) => vector === undefined);
