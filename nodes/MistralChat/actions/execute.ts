@@ -5,7 +5,8 @@ import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
-import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { asNodeError, BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { OptionValueError } from '../../shared/optionRanges';
 import { SAMPLING_OPTIONS } from '../../shared/samplingOptions';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { CHAT_OPTIONS, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
@@ -25,6 +26,7 @@ interface ImageEntry {
 }
 
 export function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+	if (error instanceof OptionValueError) return asNodeError(context, error, itemIndex) as NodeOperationError;
 	return new NodeOperationError(context.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
 }
 

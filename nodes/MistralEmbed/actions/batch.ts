@@ -27,7 +27,7 @@ import {
 	withoutBatchPosition,
 } from './execute';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
-import { type Dtype, vectorsByIndex } from './vectors';
+import { type Dtype, UNUSABLE_ANSWER_FIX, vectorsByIndex } from './vectors';
 
 /** Mistral rejects an input over this many tokens. */
 const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
@@ -268,7 +268,7 @@ function fillSlotResults(
 			vectors = vectorsByIndex(result.body, count, dtypeOf(firstSlot));
 		} catch (error) {
 			for (const [slot] of entries) {
-				into.set(slot, { error: new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex: slot.itemIndex }) });
+				into.set(slot, { error: new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex: slot.itemIndex, description: UNUSABLE_ANSWER_FIX }) });
 			}
 			continue;
 		}

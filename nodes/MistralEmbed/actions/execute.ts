@@ -20,7 +20,7 @@ import type { BatchLimits } from './batching';
 import { TokenCalibration } from './calibration';
 import { embedSlots } from './embedSlots';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
-import type { Dtype } from './vectors';
+import { type Dtype, UNUSABLE_ANSWER_FIX } from './vectors';
 
 export interface EmbedSettings {
 	model: string;
@@ -143,7 +143,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 				batch,
 				cause === 'input'
 					? withoutBatchPosition(error)
-					: new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex }),
+					: new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex, description: UNUSABLE_ANSWER_FIX }),
 			),
 	});
 	const learned = calibration.snapshot();

@@ -2,6 +2,10 @@
 
 export class VectorError extends Error {}
 
+/** What to do about an answer that holds no usable vectors (shown under the error). */
+export const UNUSABLE_ANSWER_FIX =
+	'The server at the Base URL does not answer as an embeddings API should: check the Base URL, and that the server speaks the Mistral or OpenAI embeddings API.';
+
 export type Dtype = 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';
 
 /**
