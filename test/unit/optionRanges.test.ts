@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import type { INodeProperties } from 'n8n-workflow';
 
 import { chatProperties } from '../../nodes/MistralChat/description';
 import { chatModelProperties } from '../../nodes/MistralChatModel/description';
 import { embedProperties } from '../../nodes/MistralEmbed/description';
 import { embeddingsProperties } from '../../nodes/MistralEmbeddings/description';
-import { checkedChoice, checkedNumber, checkOptions, OPTION_RULES, type OptionName, OptionValueError } from '../../nodes/shared/optionRanges';
+import { checkedChoice, checkedNumber, checkOptions, describeRule, OPTION_RULES, type OptionName, OptionValueError } from '../../nodes/shared/optionRanges';
 
 /** Every number and choice field of a node, the entries of its "Options" collection included. */
 function fields(properties: INodeProperties[]): INodeProperties[] {
@@ -33,6 +36,14 @@ describe('the option table', () => {
 				expect([field.name, [...values].sort()]).toEqual([field.name, [...rule.values].sort()]);
 			}
 		}
+	});
+
+	it('is the README\'s "What each option accepts" table, row for row', () => {
+		const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+		const section = readme.slice(readme.indexOf('## What each option accepts'), readme.indexOf('## Limits'));
+		const rows = section.split('\n').filter((line) => /^\| (?!Option |---)/.test(line));
+		expect(rows.map((row) => row.split(' | ').map((cell) => cell.replace(/^\| | \|$/g, '')))
+			.map(([name, , accepts]) => [name, accepts])).toEqual(Object.values(OPTION_RULES).map((rule) => [rule.displayName, describeRule(rule)]));
 	});
 
 	it.each([
