@@ -38,7 +38,7 @@ export const OPTION_RULES = {
 	// Transport (all four nodes)
 	maxConcurrency: whole('Max Concurrent Requests', 1, 64),
 	maxRetries: whole('Max Retries', 0, 20),
-	maxAmbiguousRetries: whole('Max Retries After Timeouts', 0, 20),
+	maxAmbiguousRetries: whole('Max Ambiguous Retries', 0, 20),
 	// Under 1 s nothing useful arrives; over an hour a hung server holds the execution for nothing.
 	timeout: real('Timeout (Seconds)', 1, 3600, 'seconds'),
 

@@ -81,7 +81,7 @@ const BAD_VALUES: BadValue[] = [
 		['{{ 1e9 }}', '1000000000'],
 		['{{ NaN }}', 'NaN'],
 	]),
-	...bad('maxAmbiguousRetries', 'Max Retries After Timeouts', 'a whole number from 0 to 20', ALL, [['{{ 2.5 }}', '2.5']]),
+	...bad('maxAmbiguousRetries', 'Max Ambiguous Retries', 'a whole number from 0 to 20', ALL, [['{{ 2.5 }}', '2.5']]),
 	...bad('maxTokens', 'Max Tokens', 'a whole number from 1 to 262,144', CHAT, [
 		["{{ 'auto' }}", '"auto"'],
 		['{{ 0 }}', '0'],
