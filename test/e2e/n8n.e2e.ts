@@ -521,6 +521,20 @@ describe('the error output with an API error (n8n execute)', () => {
 	}, 120_000);
 });
 
+describe('an option typed as an expression that is out of range (n8n execute)', () => {
+	it('Batch Size {{ \'auto\' }} on Mistral Embed, realtime and Batch API: one error naming the option, no request, the execution ends', async () => {
+		const started = Date.now();
+		const { run, requests } = await execute(workflowId('embed-bad-batch-size.json'));
+		const seconds = (Date.now() - started) / 1000;
+		const message = '"Batch Size" is "auto"; it must be a whole number from 1 to 2,048';
+		// With "On Error: Continue", n8n turns the node's one error into one item.
+		expect(nodeOutput(run, 'Embed (realtime)').map((item) => item.json.error)).toEqual([message]);
+		expect(nodeOutput(run, 'Embed (Batch API)').map((item) => item.json.error)).toEqual([message]);
+		console.log(`[e2e ${N8N_VERSION}] Batch Size 'auto', realtime and Batch API: ${requests.length} request(s) at the server, n8n execute ended in ${seconds.toFixed(1)} s`);
+		expect(requests).toHaveLength(0);
+	}, 120_000);
+});
+
 describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
 	it('works with its defaults: the agent\'s model gets a "Prompt" argument, the tool sends it to Mistral, the answer goes back to the agent', async () => {
 		const message = 'Translate to French: the invoice is overdue';
