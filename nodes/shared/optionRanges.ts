@@ -61,6 +61,9 @@ export const OPTION_RULES = {
 	reasoningEffort: choice('Reasoning Effort', ['high', 'low', 'medium', 'minimal', 'none']),
 	responseFormat: choice('Response Format', ['text', 'json_object', 'json_schema']),
 	toolChoice: choice('Tool Choice', ['function', 'any', 'auto', 'none', 'required']),
+	// Each entry of Mistral Chat's "Images"
+	source: choice('Source', ['binary', 'url']),
+	detail: choice('Detail', ['auto', 'low', 'high']),
 
 	// Batch API (Mistral Chat and Mistral Embed)
 	processing: choice('Processing', ['realtime', 'batch']),

@@ -214,6 +214,18 @@ const cases: Case[] = [
 		maxRequests: 2,
 	},
 	{
+		name: 'chat: image Detail typed as an expression that is not one of its choices',
+		node: 'mistralChat',
+		parameters: { model: chatModel('pixtral-12b-latest'), images: { image: [{ source: 'binary', binaryProperty: 'photo', detail: '={{ $json.detail }}' }] } },
+		items: () => [0, 1, 2].map((i) => binaryItem(PNG, 'image/png', `${i}.png`, { prompt: `p${i}`, detail: i === 1 ? 'ultra' : 'low' }, 'photo')),
+		bad: 1,
+		message: /^Image 1: "Detail" is "ultra"; it must be one of "auto", "low", "high"/,
+		fix: /Set "Detail" to a value in that range/,
+		good: (json, i) => json.content === `Echo: p${i} [images: 1]`,
+		// Checked on every item before the first request; with Continue On Fail the others still go.
+		maxRequests: 2,
+	},
+	{
 		name: 'chat: binary that is not an image (a PDF)',
 		node: 'mistralChat',
 		parameters: { model: chatModel('pixtral-12b-latest'), images: { image: [{ source: 'binary', binaryProperty: 'data' }] } },

@@ -11,9 +11,14 @@ import { checkedChoice, checkedNumber, checkOptions, describeRule, OPTION_RULES,
 
 /** Every number and choice field of a node, the entries of its "Options" collection included. */
 function fields(properties: INodeProperties[]): INodeProperties[] {
-	return properties.flatMap((property) =>
-		property.type === 'collection' ? fields((property.options ?? []) as INodeProperties[]) : property.type === 'number' || property.type === 'options' ? [property] : [],
-	);
+	return properties.flatMap((property) => {
+		if (property.type === 'collection') return fields((property.options ?? []) as INodeProperties[]);
+		// Images' entries; Extra Messages' roles are checked with the messages (messages.ts).
+		if (property.type === 'fixedCollection' && property.name === 'images') {
+			return fields((property.options ?? []).flatMap((group) => ('values' in group ? group.values : [])) as INodeProperties[]);
+		}
+		return property.type === 'number' || property.type === 'options' ? [property] : [];
+	});
 }
 
 const NODES: Array<[string, INodeProperties[]]> = [

@@ -6,7 +6,7 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { asNodeError, BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
-import { OptionValueError } from '../../shared/optionRanges';
+import { checkedChoice, OptionValueError } from '../../shared/optionRanges';
 import { SAMPLING_OPTIONS } from '../../shared/samplingOptions';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { CHAT_OPTIONS, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
@@ -27,15 +27,29 @@ interface ImageEntry {
 
 export function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
 	if (error instanceof OptionValueError) return asNodeError(context, error, itemIndex) as NodeOperationError;
+	if (error instanceof NodeOperationError) return error;
 	return new NodeOperationError(context.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
 }
 
-async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
+/** The item's Images entries, each with its Source and Detail checked against the option table. */
+function imageSettings(context: IExecuteFunctions, itemIndex: number): Array<ImageEntry & { source: string; detail: string }> {
 	const entries = (context.getNodeParameter('images.image', itemIndex, []) as ImageEntry[]) ?? [];
+	return entries.map((entry, position) => {
+		try {
+			return { ...entry, source: checkedChoice('source', entry.source, 'binary'), detail: checkedChoice('detail', entry.detail, 'auto') };
+		} catch (error) {
+			(error as Error).message = `Image ${position + 1}: ${(error as Error).message}`;
+			throw asNodeError(context, error, itemIndex);
+		}
+	});
+}
+
+async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
 	const chunks: ContentChunk[] = [];
-	for (const [position, entry] of entries.entries()) {
+	for (const [position, entry] of imageSettings(context, itemIndex).entries()) {
+		const { source, detail } = entry;
 		let url: string;
-		if ((entry.source ?? 'binary') === 'binary') {
+		if (source === 'binary') {
 			const property = (entry.binaryProperty ?? 'data').trim();
 			const label = `Image ${position + 1} (binary property "${property}")`;
 			const binary = context.getInputData()[itemIndex]?.binary?.[property];
@@ -50,8 +64,7 @@ async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promi
 		} else {
 			url = checkImageUrl(entry.url, `Image ${position + 1} URL`);
 		}
-		const detail = entry.detail && entry.detail !== 'auto' ? entry.detail : undefined;
-		chunks.push({ type: 'image_url', image_url: detail ? { url, detail } : url });
+		chunks.push({ type: 'image_url', image_url: detail !== 'auto' ? { url, detail } : url });
 	}
 	return chunks;
 }
@@ -163,6 +176,7 @@ export function checkChatOptions(context: IExecuteFunctions): void {
 	for (const itemIndex of context.getInputData().keys()) {
 		try {
 			checkNodeOptions(context, itemIndex, ['responseFormat'], [...SAMPLING_OPTIONS, ...CHAT_OPTIONS]);
+			imageSettings(context, itemIndex);
 		} catch (error) {
 			throw stopError(context, error, itemIndex);
 		}
