@@ -5,6 +5,7 @@ import { transportOptions } from '../shared/commonOptions';
 import { editorBounds, type OptionName } from '../shared/optionRanges';
 import { modelParameter } from '../shared/models';
 import {
+	guardrailsOption,
 	maxTokensOption,
 	randomSeedOption,
 	reasoningEffortOption,
@@ -252,6 +253,7 @@ export const chatProperties: INodeProperties[] = [
 				default: 0,
 				description: 'Positive values make the model repeat words less (-2 to 2)',
 			},
+			guardrailsOption,
 			maxTokensOption,
 			{
 				displayName: 'Number of Completions',

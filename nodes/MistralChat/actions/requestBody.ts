@@ -2,6 +2,7 @@
  * Turns the node's parameters into a chat-completions body with only the fields Mistral's spec
  * names, and only those the user set (pure). Throws ParameterError naming the parameter.
  */
+import { guardrailsField } from '../../shared/moderation/guardrails';
 import { checkedChoice, checkedNumber } from '../../shared/optionRanges';
 import type { ChatMessage } from './messages';
 
@@ -17,6 +18,8 @@ export interface ChatOptions {
 	frequencyPenalty?: number;
 	n?: number;
 	safePrompt?: boolean;
+	/** The "Guardrails" option as n8n hands it over (guardrailSettingsOf). */
+	guardrails?: unknown;
 	reasoningMode?: boolean;
 	reasoningEffort?: string;
 	tools?: unknown;
@@ -135,7 +138,13 @@ export function buildChatBody(
 	set('frequency_penalty', checkedNumber('frequencyPenalty', options.frequencyPenalty));
 	const n = checkedNumber('n', options.n, 1);
 	if (n !== 1) body.n = n;
+	// Deprecated by Mistral but still in its spec: sent as before for workflows that set it.
 	if (options.safePrompt) body.safe_prompt = true;
+	if (options.guardrails !== undefined) {
+		const { guardrails, problem } = guardrailsField(options.guardrails);
+		if (problem) throw new ParameterError(problem);
+		if (guardrails) body.guardrails = guardrails;
+	}
 	if (options.reasoningMode) body.prompt_mode = 'reasoning';
 	const effort = checkedChoice('reasoningEffort', options.reasoningEffort, '');
 	if (effort) body.reasoning_effort = effort;

@@ -7,6 +7,7 @@ import type { Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
 import { checkedChoice, checkedNumber } from '../../shared/optionRanges';
+import { itemFieldReader } from '../../shared/parameterReaders';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import {
 	DEFAULT_BATCH_SIZE,
@@ -49,19 +50,9 @@ export function requestBody(settings: EmbedSettings, texts: string[]): IDataObje
 	return body;
 }
 
-/**
- * n8n evaluates an expression per item through its sandbox (~60 µs each). For the common plain
- * field mapping `{{ $json.name }}` the value is the item's own field, so it is read directly;
- * any other expression or literal goes through n8n as usual.
- */
+/** The "Text" of every item (a plain `{{ $json.field }}` is read without n8n's sandbox). */
 export function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (itemIndex: number) => unknown {
-	const raw = context.getNode().parameters.text;
-	const plainField = typeof raw === 'string' ? /^=\{\{\s*\$json\.([A-Za-z_$][\w$]*)\s*\}\}$/.exec(raw) : null;
-	if (plainField) {
-		const field = plainField[1];
-		return (itemIndex) => items[itemIndex].json[field];
-	}
-	return (itemIndex) => context.getNodeParameter('text', itemIndex, '');
+	return itemFieldReader(context, items, 'text');
 }
 
 /** Batch Size and Max Tokens per Request, checked (Mistral Embed and Mistral Embeddings). */
