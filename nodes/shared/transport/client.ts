@@ -142,7 +142,11 @@ export class MistralClient {
 		return await this.request<T>('GET', path, undefined, meta);
 	}
 
-	/** A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. */
+	/**
+	 * A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. Billed like any
+	 * POST unless `meta.repeatable` says otherwise: an upload to /files is repeatable, a file sent to
+	 * /audio/transcriptions or /ocr is a generation.
+	 */
 	async postMultipart<T>(path: string, body: MultipartBody, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
 		return await this.request<T>('POST', path, body, meta, itemIndex);
 	}
