@@ -36,6 +36,7 @@ export const n8nAdapters = [
 	'nodes/shared/models.ts',
 	'nodes/shared/n8nVersion.ts',
 	'nodes/shared/nodeMethods.ts',
+	'nodes/shared/nodeOptions.ts',
 	'nodes/shared/parameterReaders.ts',
 	'nodes/shared/samplingOptions.ts',
 	'nodes/shared/transport/attemptSignals.ts',

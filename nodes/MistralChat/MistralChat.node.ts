@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { isBatchProcessing } from '../shared/batch/parameters';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { executeChatBatch } from './actions/batch';
+import { checkChatOptions } from './actions/items';
 import { executeChatRealtime } from './actions/realtime';
 import { chatProperties, TOOL_DESCRIPTION } from './description';
 
@@ -40,6 +41,7 @@ export class MistralChat implements INodeType {
 	methods = mistralNodeMethods('chat');
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		checkChatOptions(this);
 		return isBatchProcessing(this) ? await executeChatBatch.call(this) : await executeChatRealtime.call(this);
 	}
 }

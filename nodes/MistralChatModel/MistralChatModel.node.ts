@@ -13,6 +13,8 @@ import { DEFAULT_CHAT_TIMEOUT_S } from '../shared/chat/settings';
 import { readTransportOptions } from '../shared/commonOptions';
 import { readModel } from '../shared/models';
 import { mistralNodeMethods } from '../shared/nodeMethods';
+import { checkNodeOptions, TRANSPORT_OPTIONS } from '../shared/nodeOptions';
+import { SAMPLING_OPTIONS } from '../shared/samplingOptions';
 import { MistralClient } from '../shared/transport/client';
 import { chatModelProperties } from './description';
 
@@ -42,6 +44,8 @@ export class MistralChatModel implements INodeType {
 		const sdk = loadAiNodeSdk(this.getNode());
 		const { MistralChatModel: Model } = await import('./model');
 
+		// Every option checked before the agent's first call (an error names the option).
+		checkNodeOptions(this, itemIndex, [], [...SAMPLING_OPTIONS, ...TRANSPORT_OPTIONS]);
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
 		const transport = readTransportOptions(options, 1, DEFAULT_CHAT_TIMEOUT_S);
 		const model = readModel(this, itemIndex);

@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { isBatchProcessing } from '../shared/batch/parameters';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { executeEmbedBatch } from './actions/batch';
+import { checkEmbedOptions } from './actions/items';
 import { executeEmbedRealtime } from './actions/realtime';
 import { embedProperties } from './description';
 
@@ -36,6 +37,7 @@ export class MistralEmbed implements INodeType {
 	methods = mistralNodeMethods('embed');
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		checkEmbedOptions(this);
 		return isBatchProcessing(this) ? await executeEmbedBatch.call(this) : await executeEmbedRealtime.call(this);
 	}
 }

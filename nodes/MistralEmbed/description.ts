@@ -5,6 +5,7 @@ import { transportOptions } from '../shared/commonOptions';
 import { batchSizeOption, maxTokensPerRequestOption, vectorTransportOption } from '../shared/embeddingOptions';
 import { DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S } from '../shared/embeddings/settings';
 import { modelParameter } from '../shared/models';
+import { editorBounds } from '../shared/optionRanges';
 
 export const embedProperties: INodeProperties[] = [
 	modelParameter('mistral-embed', 'searchModels', 'embedding'),
@@ -77,7 +78,7 @@ export const embedProperties: INodeProperties[] = [
 				displayName: 'Output Dimension',
 				name: 'outputDimension',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: editorBounds('outputDimension'),
 				default: 1024,
 				description: 'Length of each vector, for models that support it (e.g. codestral-embed up to 3072)',
 			},

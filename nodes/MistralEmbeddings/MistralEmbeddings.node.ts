@@ -10,6 +10,8 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { readTransportOptions } from '../shared/commonOptions';
 import { batchLimitsFrom, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S, embedSettingsFrom } from '../shared/embeddings/settings';
 import { readModel } from '../shared/models';
+import { EMBED_OPTIONS } from '../shared/embeddingOptions';
+import { checkNodeOptions, TRANSPORT_OPTIONS } from '../shared/nodeOptions';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { MistralClient } from '../shared/transport/client';
 import { embeddingsProperties } from './description';
@@ -38,6 +40,8 @@ export class MistralEmbeddings implements INodeType {
 	methods = mistralNodeMethods('embed');
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
+		// Every option checked before the vector store's first call (an error names the option).
+		checkNodeOptions(this, itemIndex, [], [...EMBED_OPTIONS.filter((name) => name !== 'outputDtype'), ...TRANSPORT_OPTIONS]);
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
 		const transport = readTransportOptions(options, DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
 		const model = readModel(this, itemIndex);

@@ -4,6 +4,7 @@ import { transportOptions } from '../shared/commonOptions';
 import { batchSizeOption, maxTokensPerRequestOption, vectorTransportOption } from '../shared/embeddingOptions';
 import { DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S } from '../shared/embeddings/settings';
 import { modelParameter } from '../shared/models';
+import { editorBounds } from '../shared/optionRanges';
 
 export const embeddingsProperties: INodeProperties[] = [
 	{
@@ -26,7 +27,7 @@ export const embeddingsProperties: INodeProperties[] = [
 				displayName: 'Output Dimension',
 				name: 'outputDimension',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: editorBounds('outputDimension'),
 				default: 1024,
 				description: 'Length of each vector, for models that support it (e.g. codestral-embed up to 3072). Insert and search must use the same.',
 			},

@@ -1,27 +1,29 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS_PER_REQUEST, MISTRAL_MAX_TOKENS_PER_REQUEST } from './embeddings/settings';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS_PER_REQUEST } from './embeddings/settings';
+import { editorBounds, type OptionName } from './optionRanges';
+
+/** The entries of "Options" that Mistral Embed and Mistral Embeddings check against the option table. */
+export const EMBED_OPTIONS: readonly OptionName[] = ['batchSize', 'maxTokensPerRequest', 'outputDimension', 'outputDtype', 'vectorTransport'];
 
 /** Options Mistral Embed and Mistral Embeddings share. */
 export const batchSizeOption: INodeProperties = {
 	displayName: 'Batch Size',
 	name: 'batchSize',
 	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 2048 },
+	typeOptions: editorBounds('batchSize'),
 	default: DEFAULT_BATCH_SIZE,
-	description: 'The most inputs sent in one request; requests also stay under the token limit below',
+	description: 'The most inputs sent in one request (1 to 2,048); requests also stay under the token limit below',
 };
-
 export const maxTokensPerRequestOption: INodeProperties = {
 	displayName: 'Max Tokens per Request',
 	name: 'maxTokensPerRequest',
 	type: 'number',
-	typeOptions: { minValue: 100, maxValue: MISTRAL_MAX_TOKENS_PER_REQUEST },
+	typeOptions: editorBounds('maxTokensPerRequest'),
 	default: DEFAULT_MAX_TOKENS_PER_REQUEST,
 	description:
 		"Most tokens one request may hold, as the server counts them (Mistral's limit: 16,384). The node estimates each text's tokens, then learns how far off the estimate is from the token counts the server reports, and packs the next batches to just under this. Lower it for a server with a smaller limit; a batch refused for too many tokens is split and sent again.",
 };
-
 export const vectorTransportOption: INodeProperties = {
 	displayName: 'Vector Transport',
 	name: 'vectorTransport',

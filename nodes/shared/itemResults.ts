@@ -3,6 +3,8 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { Settled } from './concurrency';
 import { runsOnN8nV1 } from './n8nVersion';
+import { optionError } from './nodeOptions';
+import { OptionValueError } from './optionRanges';
 
 /** Each input item's outcome: its output items or its error; undefined once the node stops early. */
 export type ItemOutcomes = Array<Settled<INodeExecutionData[]> | undefined>;
@@ -20,8 +22,10 @@ export function settle(produce: () => INodeExecutionData[]): Settled<INodeExecut
  * One item's failure as n8n's error that names the item: the package's own kinds (InputError,
  * AnswerError, nodes/shared/errors.ts) and any other error, by its message.
  */
-export function itemError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
-	return new NodeOperationError(node, error instanceof Error ? error.message : String(error), { itemIndex });
+export function itemError(node: INode, error: unknown, itemIndex: number, description?: string): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	if (error instanceof OptionValueError) return optionError(node, error, itemIndex);
+	return new NodeOperationError(node, error instanceof Error ? error.message : String(error), { itemIndex, description });
 }
 
 /** Appends the item index to a message once, in n8n's "[item N]" form. */

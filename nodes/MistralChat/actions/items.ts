@@ -10,7 +10,11 @@ import { checkImageUrl, imageDataUrl } from '../../shared/chat/images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from '../../shared/chat/messages';
 import { buildChatBody, type ChatOptions } from '../../shared/chat/requestBody';
 import { InputError } from '../../shared/errors';
-import { itemError } from '../../shared/itemResults';
+import { itemError, stopError } from '../../shared/itemResults';
+import { asNodeError, BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { checkedChoice } from '../../shared/optionRanges';
+import { SAMPLING_OPTIONS } from '../../shared/samplingOptions';
+import { CHAT_OPTIONS } from '../description';
 
 interface ImageEntry {
 	source?: string;
@@ -19,12 +23,25 @@ interface ImageEntry {
 	detail?: string;
 }
 
-async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
+/** The item's Images entries, each with its Source and Detail checked against the option table. */
+function imageSettings(context: IExecuteFunctions, itemIndex: number): Array<ImageEntry & { source: string; detail: string }> {
 	const entries = (context.getNodeParameter('images.image', itemIndex, []) as ImageEntry[]) ?? [];
+	return entries.map((entry, position) => {
+		try {
+			return { ...entry, source: checkedChoice('source', entry.source, 'binary'), detail: checkedChoice('detail', entry.detail, 'auto') };
+		} catch (error) {
+			(error as Error).message = `Image ${position + 1}: ${(error as Error).message}`;
+			throw asNodeError(context, error, itemIndex);
+		}
+	});
+}
+
+async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
 	const chunks: ContentChunk[] = [];
-	for (const [position, entry] of entries.entries()) {
+	for (const [position, entry] of imageSettings(context, itemIndex).entries()) {
+		const { source, detail } = entry;
 		let url: string;
-		if ((entry.source ?? 'binary') === 'binary') {
+		if (source === 'binary') {
 			const property = (entry.binaryProperty ?? 'data').trim();
 			const label = `Image ${position + 1} (binary property "${property}")`;
 			const binary = context.getInputData()[itemIndex]?.binary?.[property];
@@ -39,8 +56,7 @@ async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promi
 		} else {
 			url = checkImageUrl(entry.url, `Image ${position + 1} URL`);
 		}
-		const detail = entry.detail && entry.detail !== 'auto' ? entry.detail : undefined;
-		chunks.push({ type: 'image_url', image_url: detail ? { url, detail } : url });
+		chunks.push({ type: 'image_url', image_url: detail !== 'auto' ? { url, detail } : url });
 	}
 	return chunks;
 }
@@ -114,4 +130,22 @@ export function answerItems(
 		json: keepInput ? { ...inputJson, ...json } : json,
 		pairedItem: { item: itemIndex },
 	}));
+}
+
+/**
+ * Every option checked before the first request: the node-wide ones (transport, batch) on item 0,
+ * the per-item ones (sampling, response format) on every item. With Continue On Fail a bad item
+ * becomes its own error item instead, when its request is built (with the same message).
+ */
+export function checkChatOptions(context: IExecuteFunctions): void {
+	checkNodeOptions(context, 0, BATCH_PARAMETERS, TRANSPORT_OPTIONS);
+	if (context.continueOnFail()) return;
+	for (const itemIndex of context.getInputData().keys()) {
+		try {
+			checkNodeOptions(context, itemIndex, ['responseFormat'], [...SAMPLING_OPTIONS, ...CHAT_OPTIONS]);
+			imageSettings(context, itemIndex);
+		} catch (error) {
+			throw stopError(context, error, itemIndex);
+		}
+	}
 }

@@ -14,7 +14,7 @@ import { type BatchPart, type BatchReference, collectJobs, type JobResults, read
 import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
 import type { EmbedSlot } from '../../shared/embeddings/inputs';
 import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../../shared/embeddings/settings';
-import { type Dtype, vectorsByIndex } from '../../shared/embeddings/vectors';
+import { type Dtype, UNUSABLE_ANSWER_FIX, vectorsByIndex } from '../../shared/embeddings/vectors';
 import { collectOutput, itemError, type ItemOutcomes, stopError } from '../../shared/itemResults';
 import { halve, packForBatch } from '../../shared/packing/batching';
 import { blamesAnInput } from '../../shared/packing/sendPacked';
@@ -176,7 +176,8 @@ function recordParts(jobs: Array<{ packs: EmbedPack[] }>, submitted: Array<{ id:
 /**
  * Realtime's bisection, in jobs: a request Mistral rejected because of one of its texts is split in
  * halves, sent again as a follow-up job, and so on until the text it blames stands alone; the others
- * get their vectors. Each round waits for its job like the first one did.
+ * get their vectors. Each round waits for its job like the first one did. At most 16 rounds, and
+ * none after a round of FRUITLESS_ROUND or more halves that were all refused.
  */
 async function splitRejected(
 	context: IExecuteFunctions,
@@ -202,10 +203,18 @@ async function splitRejected(
 		const jobs = planEmbedJobs(halves.map((pack, index) => ({ pack, customId: `split-${round}-${index}` })), settings);
 		const submitted = await runner.submit('/v1/embeddings', jobs, { ...metadataFor(context), follow_up: String(round) }, timeoutHours);
 		recordParts(jobs, submitted, partOf);
-		results = results.with(await collectJobs(runner, submitted.map((job) => job.id), wait));
+		const roundResults = await collectJobs(runner, submitted.map((job) => job.id), wait);
+		results = results.with(roundResults);
+		// A round of several halves none of which was accepted: the server refuses these texts (or every
+		// request), and halving again would only send more jobs. Their requests fail as they are.
+		const accepted = jobs.some((job, jobIndex) => job.packs.some(({ customId }) => roundResults.get({ jobId: submitted[jobIndex].id, customId }).ok));
+		if (!accepted && halves.length >= FRUITLESS_ROUND) return results;
 	}
 	return results;
 }
+
+/** Follow-up requests in one round, all refused, that end the splitting (see splitRejected). */
+const FRUITLESS_ROUND = 4;
 
 /** Decodes each request's answer once and gives every text its vector, or its request's error. */
 function fillSlotResults(
@@ -231,7 +240,7 @@ function fillSlotResults(
 		try {
 			vectors = vectorsByIndex(result.body, count, dtypeOf(firstSlot));
 		} catch (error) {
-			for (const [slot] of entries) into.set(slot, { error: itemError(context.getNode(), error, slot.itemIndex) });
+			for (const [slot] of entries) into.set(slot, { error: itemError(context.getNode(), error, slot.itemIndex, UNUSABLE_ANSWER_FIX) });
 			continue;
 		}
 		const usage = (result.body as { usage?: IDataObject }).usage;

@@ -10,6 +10,9 @@ import type { BatchLimits } from '../../shared/packing/batching';
 import { batchLimitsFrom, type EmbedSettings, embedSettingsFrom } from '../../shared/embeddings/settings';
 import { itemError, stopError } from '../../shared/itemResults';
 import { readModel } from '../../shared/models';
+import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { checkedChoice } from '../../shared/optionRanges';
+import { EMBED_OPTIONS } from '../../shared/embeddingOptions';
 import { itemFieldReader } from '../../shared/parameterReaders';
 
 export interface SlotResult {
@@ -39,6 +42,11 @@ export function slotsOf(input: ItemInput): EmbedSlot[] {
 	return input.kind === 'single' ? [input.slot] : input.kind === 'list' ? input.slots : [];
 }
 
+/** Every option of Mistral Embed, checked before the first request (throws a NodeOperationError naming the option). */
+export function checkEmbedOptions(context: IExecuteFunctions): void {
+	checkNodeOptions(context, 0, [...BATCH_PARAMETERS, 'listMode'], [...EMBED_OPTIONS, ...TRANSPORT_OPTIONS]);
+}
+
 /** The settings every request of a run shares, read once from the node's parameters. */
 export function readEmbedSettings(context: IExecuteFunctions, options: IDataObject): { settings: EmbedSettings; limits: BatchLimits } {
 	const model = readModel(context, 0);
@@ -56,7 +64,7 @@ export function embedItemOutcomes(
 ): Array<Settled<INodeExecutionData[]>> {
 	const outputField = (context.getNodeParameter('outputField', 0, 'embedding') as string).trim() || 'embedding';
 	const keepInput = context.getNodeParameter('includeInputFields', 0, true) as boolean;
-	const listMode = context.getNodeParameter('listMode', 0, 'vectors') as string;
+	const listMode = checkedChoice('listMode', context.getNodeParameter('listMode', 0, 'vectors'), 'vectors');
 	const includeUsage = options.includeUsage === true;
 
 	return inputs.map((input, itemIndex) => {

@@ -5,6 +5,7 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { embedSlots } from '../../shared/embeddings/embedSlots';
 import type { EmbedSlot } from '../../shared/embeddings/inputs';
 import { DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S, embeddingsRequestBody, withoutBatchPosition } from '../../shared/embeddings/settings';
+import { UNUSABLE_ANSWER_FIX } from '../../shared/embeddings/vectors';
 import { collectOutput, itemError } from '../../shared/itemResults';
 import { TokenCalibration } from '../../shared/packing/calibration';
 import { describeStats, MistralClient } from '../../shared/transport/client';
@@ -43,7 +44,7 @@ export async function executeEmbedRealtime(this: IExecuteFunctions): Promise<INo
 		itemIndexOf: (slot) => slot.itemIndex,
 		onVectors: (batch, vectors, usage) => batch.forEach((slot, position) => results.set(slot, { vector: vectors[position], usage })),
 		onFailure: (batch, error, cause) =>
-			failForGood(batch, cause === 'input' ? withoutBatchPosition(error) : itemError(this.getNode(), error, batch[0].itemIndex)),
+			failForGood(batch, cause === 'input' ? withoutBatchPosition(error) : itemError(this.getNode(), error, batch[0].itemIndex, UNUSABLE_ANSWER_FIX)),
 	});
 	const learned = calibration.snapshot();
 	this.logger.debug(

@@ -2,13 +2,13 @@
  * What every embeddings request of a run shares (pure): the settings read from the node's options,
  * the batch limits, and the request body, for Mistral Embed (realtime and batch) and Mistral Embeddings.
  */
+import { checkedChoice, checkedNumber, MISTRAL_MAX_TOKENS_PER_REQUEST } from '../optionRanges';
 import type { BatchLimits } from '../packing/batching';
 import type { Dtype } from './vectors';
 
 export const DEFAULT_EMBED_CONCURRENCY = 4;
 export const DEFAULT_EMBED_TIMEOUT_S = 60;
 export const DEFAULT_BATCH_SIZE = 128;
-export const MISTRAL_MAX_TOKENS_PER_REQUEST = 16_384;
 /**
  * Mistral's own cap: the budget is held by the calibration (usage.prompt_tokens against the
  * estimate, a 3% margin, and a prior 10% margin before the first report), not by a lower setting.
@@ -26,20 +26,20 @@ export interface EmbedSettings {
 export type EmbedOptions = Record<string, unknown>;
 
 export function embedSettingsFrom(model: string, options: EmbedOptions): EmbedSettings {
-	const dtype = ((options.outputDtype as Dtype) ?? 'float') as Dtype;
+	const dtype = checkedChoice<Dtype>('outputDtype', options.outputDtype, 'float');
 	return {
 		model,
 		dtype,
-		outputDimension: typeof options.outputDimension === 'number' ? options.outputDimension : undefined,
-		base64: dtype === 'float' && (options.vectorTransport ?? 'base64') === 'base64',
+		outputDimension: checkedNumber('outputDimension', options.outputDimension),
+		base64: dtype === 'float' && checkedChoice('vectorTransport', options.vectorTransport, 'base64') === 'base64',
 	};
 }
 
-/** "Batch Size" and "Max Tokens per Request", bounded: at least 1, and never above Mistral's token cap. */
+/** "Batch Size" and "Max Tokens per Request", checked against the option table (OptionValueError otherwise). */
 export function batchLimitsFrom(options: EmbedOptions): BatchLimits {
 	return {
-		maxInputs: Math.max(1, Math.floor(Number(options.batchSize ?? DEFAULT_BATCH_SIZE))),
-		maxTokens: Math.min(MISTRAL_MAX_TOKENS_PER_REQUEST, Math.max(1, Number(options.maxTokensPerRequest ?? DEFAULT_MAX_TOKENS_PER_REQUEST))),
+		maxInputs: checkedNumber('batchSize', options.batchSize, DEFAULT_BATCH_SIZE),
+		maxTokens: checkedNumber('maxTokensPerRequest', options.maxTokensPerRequest, DEFAULT_MAX_TOKENS_PER_REQUEST),
 	};
 }
 

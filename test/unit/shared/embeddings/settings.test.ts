@@ -2,9 +2,9 @@ import {
 	batchLimitsFrom,
 	embeddingsRequestBody,
 	embedSettingsFrom,
-	MISTRAL_MAX_TOKENS_PER_REQUEST,
 	withoutBatchPosition,
 } from '../../../../nodes/shared/embeddings/settings';
+import { MISTRAL_MAX_TOKENS_PER_REQUEST, OptionValueError } from '../../../../nodes/shared/optionRanges';
 
 describe('embeddings settings', () => {
 	it('sends only the fields the user set, base64 for float vectors unless JSON numbers are asked for', () => {
@@ -18,10 +18,11 @@ describe('embeddings settings', () => {
 		});
 	});
 
-	it('bounds Batch Size and Max Tokens per Request, whatever an expression gave', () => {
+	it('checks Batch Size and Max Tokens per Request against the option table, whatever an expression gave', () => {
 		expect(batchLimitsFrom({})).toEqual({ maxInputs: 128, maxTokens: MISTRAL_MAX_TOKENS_PER_REQUEST });
-		expect(batchLimitsFrom({ batchSize: 0, maxTokensPerRequest: -5 })).toEqual({ maxInputs: 1, maxTokens: 1 });
-		expect(batchLimitsFrom({ batchSize: 7.9, maxTokensPerRequest: 1_000_000 })).toEqual({ maxInputs: 7, maxTokens: MISTRAL_MAX_TOKENS_PER_REQUEST });
+		expect(batchLimitsFrom({ batchSize: 64, maxTokensPerRequest: 8000 })).toEqual({ maxInputs: 64, maxTokens: 8000 });
+		expect(() => batchLimitsFrom({ batchSize: 0 })).toThrow(OptionValueError);
+		expect(() => batchLimitsFrom({ maxTokensPerRequest: 1_000_000 })).toThrow(OptionValueError);
 	});
 
 	it('replaces the server\'s position in the batch with words the user knows', () => {
