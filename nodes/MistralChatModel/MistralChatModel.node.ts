@@ -14,6 +14,7 @@ import { mistralNodeMethods } from '../shared/nodeMethods';
 import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import { MistralClient } from '../shared/transport/client';
 import { chatModelProperties } from './description';
+import { prepareSuppliedModel } from './suppliedModel';
 
 export class MistralChatModel implements INodeType {
 	description: INodeTypeDescription = {
@@ -62,9 +63,7 @@ export class MistralChatModel implements INodeType {
 			itemIndex,
 		});
 		const supplied = sdk.supplyModel(this, chatModel);
-		// Our transport already retried; LangChain's own retry loop around each call would multiply that.
-		const caller = (supplied.response as { caller?: { maxRetries?: unknown } }).caller;
-		if (caller && typeof caller.maxRetries === 'number') caller.maxRetries = 0;
+		prepareSuppliedModel(supplied.response);
 		return supplied;
 	}
 }
