@@ -215,6 +215,12 @@ describe('AI sub-nodes through n8n-core', () => {
 		const logged = supplied.runData()['Mistral Embeddings'];
 		expect(logged).toHaveLength(2);
 		expect(logged[0].inputOverride?.ai_embedding?.[0]?.[0].json).toEqual({ documents: texts });
+		// One `response` entry per document, as n8n's own embeddings log: the canvas labels the edge with
+		// its length ("60 items"); past the log's size cap the later vectors are a short note each.
+		const insertLogged = logged[0].data?.ai_embedding?.[0]?.[0].json as { response: unknown[] };
+		expect(insertLogged.response).toHaveLength(60);
+		expect(insertLogged.response[0]).toEqual(vectors[0]);
+		expect(insertLogged.response[59]).toBe('vector of 1024 numbers (not kept in this log)');
 		expect(logged[1].data?.ai_embedding?.[0]?.[0].json).toEqual({ response: query });
 	});
 
