@@ -16,7 +16,7 @@ export interface ParsedErrorBody {
 	fieldErrors: FieldError[];
 }
 
-import { displayUrl } from './baseUrl';
+import { displayUrl, hostOf, keyAdvice } from './baseUrl';
 
 type Json = Record<string, unknown>;
 
@@ -131,7 +131,7 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 	if (status === 401) {
 		return {
 			message: 'The API key was rejected (401 Unauthorized)',
-			description: `Check the API key in the "Mistral AI API" credential; copy a current key from the Mistral console.${said}`,
+			description: `Check the API key in the "Mistral AI API" credential. ${keyAdvice(hostOf(url), 'Copy a current')}${said}`,
 		};
 	}
 	if (status === 403) {
