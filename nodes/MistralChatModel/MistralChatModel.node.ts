@@ -25,7 +25,7 @@ export class MistralChatModel implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
 		description:
-			'Mistral chat model (or any OpenAI-compatible server) for the AI Agent and chains: tools, streaming, retries and your own Base URL',
+			'For AI Agents and chains, on Mistral or any OpenAI-compatible server (your Base URL): tools, streaming with exact token counts, rate-limit-aware retries',
 		defaults: { name: 'Mistral Chat Model' },
 		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-chat-model-ai-agent',
 		inputs: [],
