@@ -51,6 +51,12 @@ export class BatchRunner {
 
 	private readonly cleanupClient: MistralClient;
 
+	/** Every job this run submitted or checked, in its latest known state (for the user's summary). */
+	readonly jobsSeen = new Map<string, BatchJobInfo>();
+
+	/** When this run started working with batch jobs. */
+	readonly startedAt = Date.now();
+
 	constructor(
 		private readonly context: IExecuteFunctions,
 		clients: BatchClients,
@@ -90,6 +96,7 @@ export class BatchRunner {
 				const body = createJobBody({ endpoint, model: job.model, requests: job.requests, metadata: partMetadata, timeoutHours });
 				const created = this.read(await this.submitter.post<unknown>('/batch/jobs', body as never, { model: job.model }));
 				submitted.push(created);
+				this.jobsSeen.set(created.id, { ...created, total_requests: created.total_requests || job.requests.length });
 				this.log(`submitted ${describeProgress({ ...created, total_requests: created.total_requests || job.requests.length })}`);
 			}
 		} catch (error) {
@@ -130,6 +137,7 @@ export class BatchRunner {
 					if (known && isFinished(known.status)) continue;
 					const job = this.read(await this.fetchJob(id));
 					jobs.set(id, job);
+					this.jobsSeen.set(id, job);
 					this.log(describeProgress(job));
 				}
 				const pending = ids.filter((id) => !isFinished(jobs.get(id)!.status));
