@@ -151,8 +151,20 @@ rt_rebuild_progress() {
 	echo ", $compiled C/C++ files compiled${now:+, compiling ${now% }}"
 }
 
-# npm run build: the files tsc and gulp have written into dist so far.
-rt_build_progress() { echo ", $(find "$RT_BUILD_DIST" -type f 2>/dev/null | wc -l) files in dist"; }
+# CPU seconds used so far by the processes whose command line matches PATTERN (e.g. tsc, which
+# writes nothing until it has compiled everything, so its CPU time is what moves).
+rt_cpu_seconds() {
+	local pattern="$1" hz total=0 pid ticks
+	hz="$(getconf CLK_TCK)"
+	for pid in $(pgrep -f "$pattern" 2>/dev/null); do
+		ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
+		total=$((total + ${ticks:-0}))
+	done
+	echo $((total / hz))
+}
+
+# npm run build: tsc's CPU seconds, then the files tsc and gulp have written into dist.
+rt_build_progress() { echo ", tsc $(rt_cpu_seconds 'node_modules/.bin/tsc|typescript/bin/tsc') s of CPU, $(find "$RT_BUILD_DIST" -type f 2>/dev/null | wc -l) files in dist"; }
 
 # Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
 rt_runtime_works() {
