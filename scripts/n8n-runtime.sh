@@ -151,12 +151,13 @@ rt_rebuild_progress() {
 	echo ", $compiled C/C++ files compiled${now:+, compiling ${now% }}"
 }
 
-# CPU seconds used so far by the processes whose command line matches PATTERN (e.g. tsc, which
-# writes nothing until it has compiled everything, so its CPU time is what moves).
+# CPU seconds used so far by the processes whose command line matches PATTERN and that run in DIR
+# (e.g. this project's tsc, which writes nothing until it has compiled everything: its CPU time moves).
 rt_cpu_seconds() {
-	local pattern="$1" hz total=0 pid ticks
+	local pattern="$1" dir="$2" hz total=0 pid ticks
 	hz="$(getconf CLK_TCK)"
 	for pid in $(pgrep -f "$pattern" 2>/dev/null); do
+		case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$dir" | "$dir"/*) ;; *) continue ;; esac
 		ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
 		total=$((total + ${ticks:-0}))
 	done
@@ -164,7 +165,7 @@ rt_cpu_seconds() {
 }
 
 # npm run build: tsc's CPU seconds, then the files tsc and gulp have written into dist.
-rt_build_progress() { echo ", tsc $(rt_cpu_seconds 'node_modules/.bin/tsc|typescript/bin/tsc') s of CPU, $(find "$RT_BUILD_DIST" -type f 2>/dev/null | wc -l) files in dist"; }
+rt_build_progress() { echo ", tsc $(rt_cpu_seconds 'node_modules/.bin/tsc|typescript/bin/tsc' "${RT_BUILD_DIST%/dist}") s of CPU, $(find "$RT_BUILD_DIST" -type f 2>/dev/null | wc -l) files in dist"; }
 
 # Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
 rt_runtime_works() {
