@@ -117,20 +117,20 @@ describe('AI sub-nodes through n8n-core', () => {
 		const [call] = first.tool_calls!;
 		// What the model's log entry for that step shows in the editor (n8n's tracing output).
 		const steps = supplied.runData()['Mistral Chat Model'];
-		const generation = steps[0].data!.ai_languageModel![0]![0].json.response.generations[0][0];
+		const generation = (steps[0].data!.ai_languageModel![0]![0].json as any).response.generations[0][0];
 		expect(generation.text).toBe('Tool call: calculator({"input":"17*23"})');
 		expect(generation.generationInfo.tool_calls).toEqual([{ name: 'calculator', args: { input: '17*23' }, id: call.id }]);
 		// The agent's own copy of the answer is untouched: no text, one call.
 		expect(first.text).toBe('');
 
 		// n8n's AI Agent hands the history back with the call's id among the arguments.
-		const echoed = { ...first, tool_calls: [{ ...call, args: { ...call.args, id: call.id } }] } as AIMessage;
+		const echoed = { ...first, tool_calls: [{ ...call, args: { ...call.args, id: call.id } }] } as unknown as AIMessage;
 		Object.setPrototypeOf(echoed, Object.getPrototypeOf(first));
 		const second = await withTools.invoke([new HumanMessage('17*23'), echoed, new ToolMessage({ content: '391', tool_call_id: call.id! })]);
 		expect(second.text).toBe('Echo: 17*23 (tool result: 391)');
 		expect(chats()[1].body.messages[1].tool_calls[0].function.arguments).toBe('{"input":"17*23"}');
 		// The answer step logs its text as before.
-		expect(supplied.runData()['Mistral Chat Model'][1].data!.ai_languageModel![0]![0].json.response.generations[0][0].text).toBe('Echo: 17*23 (tool result: 391)');
+		expect((supplied.runData()['Mistral Chat Model'][1].data!.ai_languageModel![0]![0].json as any).response.generations[0][0].text).toBe('Echo: 17*23 (tool result: 391)');
 	});
 
 	it("logs a streamed answer's exact token counts from the stream's last chunk, as an unstreamed one", async () => {

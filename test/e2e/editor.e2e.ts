@@ -4,6 +4,11 @@
  *  - a Mistral credential opened in the editor is tested against the local Mistral-compatible
  *    server: "Connection tested successfully" with the right key, and with a wrong key the
  *    failure whose details are our 401 message.
+ *  - an AI Agent run with the Mistral Chat Model and n8n's Calculator (n8n >= 2.16): its logs show the
+ *    tool name and arguments in the model's tool-calling step;
+ *  - a Simple Vector Store insert and search with Mistral Embeddings beside n8n's own Embeddings
+ *    OpenAI (pointed at the same local server): the canvas labels both sub-nodes' edges alike;
+ *  - the output schema n8n serves for the schema preview.
  * Screenshots go to the user folder's e2e-output/ (kept with E2E_KEEP=1), or E2E_SCREENSHOT_DIR.
  *
  * Needs a Chromium (Debian: apt-get install chromium; or E2E_CHROMIUM=/path/to/chrome) and
@@ -15,7 +20,7 @@ import path from 'node:path';
 
 import { startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
-import { N8N_VERSION } from './n8nVersion';
+import { N8N_VERSION, n8nAtLeast } from './n8nVersion';
 import { type RunningN8n, startN8nServer, USER_FOLDER } from './n8nProcess';
 
 const OWNER = { email: 'editor-e2e@example.com', firstName: 'Editor', lastName: 'Test', password: 'E2e-password-1234' };
@@ -51,10 +56,127 @@ function startN8n(userFolder: string): Promise<RunningN8n> {
 	return startN8nServer({ N8N_USER_FOLDER: userFolder, N8N_ENCRYPTION_KEY: 'n8n-nodes-mistral-editor-e2e-key' });
 }
 
+type Node = Record<string, unknown> & { name: string; type: string };
+const ai = (from: string, type: string, to: string) => ({ [from]: { [type]: [[{ node: to, type, index: 0 }]] } });
+const main = (from: string, ...to: string[]) => ({ [from]: { main: [to.map((node) => ({ node, type: 'main', index: 0 }))] } });
+
+/** 50 short documents (one chunk each) and the two queries the searches embed. */
+const DOCUMENTS = 50;
+const QUERIES = ['granite bridge lantern', 'winter storm beacon'];
+
+function agentWorkflow(credential: { id: string; name: string }) {
+	const nodes: Node[] = [
+		{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+		{ name: 'AI Agent', type: '@n8n/n8n-nodes-langchain.agent', typeVersion: 3.1, position: [260, 0], parameters: { promptType: 'define', text: '17*23', options: {} } },
+		{
+			name: 'Mistral Chat Model',
+			type: 'n8n-nodes-mistral.mistralChatModel',
+			typeVersion: 1,
+			position: [200, 220],
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, options: {} },
+			credentials: { mistralAiApi: credential },
+		},
+		{ name: 'Calculator', type: '@n8n/n8n-nodes-langchain.toolCalculator', typeVersion: 1, position: [440, 220], parameters: {} },
+	];
+	return {
+		name: 'editor e2e: AI Agent + Mistral Chat Model + Calculator',
+		nodes,
+		connections: { ...main('Start', 'AI Agent'), ...ai('Mistral Chat Model', 'ai_languageModel', 'AI Agent'), ...ai('Calculator', 'ai_tool', 'AI Agent') },
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Insert and search with Mistral Embeddings (top) and n8n's own Embeddings OpenAI (bottom), same server. */
+function embeddingsWorkflow(mistral: { id: string; name: string }, openAi: { id: string; name: string }) {
+	const store = (name: string, key: string, position: [number, number], parameters: Record<string, unknown>): Node => ({
+		name,
+		type: '@n8n/n8n-nodes-langchain.vectorStoreInMemory',
+		typeVersion: 1.3,
+		position,
+		parameters: { memoryKey: { __rl: true, mode: 'id', value: key }, ...parameters },
+	});
+	const loader = (name: string, position: [number, number]): Node => ({
+		name,
+		type: '@n8n/n8n-nodes-langchain.documentDefaultDataLoader',
+		typeVersion: 1.1,
+		position,
+		parameters: { jsonMode: 'expressionData', jsonData: '={{ $json.text }}' },
+	});
+	const ours = (name: string, position: [number, number]): Node => ({
+		name,
+		type: 'n8n-nodes-mistral.mistralEmbeddings',
+		typeVersion: 1,
+		position,
+		parameters: { model: { __rl: true, mode: 'id', value: 'mistral-embed' }, options: {} },
+		credentials: { mistralAiApi: mistral },
+	});
+	const theirs = (name: string, position: [number, number]): Node => ({
+		name,
+		type: '@n8n/n8n-nodes-langchain.embeddingsOpenAi',
+		typeVersion: 1.2,
+		position,
+		parameters: { model: 'mistral-embed', options: {} },
+		credentials: { openAiApi: openAi },
+	});
+	const queries = (name: string, position: [number, number]): Node => ({
+		name,
+		type: 'n8n-nodes-base.code',
+		typeVersion: 2,
+		position,
+		parameters: { jsCode: `return ${JSON.stringify(QUERIES)}.map((query) => ({ json: { query } }));`, mode: 'runOnceForAllItems' },
+		executeOnce: true,
+	});
+	const nodes: Node[] = [
+		{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 200], parameters: {} },
+		{
+			name: 'Documents',
+			type: 'n8n-nodes-base.code',
+			typeVersion: 2,
+			position: [220, 200],
+			parameters: { jsCode: `return Array.from({ length: ${DOCUMENTS} }, (_, i) => ({ json: { text: 'Note ' + i + ': the river runs past an old granite bridge where lantern light falls on quiet water' } }));` },
+		},
+		store('Insert (Mistral)', 'editor_e2e_mistral', [480, 0], { mode: 'insert', clearStore: true }),
+		ours('Mistral Embeddings', [440, 200]),
+		loader('Data Loader (Mistral)', [620, 200]),
+		queries('Queries (Mistral)', [860, 0]),
+		store('Search (Mistral)', 'editor_e2e_mistral', [1100, 0], { mode: 'load', prompt: '={{ $json.query }}', topK: 2 }),
+		ours('Search Embeddings (Mistral)', [1100, 200]),
+		store('Insert (OpenAI)', 'editor_e2e_openai', [480, 440], { mode: 'insert', clearStore: true }),
+		theirs('Embeddings OpenAI', [440, 640]),
+		loader('Data Loader (OpenAI)', [620, 640]),
+		queries('Queries (OpenAI)', [860, 440]),
+		store('Search (OpenAI)', 'editor_e2e_openai', [1100, 440], { mode: 'load', prompt: '={{ $json.query }}', topK: 2 }),
+		theirs('Search Embeddings (OpenAI)', [1100, 640]),
+	];
+	return {
+		name: 'editor e2e: Mistral Embeddings beside Embeddings OpenAI',
+		nodes,
+		connections: {
+			...main('Start', 'Documents'),
+			...main('Documents', 'Insert (Mistral)', 'Insert (OpenAI)'),
+			...main('Insert (Mistral)', 'Queries (Mistral)'),
+			...main('Queries (Mistral)', 'Search (Mistral)'),
+			...main('Insert (OpenAI)', 'Queries (OpenAI)'),
+			...main('Queries (OpenAI)', 'Search (OpenAI)'),
+			...ai('Mistral Embeddings', 'ai_embedding', 'Insert (Mistral)'),
+			...ai('Data Loader (Mistral)', 'ai_document', 'Insert (Mistral)'),
+			...ai('Search Embeddings (Mistral)', 'ai_embedding', 'Search (Mistral)'),
+			...ai('Embeddings OpenAI', 'ai_embedding', 'Insert (OpenAI)'),
+			...ai('Data Loader (OpenAI)', 'ai_document', 'Insert (OpenAI)'),
+			...ai('Search Embeddings (OpenAI)', 'ai_embedding', 'Search (OpenAI)'),
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
 describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 	let server: MistralTestServer;
 	let n8n: Awaited<ReturnType<typeof startN8n>> | undefined;
 	let browser: any;
+	/** Set by the first test: the signed-in page, the REST session and the credentials it made. */
+	let page: any;
+	let rest: (method: string, route: string, body?: unknown) => Promise<any>;
+	let mistralCredential = { id: '', name: 'Mistral (right key)' };
 
 	beforeAll(async () => {
 		server = await startMistralServer();
@@ -83,6 +205,16 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		});
 		expect(setup.status).toBe(200);
 		const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+		rest = async (method, route, body) => {
+			const response = await fetch(`${baseUrl}/rest/${route}`, {
+				method,
+				headers: { 'content-type': 'application/json', 'browser-id': browserId, cookie },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+			const text = await response.text();
+			if (response.status !== 200) throw new Error(`${method} /rest/${route}: HTTP ${response.status} ${text.slice(0, 300)}`);
+			return JSON.parse(text).data;
+		};
 		const credentialIds: Record<'right' | 'wrong', string> = { right: '', wrong: '' };
 		for (const [which, apiKey] of [
 			['right', server.apiKey ?? ''],
@@ -98,8 +230,9 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			credentialIds[which] = JSON.parse(text).data.id;
 		}
 
+		mistralCredential = { id: credentialIds.right, name: 'Mistral (right key)' };
 		browser = await playwright.chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-		const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+		page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 		fs.mkdirSync(SCREENSHOTS, { recursive: true });
 		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
 		try {
@@ -151,4 +284,98 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			throw error;
 		}
 	}, 240_000);
+	/** Opens a workflow, runs it with the editor's own button, and waits until every node has run. */
+	async function runInEditor(workflowId: string, lastNode: string): Promise<void> {
+		const { baseUrl } = n8n!;
+		await page.goto(`${baseUrl}/workflow/${workflowId}`);
+		const button = page.locator('[data-test-id="execute-workflow-button"]').first();
+		await button.click({ timeout: 30_000 });
+		// The last node's output edge or its success state: poll the execution through the REST API the editor uses.
+		const deadline = Date.now() + 120_000;
+		for (;;) {
+			const executions = await rest('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`);
+			const list = Array.isArray(executions) ? executions : (executions?.results ?? []);
+			const done = list.find((execution: { status?: string }) => execution.status && execution.status !== 'running' && execution.status !== 'new');
+			if (done) {
+				if (done.status !== 'success') throw new Error(`the workflow ended with status ${done.status}`);
+				break;
+			}
+			if (Date.now() > deadline) throw new Error(`the workflow did not finish (${lastNode})`);
+			await new Promise((resolve) => setTimeout(resolve, 1000));
+		}
+		await page.waitForTimeout(1500);
+	}
+
+	const itWithModel = n8nAtLeast('2.16.0')
+		? itInBrowser
+		: (name: string, fn: jest.ProvidesCallback, timeout?: number) =>
+				it.skip(`${name} [skipped on n8n ${N8N_VERSION}: the Mistral Chat Model needs n8n >= 2.16 (its AI node SDK)]`, fn, timeout);
+
+	itWithModel("shows the tool name and arguments in the model's tool-calling step of an agent run's logs", async () => {
+		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
+		try {
+			const workflow = await rest('POST', 'workflows', agentWorkflow(mistralCredential));
+			await runInEditor(workflow.id, 'AI Agent');
+			// The logs panel lists the agent's steps; the model's first run is the tool-calling step.
+			const logs = page.locator('[data-test-id="logs-panel"], [data-test-id="canvas-chat"], #logs-panel').first();
+			if (!(await logs.isVisible().catch(() => false))) await page.getByText('Logs', { exact: true }).first().click({ timeout: 10_000 });
+			const modelSteps = page.locator('[data-test-id="logs-overview-body"] [role="treeitem"], [data-test-id="logs-overview-body"] [data-test-id="logs-tree-entry"]').filter({ hasText: 'Mistral Chat Model' });
+			await modelSteps.first().waitFor({ timeout: 30_000 });
+			await modelSteps.first().click();
+			const shown = page.getByText('Tool call: Calculator({"input":"17*23"})', { exact: false }).first();
+			await shown.waitFor({ timeout: 15_000 });
+			await shown.scrollIntoViewIfNeeded();
+			await screenshot('agent-logs-tool-call');
+			// The answer step, for comparison: its text, after the Calculator's result came back.
+			await modelSteps.nth(1).click();
+			await page.getByText('Echo: 17*23', { exact: false }).first().waitFor({ timeout: 15_000 });
+		} catch (error) {
+			await screenshot('agent-logs-failure').catch(() => undefined);
+			fs.writeFileSync(path.join(SCREENSHOTS, `editor-agent-logs-failure-${VERSION_TAG}.html`), await page.content());
+			throw error;
+		}
+	}, 240_000);
+
+	itInBrowser("labels Mistral Embeddings' edges as n8n's own embeddings sub-node's", async () => {
+		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
+		try {
+			const openAi = await rest('POST', 'credentials', { name: 'OpenAI-compatible (editor e2e)', type: 'openAiApi', data: { apiKey: server.apiKey, url: server.url } });
+			const workflow = await rest('POST', 'workflows', embeddingsWorkflow(mistralCredential, { id: openAi.id, name: openAi.name }));
+			await runInEditor(workflow.id, 'Search (OpenAI)');
+			await page.keyboard.press('1'); // zoom to fit
+			const label = async (source: string) => {
+				const element = page.locator(`[data-test-id="edge-label"][data-source-node-name="${source}"]`).first();
+				await element.waitFor({ state: 'attached', timeout: 15_000 });
+				return (await element.innerText()).trim();
+			};
+			const labels = {
+				insertOurs: await label('Mistral Embeddings'),
+				insertTheirs: await label('Embeddings OpenAI'),
+				searchOurs: await label('Search Embeddings (Mistral)'),
+				searchTheirs: await label('Search Embeddings (OpenAI)'),
+			};
+			console.log(`[e2e] embeddings edge labels: ${JSON.stringify(labels)}`);
+			await screenshot('embeddings-edges');
+			// An insert of 50 documents reads "50 items" on both; a search reads the same on both
+			// (n8n counts the numbers of the query vectors there: its own artefact, left as it is).
+			expect(labels.insertOurs).toBe(`${DOCUMENTS} items`);
+			expect(labels.insertTheirs).toBe(labels.insertOurs);
+			expect(labels.searchOurs).toBe(labels.searchTheirs);
+		} catch (error) {
+			await screenshot('embeddings-edges-failure').catch(() => undefined);
+			fs.writeFileSync(path.join(SCREENSHOTS, `editor-embeddings-edges-failure-${VERSION_TAG}.html`), await page.content());
+			throw error;
+		}
+	}, 240_000);
+
+	itInBrowser('serves the output schemas of Mistral Chat and Mistral Embed for the schema preview', async () => {
+		for (const [node, field] of [
+			['mistralChat', 'content'],
+			['mistralEmbed', 'embedding'],
+		]) {
+			const response = await fetch(`${n8n!.baseUrl}/schemas/n8n-nodes-mistral.${node}/1.0.0.json`);
+			expect(response.status).toBe(200);
+			expect(Object.keys(((await response.json()) as { properties: object }).properties)).toContain(field);
+		}
+	}, 60_000);
 });
