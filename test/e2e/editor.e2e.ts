@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { startMistralServer } from '../server/mistralServer';
+import { countTokens, startMistralServer } from '../server/mistralServer';
 import type { MistralTestServer } from '../server/mistralServer';
 import { N8N_VERSION, n8nAtLeast } from './n8nVersion';
 import { type RunningN8n, startN8nServer, USER_FOLDER } from './n8nProcess';
@@ -82,6 +82,35 @@ function agentWorkflow(credential: { id: string; name: string }) {
 		name: 'editor e2e: AI Agent + Mistral Chat Model + Calculator',
 		nodes,
 		connections: { ...main('Start', 'AI Agent'), ...ai('Mistral Chat Model', 'ai_languageModel', 'AI Agent'), ...ai('Calculator', 'ai_tool', 'AI Agent') },
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Chat Trigger (streaming) -> AI Agent (streaming) with the Mistral Chat Model: the editor's chat streams. */
+function chatWorkflow(credential: { id: string; name: string }) {
+	const nodes: Node[] = [
+		{
+			name: 'Chat',
+			type: '@n8n/n8n-nodes-langchain.chatTrigger',
+			typeVersion: 1.1,
+			position: [0, 0],
+			webhookId: 'b6f3a7de-5b0e-4e0f-9a53-2f4a8d1c9e21',
+			parameters: { options: { responseMode: 'streaming' } },
+		},
+		{ name: 'AI Agent', type: '@n8n/n8n-nodes-langchain.agent', typeVersion: 3.1, position: [260, 0], parameters: { options: { enableStreaming: true } } },
+		{
+			name: 'Mistral Chat Model',
+			type: 'n8n-nodes-mistral.mistralChatModel',
+			typeVersion: 1,
+			position: [260, 220],
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, options: {} },
+			credentials: { mistralAiApi: credential },
+		},
+	];
+	return {
+		name: 'editor e2e: streamed chat with the Mistral Chat Model',
+		nodes,
+		connections: { ...main('Chat', 'AI Agent'), ...ai('Mistral Chat Model', 'ai_languageModel', 'AI Agent') },
 		settings: { executionOrder: 'v1' },
 	};
 }
@@ -179,7 +208,7 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 	let mistralCredential = { id: '', name: 'Mistral (right key)' };
 
 	beforeAll(async () => {
-		server = await startMistralServer();
+		server = await startMistralServer({ recordBodies: true });
 	});
 
 	afterAll(async () => {
@@ -306,6 +335,15 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		await page.waitForTimeout(1500);
 	}
 
+	/** Opens the logs panel (collapsed at first) and returns the entries of the named node. */
+	async function openLogs(nodeName: string): Promise<any> {
+		const body = page.locator('[data-test-id="logs-overview-body"]').first();
+		if (!(await body.isVisible().catch(() => false))) await page.locator('[data-test-id="logs-overview-header"]').first().click({ timeout: 15_000 });
+		const entries = body.locator('[role="treeitem"]').filter({ hasText: nodeName });
+		await entries.first().waitFor({ timeout: 30_000 });
+		return entries;
+	}
+
 	const itWithModel = n8nAtLeast('2.16.0')
 		? itInBrowser
 		: (name: string, fn: jest.ProvidesCallback, timeout?: number) =>
@@ -317,21 +355,52 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			const workflow = await rest('POST', 'workflows', agentWorkflow(mistralCredential));
 			await runInEditor(workflow.id, 'AI Agent');
 			// The logs panel lists the agent's steps; the model's first run is the tool-calling step.
-			const logs = page.locator('[data-test-id="logs-panel"], [data-test-id="canvas-chat"], #logs-panel').first();
-			if (!(await logs.isVisible().catch(() => false))) await page.getByText('Logs', { exact: true }).first().click({ timeout: 10_000 });
-			const modelSteps = page.locator('[data-test-id="logs-overview-body"] [role="treeitem"], [data-test-id="logs-overview-body"] [data-test-id="logs-tree-entry"]').filter({ hasText: 'Mistral Chat Model' });
-			await modelSteps.first().waitFor({ timeout: 30_000 });
+			const modelSteps = await openLogs('Mistral Chat Model');
+			expect(await modelSteps.count()).toBe(2);
 			await modelSteps.first().click();
-			const shown = page.getByText('Tool call: Calculator({"input":"17*23"})', { exact: false }).first();
-			await shown.waitFor({ timeout: 15_000 });
-			await shown.scrollIntoViewIfNeeded();
+			const details = page.locator('[data-test-id="log-details"]').first();
+			await details.getByText('Tool call: Calculator({"input":"17*23"})', { exact: true }).waitFor({ timeout: 15_000 });
+			// Exact token counts (no "~" estimate) in the step's header.
+			expect(await details.locator('[data-test-id="log-details-header"]').innerText()).toMatch(/(^|\s)\d+ Tokens/);
 			await screenshot('agent-logs-tool-call');
-			// The answer step, for comparison: its text, after the Calculator's result came back.
+			// The answer step: its text, after the Calculator's result came back.
 			await modelSteps.nth(1).click();
-			await page.getByText('Echo: 17*23', { exact: false }).first().waitFor({ timeout: 15_000 });
+			await details.getByText('Echo: 17*23 (tool result: [{"response":"391"}])', { exact: false }).first().waitFor({ timeout: 15_000 });
 		} catch (error) {
 			await screenshot('agent-logs-failure').catch(() => undefined);
 			fs.writeFileSync(path.join(SCREENSHOTS, `editor-agent-logs-failure-${VERSION_TAG}.html`), await page.content());
+			throw error;
+		}
+	}, 240_000);
+
+	itWithModel("shows a streamed answer's exact token count in the logs (Mistral's usage from the stream's last chunk)", async () => {
+		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
+		const prompt = 'count the tokens of this streamed answer exactly please';
+		try {
+			const workflow = await rest('POST', 'workflows', chatWorkflow(mistralCredential));
+			await page.goto(`${n8n!.baseUrl}/workflow/${workflow.id}`);
+			const before = server.requests.length;
+			await page.locator('[data-test-id="workflow-chat-button"]').first().click({ timeout: 30_000 });
+			const input = page.locator('[data-test-id="chat-input"] textarea, textarea[data-test-id="chat-input"], [data-test-id="canvas-chat"] textarea').first();
+			await input.fill(prompt, { timeout: 15_000 });
+			await input.press('Enter');
+			await page.getByText(`Echo: ${prompt}`, { exact: true }).first().waitFor({ timeout: 60_000 });
+			// The model streamed (the server saw stream: true) ...
+			const chats = server.requests.slice(before).filter((request) => request.path === '/chat/completions');
+			expect(chats).toHaveLength(1);
+			expect(chats[0].body.stream).toBe(true);
+			// ... and the logs show Mistral's exact count, by Mistral's tokenizer: no "~" estimate.
+			const exact =
+				(chats[0].body.messages as Array<{ content: string }>).reduce((sum, message) => sum + countTokens(message.content), 0) + countTokens(`Echo: ${prompt}`);
+			const modelSteps = await openLogs('Mistral Chat Model');
+			await modelSteps.first().click();
+			const header = page.locator('[data-test-id="log-details"] [data-test-id="log-details-header"]').first();
+			await header.getByText(`${exact} Tokens`, { exact: false }).waitFor({ timeout: 15_000 });
+			expect(await header.innerText()).not.toContain('~');
+			await screenshot('streamed-answer-tokens');
+		} catch (error) {
+			await screenshot('streamed-answer-failure').catch(() => undefined);
+			fs.writeFileSync(path.join(SCREENSHOTS, `editor-streamed-answer-failure-${VERSION_TAG}.html`), await page.content());
 			throw error;
 		}
 	}, 240_000);
@@ -343,10 +412,16 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			const workflow = await rest('POST', 'workflows', embeddingsWorkflow(mistralCredential, { id: openAi.id, name: openAi.name }));
 			await runInEditor(workflow.id, 'Search (OpenAI)');
 			await page.keyboard.press('1'); // zoom to fit
+			// The canvas fills its labels in a moment after the run (throttled): wait until each has one.
 			const label = async (source: string) => {
 				const element = page.locator(`[data-test-id="edge-label"][data-source-node-name="${source}"]`).first();
 				await element.waitFor({ state: 'attached', timeout: 15_000 });
-				return (await element.innerText()).trim();
+				const deadline = Date.now() + 15_000;
+				for (;;) {
+					const text = ((await element.textContent()) ?? '').trim();
+					if (/items?/.test(text) || Date.now() > deadline) return text;
+					await page.waitForTimeout(250);
+				}
 			};
 			const labels = {
 				insertOurs: await label('Mistral Embeddings'),
