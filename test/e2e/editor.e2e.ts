@@ -115,6 +115,42 @@ function chatWorkflow(credential: { id: string; name: string }) {
 	};
 }
 
+/** Three prompts through Mistral Chat in batch mode (submit and wait). */
+function batchWorkflow(credential: { id: string; name: string }) {
+	const nodes: Node[] = [
+		{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+		{
+			name: 'Prompts',
+			type: 'n8n-nodes-base.code',
+			typeVersion: 2,
+			position: [220, 0],
+			parameters: { jsCode: "return ['red', 'green', 'blue'].map((colour) => ({ json: { prompt: 'One word for ' + colour } }));" },
+		},
+		{
+			name: 'Mistral Chat',
+			type: 'n8n-nodes-mistral.mistralChat',
+			typeVersion: 1,
+			position: [460, 0],
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, processing: 'batch', prompt: '={{ $json.prompt }}' },
+			credentials: { mistralAiApi: credential },
+		},
+	];
+	return {
+		name: 'editor e2e: Mistral Chat in batch mode',
+		nodes,
+		connections: { ...main('Start', 'Prompts'), ...main('Prompts', 'Mistral Chat') },
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Opens a node's panel from the canvas, as a double-click does. */
+async function openNode(page: any, name: string): Promise<void> {
+	const node = page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`).first();
+	if (await node.count()) await node.dblclick();
+	else await page.getByText(name, { exact: true }).first().dblclick();
+	await page.locator('[data-test-id="ndv"], .ndv-wrapper, [data-test-id="node-parameters"]').first().waitFor({ timeout: 15_000 });
+}
+
 /** Insert and search with Mistral Embeddings (top) and n8n's own Embeddings OpenAI (bottom), same server. */
 function embeddingsWorkflow(mistral: { id: string; name: string }, openAi: { id: string; name: string }) {
 	const store = (name: string, key: string, position: [number, number], parameters: Record<string, unknown>): Node => ({
@@ -353,7 +389,13 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
 		try {
 			const workflow = await rest('POST', 'workflows', agentWorkflow(mistralCredential));
+			const before = server.requests.length;
 			await runInEditor(workflow.id, 'AI Agent');
+			// The tool call went back to Mistral with the arguments the model gave, without the id n8n's agent adds.
+			const chats = server.requests.slice(before).filter((request) => request.path === '/chat/completions');
+			expect(chats).toHaveLength(2);
+			const assistant = (chats[1].body.messages as Array<Record<string, any>>).find((message) => message.role === 'assistant')!;
+			expect(assistant.tool_calls[0].function).toEqual({ name: 'Calculator', arguments: '{"input":"17*23"}' });
 			// The logs panel lists the agent's steps; the model's first run is the tool-calling step.
 			const modelSteps = await openLogs('Mistral Chat Model');
 			expect(await modelSteps.count()).toBe(2);
@@ -366,6 +408,12 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			// The answer step: its text, after the Calculator's result came back.
 			await modelSteps.nth(1).click();
 			await details.getByText('Echo: 17*23 (tool result: [{"response":"391"}])', { exact: false }).first().waitFor({ timeout: 15_000 });
+			// Connected, the model's panel shows no "connect this node" notice (n8n hides it, as for its own sub-nodes).
+			await openNode(page, 'Mistral Chat Model');
+			await page.getByText('mistral-small-latest', { exact: false }).first().waitFor({ timeout: 15_000 });
+			expect(await page.getByText('To use this model, connect it to an AI Agent', { exact: false }).first().isVisible().catch(() => false)).toBe(false);
+			await screenshot('chat-model-panel-connected');
+			await page.keyboard.press('Escape');
 		} catch (error) {
 			await screenshot('agent-logs-failure').catch(() => undefined);
 			fs.writeFileSync(path.join(SCREENSHOTS, `editor-agent-logs-failure-${VERSION_TAG}.html`), await page.content());
@@ -380,8 +428,12 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			const workflow = await rest('POST', 'workflows', chatWorkflow(mistralCredential));
 			await page.goto(`${n8n!.baseUrl}/workflow/${workflow.id}`);
 			const before = server.requests.length;
-			await page.locator('[data-test-id="workflow-chat-button"]').first().click({ timeout: 30_000 });
-			const input = page.locator('[data-test-id="chat-input"] textarea, textarea[data-test-id="chat-input"], [data-test-id="canvas-chat"] textarea').first();
+			// "Open chat" toggles the chat panel, which may still be open from the last workflow.
+			const input = page.locator('textarea[data-test-id="chat-input"], [data-test-id="chat-input"] textarea').first();
+			for (let attempt = 0; attempt < 3 && !(await input.isVisible().catch(() => false)); attempt++) {
+				await page.locator('[data-test-id="workflow-chat-button"]').first().click({ timeout: 30_000 });
+				await page.waitForTimeout(1500);
+			}
 			await input.fill(prompt, { timeout: 15_000 });
 			await input.press('Enter');
 			await page.getByText(`Echo: ${prompt}`, { exact: true }).first().waitFor({ timeout: 60_000 });
@@ -439,6 +491,25 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		} catch (error) {
 			await screenshot('embeddings-edges-failure').catch(() => undefined);
 			fs.writeFileSync(path.join(SCREENSHOTS, `editor-embeddings-edges-failure-${VERSION_TAG}.html`), await page.content());
+			throw error;
+		}
+	}, 240_000);
+
+	itInBrowser("shows a batch job's id and counts in the node's output pane", async () => {
+		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
+		try {
+			server.configure({ batch: { speed: 1, queueSeconds: 2, requestsPerSecond: 50 } });
+			const workflow = await rest('POST', 'workflows', batchWorkflow(mistralCredential));
+			await runInEditor(workflow.id, 'Mistral Chat');
+			const [job] = server.batch.jobSummaries().slice(-1);
+			// The canvas subtitle says the node runs as a batch job.
+			await page.getByText('mistral-small-latest · Batch API', { exact: true }).first().waitFor({ timeout: 15_000 });
+			await openNode(page, 'Mistral Chat');
+			await page.getByText(`Mistral batch job ${job.id} SUCCESS: 3 of 3 request(s) succeeded`, { exact: false }).first().waitFor({ timeout: 15_000 });
+			await screenshot('batch-hint');
+		} catch (error) {
+			await screenshot('batch-hint-failure').catch(() => undefined);
+			fs.writeFileSync(path.join(SCREENSHOTS, `editor-batch-hint-failure-${VERSION_TAG}.html`), await page.content());
 			throw error;
 		}
 	}, 240_000);
