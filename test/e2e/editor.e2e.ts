@@ -53,7 +53,8 @@ const itInBrowser = skipReason ? (name: string, fn: jest.ProvidesCallback, timeo
 
 /** `n8n start` in its own user folder holding the same installed package as the other e2e tests. */
 function startN8n(userFolder: string): Promise<RunningN8n> {
-	return startN8nServer({ N8N_USER_FOLDER: userFolder, N8N_ENCRYPTION_KEY: 'n8n-nodes-mistral-editor-e2e-key' });
+	// A busy 2-core machine can take over 90 s to bring n8n up.
+	return startN8nServer({ N8N_USER_FOLDER: userFolder, N8N_ENCRYPTION_KEY: 'n8n-nodes-mistral-editor-e2e-key' }, 240_000);
 }
 
 type Node = Record<string, unknown> & { name: string; type: string };
@@ -348,7 +349,7 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 			await screenshot('failure').catch(() => undefined);
 			throw error;
 		}
-	}, 240_000);
+	}, 420_000);
 	/** Opens a workflow, runs it with the editor's own button, and waits until every node has run. */
 	async function runInEditor(workflowId: string, lastNode: string): Promise<void> {
 		const { baseUrl } = n8n!;
