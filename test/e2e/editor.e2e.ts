@@ -87,18 +87,25 @@ function agentWorkflow(credential: { id: string; name: string }) {
 	};
 }
 
-/** Chat Trigger (streaming) -> AI Agent (streaming) with the Mistral Chat Model: the editor's chat streams. */
-function chatWorkflow(credential: { id: string; name: string }) {
+/** A streaming Webhook -> AI Agent (streaming) with the Mistral Chat Model, published: a streamed execution. */
+const STREAM_PATH = 'editor-e2e-stream';
+function streamingWorkflow(credential: { id: string; name: string }) {
 	const nodes: Node[] = [
 		{
-			name: 'Chat',
-			type: '@n8n/n8n-nodes-langchain.chatTrigger',
-			typeVersion: 1.1,
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2.1,
 			position: [0, 0],
 			webhookId: 'b6f3a7de-5b0e-4e0f-9a53-2f4a8d1c9e21',
-			parameters: { options: { responseMode: 'streaming' } },
+			parameters: { httpMethod: 'POST', path: STREAM_PATH, responseMode: 'streaming', options: {} },
 		},
-		{ name: 'AI Agent', type: '@n8n/n8n-nodes-langchain.agent', typeVersion: 3.1, position: [260, 0], parameters: { options: { enableStreaming: true } } },
+		{
+			name: 'AI Agent',
+			type: '@n8n/n8n-nodes-langchain.agent',
+			typeVersion: 3.1,
+			position: [260, 0],
+			parameters: { promptType: 'define', text: '={{ $json.body.prompt }}', options: { enableStreaming: true } },
+		},
 		{
 			name: 'Mistral Chat Model',
 			type: 'n8n-nodes-mistral.mistralChatModel',
@@ -109,9 +116,9 @@ function chatWorkflow(credential: { id: string; name: string }) {
 		},
 	];
 	return {
-		name: 'editor e2e: streamed chat with the Mistral Chat Model',
+		name: 'editor e2e: streamed agent answer with the Mistral Chat Model',
 		nodes,
-		connections: { ...main('Chat', 'AI Agent'), ...ai('Mistral Chat Model', 'ai_languageModel', 'AI Agent') },
+		connections: { ...main('Webhook', 'AI Agent'), ...ai('Mistral Chat Model', 'ai_languageModel', 'AI Agent') },
 		settings: { executionOrder: 'v1' },
 	};
 }
@@ -299,6 +306,8 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		mistralCredential = { id: credentialIds.right, name: 'Mistral (right key)' };
 		browser = await playwright.chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 		page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+		// A busy machine can take longer than Playwright's 30 s to load the editor.
+		page.setDefaultNavigationTimeout(120_000);
 		fs.mkdirSync(SCREENSHOTS, { recursive: true });
 		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
 		try {
@@ -426,18 +435,32 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `editor-${name}-${VERSION_TAG}.png`) });
 		const prompt = 'count the tokens of this streamed answer exactly please';
 		try {
-			const workflow = await rest('POST', 'workflows', chatWorkflow(mistralCredential));
-			await page.goto(`${n8n!.baseUrl}/workflow/${workflow.id}`);
+			// Published, as a streaming webhook runs in production; the answer read as it streams.
+			const workflow = await rest('POST', 'workflows', streamingWorkflow(mistralCredential));
+			await rest('POST', `workflows/${workflow.id}/activate`, { versionId: workflow.versionId });
 			const before = server.requests.length;
-			// "Open chat" toggles the chat panel, which may still be open from the last workflow.
-			const input = page.locator('textarea[data-test-id="chat-input"], [data-test-id="chat-input"] textarea').first();
-			for (let attempt = 0; attempt < 3 && !(await input.isVisible().catch(() => false)); attempt++) {
-				await page.locator('[data-test-id="workflow-chat-button"]').first().click({ timeout: 30_000 });
-				await page.waitForTimeout(1500);
+			let streamed = '';
+			for (let attempt = 0; ; attempt++) {
+				const response = await fetch(`${n8n!.baseUrl}/webhook/${STREAM_PATH}`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify({ prompt }),
+				});
+				streamed = await response.text();
+				if (response.status === 200) break;
+				// n8n registers a published workflow's webhook a moment after the call returns.
+				if (attempt > 30) throw new Error(`webhook: HTTP ${response.status} ${streamed.slice(0, 300)}`);
+				await new Promise((resolve) => setTimeout(resolve, 1000));
 			}
-			await input.fill(prompt, { timeout: 15_000 });
-			await input.press('Enter');
-			await page.getByText(`Echo: ${prompt}`, { exact: true }).first().waitFor({ timeout: 60_000 });
+			const pieces = streamed
+				.split('\n')
+				.filter((line) => line.trim() !== '')
+				.map((line) => JSON.parse(line) as { type: string; content?: string });
+			expect(pieces.filter((piece) => piece.type === 'item').map((piece) => piece.content).join('')).toBe(`Echo: ${prompt}`);
+			// The execution, opened in the editor as a user opens it from the Executions tab.
+			const executions = await rest('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: workflow.id }))}`);
+			const [execution] = Array.isArray(executions) ? executions : executions.results;
+			await page.goto(`${n8n!.baseUrl}/workflow/${workflow.id}/executions/${execution.id}`);
 			// The model streamed (the server saw stream: true) ...
 			const chats = server.requests.slice(before).filter((request) => request.path === '/chat/completions');
 			expect(chats).toHaveLength(1);
