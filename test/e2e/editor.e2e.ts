@@ -84,6 +84,8 @@ function agentWorkflow(credential: { id: string; name: string }) {
 		nodes,
 		connections: { ...main('Start', 'AI Agent'), ...ai('Mistral Chat Model', 'ai_languageModel', 'AI Agent'), ...ai('Calculator', 'ai_tool', 'AI Agent') },
 		settings: { executionOrder: 'v1' },
+		// n8n 1.x stores no default for it.
+		active: false,
 	};
 }
 
@@ -120,6 +122,8 @@ function streamingWorkflow(credential: { id: string; name: string }) {
 		nodes,
 		connections: { ...main('Webhook', 'AI Agent'), ...ai('Mistral Chat Model', 'ai_languageModel', 'AI Agent') },
 		settings: { executionOrder: 'v1' },
+		// n8n 1.x stores no default for it.
+		active: false,
 	};
 }
 
@@ -148,6 +152,8 @@ function batchWorkflow(credential: { id: string; name: string }) {
 		nodes,
 		connections: { ...main('Start', 'Prompts'), ...main('Prompts', 'Mistral Chat') },
 		settings: { executionOrder: 'v1' },
+		// n8n 1.x stores no default for it.
+		active: false,
 	};
 }
 
@@ -239,6 +245,8 @@ function embeddingsWorkflow(mistral: { id: string; name: string }, openAi: { id:
 			...ai('Search Embeddings (OpenAI)', 'ai_embedding', 'Search (OpenAI)'),
 		},
 		settings: { executionOrder: 'v1' },
+		// n8n 1.x stores no default for it.
+		active: false,
 	};
 }
 
@@ -319,7 +327,7 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 
 			// The node panel ("Add first step" on an empty canvas), searched the way a user does.
 			await page.goto(`${baseUrl}/workflow/new`);
-			await page.locator('[data-test-id="canvas-add-button"]').first().click({ timeout: 30_000 });
+			await page.locator('[data-test-id="canvas-add-button"]').first().click({ timeout: 90_000 });
 			// n8n 2.x marks the search input itself, 1.x its wrapper.
 			const search = page.locator('input[data-test-id="node-creator-search-bar"], [data-test-id="node-creator-search-bar"] input').first();
 			await search.waitFor({ timeout: 15_000 });
@@ -383,10 +391,14 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 
 	/** Opens the logs panel (collapsed at first) and returns the entries of the named node. */
 	async function openLogs(nodeName: string): Promise<any> {
-		const body = page.locator('[data-test-id="logs-overview-body"]').first();
-		if (!(await body.isVisible().catch(() => false))) await page.locator('[data-test-id="logs-overview-header"]').first().click({ timeout: 15_000 });
-		const entries = body.locator('[role="treeitem"]').filter({ hasText: nodeName });
-		await entries.first().waitFor({ timeout: 30_000 });
+		const entries = page.locator('[data-test-id="logs-overview-body"] [role="treeitem"]').filter({ hasText: nodeName });
+		// The header toggles the panel; a click before the page has settled may be lost, so look, then click again.
+		for (let attempt = 0; attempt < 4; attempt++) {
+			if (await entries.first().isVisible().catch(() => false)) return entries;
+			await page.locator('[data-test-id="logs-overview-header"]').first().click({ timeout: 15_000 }).catch(() => undefined);
+			await entries.first().waitFor({ timeout: 8_000 }).catch(() => undefined);
+		}
+		await entries.first().waitFor({ timeout: 10_000 });
 		return entries;
 	}
 
