@@ -372,7 +372,7 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		const { baseUrl } = n8n!;
 		await page.goto(`${baseUrl}/workflow/${workflowId}`);
 		const button = page.locator('[data-test-id="execute-workflow-button"]').first();
-		await button.click({ timeout: 30_000 });
+		await button.click({ timeout: 120_000 });
 		// The last node's output edge or its success state: poll the execution through the REST API the editor uses.
 		const deadline = Date.now() + 120_000;
 		for (;;) {
