@@ -287,11 +287,14 @@ describe(`the editor in a browser (n8n ${N8N_VERSION || '?'})`, () => {
 		expect(setup.status).toBe(200);
 		const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
 		rest = async (method, route, body) => {
-			const response = await fetch(`${baseUrl}/rest/${route}`, {
-				method,
-				headers: { 'content-type': 'application/json', 'browser-id': browserId, cookie },
-				body: body === undefined ? undefined : JSON.stringify(body),
-			});
+			// A connection reset by a busy machine is tried again (twice at most); answers are not.
+			const send = () =>
+				fetch(`${baseUrl}/rest/${route}`, {
+					method,
+					headers: { 'content-type': 'application/json', 'browser-id': browserId, cookie },
+					body: body === undefined ? undefined : JSON.stringify(body),
+				});
+			const response = await send().catch(async () => await send().catch(async () => await send()));
 			const text = await response.text();
 			if (response.status !== 200) throw new Error(`${method} /rest/${route}: HTTP ${response.status} ${text.slice(0, 300)}`);
 			return JSON.parse(text).data;
