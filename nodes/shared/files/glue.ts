@@ -1,0 +1,22 @@
+/** The Files API for one node execution: uploads through the node's client, deletes through one that outlives a Stop. */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { detachedFromCancel } from '../batch/glue';
+import type { TransportSettings } from '../commonOptions';
+import { CREDENTIAL_TYPE, MistralClient } from '../transport/client';
+import { FilesApi, UploadedFiles } from './filesApi';
+
+export interface ExecutionFiles {
+	files: FilesApi;
+	uploads: UploadedFiles;
+}
+
+export function executionFiles(context: IExecuteFunctions, transport: TransportSettings): ExecutionFiles {
+	// An upload that may have gone through is not sent again: a second copy would be stored (and left behind).
+	const uploader = new MistralClient(context, { ...transport, maxAmbiguousRetries: 0 });
+	const credentials = context.getCredentials(CREDENTIAL_TYPE);
+	credentials.catch(() => undefined);
+	// Deletes go out after a Stop too: through a context without the execution's cancel signal. Short, retried once.
+	const cleanup = new MistralClient(detachedFromCancel(context, credentials), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
+	return { files: new FilesApi(uploader), uploads: new UploadedFiles(new FilesApi(cleanup)) };
+}
