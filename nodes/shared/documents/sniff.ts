@@ -117,7 +117,8 @@ export function pdfPageCount(bytes: Buffer): number | undefined {
 	while (at !== -1) {
 		const start = bytes.lastIndexOf('<<', at);
 		const close = bytes.indexOf('>>', at);
-		if (start !== -1 && close !== -1 && at - start < 4096 && close - at < 4096) {
+		// A page tree's /Kids list grows with the pages: up to a megabyte of dictionary is read.
+		if (start !== -1 && close !== -1 && at - start < 1 << 20 && close - at < 1 << 20) {
 			const dictionary = bytes.toString('latin1', start, close);
 			const count = /\/Count\s+(\d+)/.exec(dictionary);
 			if (count && /\/Type\s*\/Pages\b/.test(dictionary)) {
