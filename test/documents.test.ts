@@ -262,4 +262,40 @@ describe('Mistral Document AI through the n8n engine', () => {
 		const pages = result.items.reduce((sum, item) => sum + (item.json.usage as { pages_processed: number }).pages_processed, 0);
 		expect(pages).toBe(1000);
 	});
+
+	it('Mistral Chat sends an attached PDF as a spec-valid document_url; a large one through upload and a signed URL, deleted after', async () => {
+		const items = [
+			binaryItem(makePdf(samplePages('chat-small', 2)), 'application/pdf', 'small.pdf', { prompt: 'What is this?' }),
+			binaryItem(makePdf(samplePages('chat-large', 2), { padBytes: 11 * 1024 * 1024 }), 'application/pdf', 'large.pdf', { prompt: 'And this?' }),
+		];
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, documents: { document: [{ source: 'binary', binaryProperty: 'data' }] } },
+			items,
+			credentials: credentials(),
+		});
+		expect(result.error).toBeUndefined();
+		const chats = server.requests.filter((request) => request.path === '/chat/completions');
+		expect(chats.map((request) => request.status)).toEqual([200, 200]);
+		const content = chats.map((request) => request.body.messages.at(-1).content);
+		expect(content[0][1]).toEqual({ type: 'document_url', document_url: expect.stringMatching(/^data:application\/pdf;base64,/), document_name: 'small.pdf' });
+		expect(content[1][1]).toEqual({ type: 'document_url', document_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/signed\//), document_name: 'large.pdf' });
+		// The server read each document: its answer names the first line of the PDF it got.
+		expect(result.items.map((item) => item.json.content)).toEqual(['Echo: What is this? [documents: chat-small page 0]', 'Echo: And this? [documents: chat-large page 0]']);
+		expect(count('POST', /^\/files$/)).toBe(1);
+		expect(count('GET', /^\/files\/[0-9a-f-]+\/url$/)).toBe(1);
+		expect(count('DELETE', /^\/files\/[0-9a-f-]+$/)).toBe(1);
+		expect(server.batch.uploadedFileIds()).toEqual([]);
+	});
+
+	it('Mistral Chat refuses an attachment that is not a document, naming the item', async () => {
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, documents: { document: [{ source: 'binary', binaryProperty: 'data' }] } },
+			items: [binaryItem(Buffer.from('hello'), 'application/pdf', 'x.pdf', { prompt: 'hi' })],
+			credentials: credentials(),
+		});
+		expect(result.error?.message).toMatch(/Document 1 \(binary property "data"\) is not a document Mistral reads.*\[item 0\]/);
+		expect(server.requests).toHaveLength(0);
+	});
 });

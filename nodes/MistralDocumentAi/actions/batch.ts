@@ -13,11 +13,11 @@ import { metadataFor, readBatchSettings } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, readReference, requestFailure } from '../../shared/batch/results';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { readOcrAnswer } from '../../shared/documents/ocrAnswer';
-import { executionFiles } from '../../shared/files/glue';
+import { deleteUploads, executionFiles } from '../../shared/files/glue';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { DEFAULT_DOCUMENT_CONCURRENCY, DEFAULT_DOCUMENT_TIMEOUT_S } from '../description';
 import { type DocumentInfo, inputProblem, type PreparedRequest, prepareRequest, resultItems, uploadThresholdBytes } from './documents';
-import { answerProblem, cleanUp, readsPerPage } from './execute';
+import { answerProblem, readsPerPage } from './execute';
 
 const LABEL = 'Mistral Document AI';
 
@@ -119,7 +119,7 @@ export async function executeDocumentBatch(this: IExecuteFunctions): Promise<INo
 		this.logger.debug(`${LABEL} (batch): ${items.length} item(s), ${runner.describeStats()}`);
 		return [collectOutput(this, outcomes)];
 	} finally {
-		if (!keepUploads) await cleanUp(this, files, LABEL);
+		if (!keepUploads) await deleteUploads(this, files, LABEL);
 	}
 }
 

@@ -6,8 +6,7 @@ import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { OcrAnswerError, readOcrAnswer } from '../../shared/documents/ocrAnswer';
 import { DocumentInputError } from '../../shared/documents/ocrRequest';
-import { executionFiles, type ExecutionFiles } from '../../shared/files/glue';
-import type { CleanupReport } from '../../shared/files/filesApi';
+import { deleteUploads, executionFiles } from '../../shared/files/glue';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_DOCUMENT_CONCURRENCY, DEFAULT_DOCUMENT_TIMEOUT_S } from '../description';
@@ -23,15 +22,6 @@ export function readsPerPage(context: IExecuteFunctions): boolean {
 export function answerProblem(context: IExecuteFunctions, error: unknown, itemIndex: number): unknown {
 	if (error instanceof OcrAnswerError) return new NodeOperationError(context.getNode(), error.message, { itemIndex });
 	return error;
-}
-
-/** Deletes what the execution uploaded; a file that could not be deleted is logged with its id. */
-export async function cleanUp(context: IExecuteFunctions, files: ExecutionFiles, label: string): Promise<void> {
-	if (files.uploads.count === 0) return;
-	const report: CleanupReport = await files.uploads.deleteAll();
-	for (const failure of report.failed) {
-		context.logger.warn(`${label}: could not delete uploaded file ${failure.id} (${failure.message}); delete it in Mistral's console or with DELETE /v1/files/${failure.id}`);
-	}
 }
 
 export async function executeDocumentAi(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -77,6 +67,6 @@ export async function executeDocumentAi(this: IExecuteFunctions): Promise<INodeE
 		this.logger.debug(`Mistral Document AI: ${items.length} item(s), ${describeStats(client.stats)}`);
 		return [collectOutput(this, outcomes)];
 	} finally {
-		await cleanUp(this, files, 'Mistral Document AI');
+		await deleteUploads(this, files, 'Mistral Document AI');
 	}
 }

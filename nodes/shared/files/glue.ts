@@ -20,3 +20,12 @@ export function executionFiles(context: IExecuteFunctions, transport: TransportS
 	const cleanup = new MistralClient(detachedFromCancel(context, credentials), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
 	return { files: new FilesApi(uploader), uploads: new UploadedFiles(new FilesApi(cleanup)) };
 }
+
+/** Deletes what the execution uploaded (run it in a `finally`); a file that could not be deleted is logged with its id. */
+export async function deleteUploads(context: IExecuteFunctions, files: ExecutionFiles, label: string): Promise<void> {
+	if (files.uploads.count === 0) return;
+	const report = await files.uploads.deleteAll();
+	for (const failure of report.failed) {
+		context.logger.warn(`${label}: could not delete uploaded file ${failure.id} (${failure.message}); delete it in Mistral's console or with DELETE /v1/files/${failure.id}`);
+	}
+}
