@@ -111,11 +111,9 @@ export function readSchema(raw: unknown, field: string): JsonObject {
 	let value = raw;
 	if (typeof value === 'string') {
 		if (value.trim() === '') throw new AnnotationError(`"${field}" is empty. Enter a JSON Schema such as {"type": "object", "properties": {"total": {"type": "number"}}}`);
-		try {
-			value = JSON.parse(value);
-		} catch (error) {
-			throw new AnnotationError(`"${field}" is not valid JSON (${(error as Error).message}). Fix the JSON, e.g. quotes around every property name`);
-		}
+		const parsed = tryJson(value);
+		if (!parsed.ok) throw new AnnotationError(`"${field}" is not valid JSON (${parsed.message}). Fix the JSON, e.g. quotes around every property name`);
+		value = parsed.value;
 	}
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
 		throw new AnnotationError(`"${field}" must be a JSON Schema object such as {"type": "object", "properties": {...}}`);
@@ -145,9 +143,15 @@ export function annotationFormat(name: string, schema: JsonObject): JsonObject {
 export function parseAnnotation(raw: unknown): unknown {
 	if (raw === undefined || raw === null) return undefined;
 	if (typeof raw !== 'string') return raw;
+	const parsed = tryJson(raw);
+	if (!parsed.ok) throw new AnnotationError('Mistral answered an annotation that is not valid JSON');
+	return parsed.value;
+}
+
+function tryJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
 	try {
-		return JSON.parse(raw) as unknown;
-	} catch {
-		throw new AnnotationError('Mistral answered an annotation that is not valid JSON');
+		return { ok: true, value: JSON.parse(text) as unknown };
+	} catch (error) {
+		return { ok: false, message: error instanceof Error ? error.message : String(error) };
 	}
 }

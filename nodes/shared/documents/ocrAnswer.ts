@@ -3,7 +3,16 @@
  * pages, the pages, the parsed annotation, usage) or one per page. Embedded images come apart from
  * the fields (their base64 becomes n8n binary data). Pure.
  */
-import { AnnotationError, parseAnnotation } from './annotations';
+import { parseAnnotation } from './annotations';
+
+function isJson(text: string): boolean {
+	try {
+		JSON.parse(text);
+		return true;
+	} catch {
+		return false;
+	}
+}
 
 export class OcrAnswerError extends Error {}
 
@@ -60,12 +69,8 @@ export function readOcrAnswer(raw: unknown): OcrResult {
 			const { image_base64: base64, image_annotation: annotation, ...fields } = image;
 			const record: Record<string, unknown> = { ...fields };
 			if (annotation !== undefined && annotation !== null) {
-				try {
-					record.annotation = parseAnnotation(annotation);
-				} catch (error) {
-					if (!(error instanceof AnnotationError)) throw error;
-					record.annotation = annotation;
-				}
+				// An image annotation that is not JSON is kept as Mistral's text.
+				record.annotation = typeof annotation === 'string' && !isJson(annotation) ? annotation : parseAnnotation(annotation);
 			}
 			if (typeof base64 === 'string' && base64 !== '' && typeof image.id === 'string') {
 				const { mimeType, data } = imageMimeType(image.id, base64);
@@ -79,12 +84,10 @@ export function readOcrAnswer(raw: unknown): OcrResult {
 		}
 		return record;
 	});
-	let annotation: unknown;
-	try {
-		annotation = parseAnnotation(raw.document_annotation);
-	} catch (error) {
-		throw new OcrAnswerError(`${(error as Error).message}: ${String(raw.document_annotation).slice(0, 200)}`);
+	if (typeof raw.document_annotation === 'string' && !isJson(raw.document_annotation)) {
+		throw new OcrAnswerError(`Mistral answered a document annotation that is not valid JSON: ${raw.document_annotation.slice(0, 200)}`);
 	}
+	const annotation = parseAnnotation(raw.document_annotation);
 	const usage = isObject(raw.usage_info) ? raw.usage_info : {};
 	return {
 		model: typeof raw.model === 'string' ? raw.model : '',

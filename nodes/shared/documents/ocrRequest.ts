@@ -74,12 +74,8 @@ export function urlDocument(raw: unknown, field = 'Document URL'): OcrDocument {
 		if (!match) throw new DocumentInputError(`"${field}" is a data URL that is not base64 (data:<type>;base64,...)`);
 		return match[1].toLowerCase().startsWith('image/') ? { type: 'image_url', image_url: url } : { type: 'document_url', document_url: url };
 	}
-	let parsed: URL;
-	try {
-		parsed = new URL(url);
-	} catch {
-		throw new DocumentInputError(`"${field}" "${url.slice(0, 100)}" is not a URL. Enter an http(s) URL, or choose "Binary File" as the source`);
-	}
+	const parsed = URL.canParse(url) ? new URL(url) : undefined;
+	if (!parsed) throw new DocumentInputError(`"${field}" "${url.slice(0, 100)}" is not a URL. Enter an http(s) URL, or choose "Binary File" as the source`);
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
 		throw new DocumentInputError(`"${field}" "${url.slice(0, 100)}" is not an http(s) URL. Mistral fetches documents over http(s) only`);
 	}

@@ -26,7 +26,7 @@ export class FilesApiError extends Error {}
 
 /** A file name safe in a multipart header and meaningful in Mistral's file list. */
 export function uploadName(name: string | undefined, fallbackExtension: string): string {
-	const cleaned = (name ?? '').replace(/[\u0000-\u001f"\\/]/g, '_').trim().slice(0, 200);
+	const cleaned = [...(name ?? '')].map((char) => (char.charCodeAt(0) < 0x20 || '"\\/'.includes(char) ? '_' : char)).join('').trim().slice(0, 200);
 	return cleaned || `document.${fallbackExtension}`;
 }
 
@@ -40,6 +40,7 @@ export class FilesApi {
 	async upload(data: Buffer, filename: string, contentType: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
 		if (data.length > MAX_UPLOAD_BYTES) throw new FilesApiError(`The file is ${(data.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
 		const body = multipartBody([
+			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a form field, not a node parameter
 			{ name: 'purpose', value: purpose },
 			{ name: 'file', filename, contentType, data },
 		]);
