@@ -377,7 +377,8 @@ describe('the editor (n8n start)', () => {
 
 describe('the example workflows (n8n execute)', () => {
 	// chat-batch-submit-collect.json has its test in batch.e2e.ts (with the Batch API's server clock).
-	const covered = ['chat-classify-rows.json', 'embed-table.json', 'vision-image.json', 'chat-batch-submit-collect.json'];
+	// documents-invoices-table.json is run by documents.e2e.ts (it needs a folder of PDFs).
+	const covered = ['chat-classify-rows.json', 'embed-table.json', 'vision-image.json', 'chat-batch-submit-collect.json', 'documents-invoices-table.json'];
 
 	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {
 		const startScript = fs.readFileSync(path.join(ROOT, 'scripts', 'start.sh'), 'utf8');
