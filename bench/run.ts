@@ -54,6 +54,12 @@ const BATCH_TEXTS = 20_000;
 const BATCH_RATE = 5;
 /** The job clock runs this much faster than real time: a real job takes minutes to hours. */
 const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
+/** s7: Mistral Document AI, PDFs of DOC_PAGES pages inline, vs a raw client at the same concurrency; one large PDF for memory. */
+const DOC_ITEMS = 200;
+const DOC_PAGES = 5;
+const DOC_CONCURRENCY = 4;
+const DOC_LATENCY_MS = 50;
+const DOC_BIG_MB = 45;
 /** Runs of the short throughput scenarios (s1); the median is reported. */
 const REPEAT = Number(value('repeat') ?? 3);
 // The node's defaults, which the raw client copies.
@@ -227,6 +233,18 @@ async function runScenarios(): Promise<void> {
 		const limited: ServerSettings = { latencyMs: EMBED_LATENCY_MS, rateLimitPerSecond: BATCH_RATE, batch: BATCH_CLOCK };
 		await measure({ name: 's6.realtime', label: `realtime, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true }, settings: limited });
 		await measure({ name: 's6.batch', label: `batch API, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true, processing: 'batch' }, settings: limited });
+	}
+
+	if (section('s7')) {
+		const atDoc: ServerSettings = { latencyMs: DOC_LATENCY_MS };
+		await measureGroup(
+			[
+				{ name: 's7.node', label: `Document AI node, ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'node-documents', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+				{ name: 's7.raw', label: `raw fetch client, same OCR bodies, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'raw-ocr', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+			],
+			REPEAT,
+		);
+		await measure({ name: 's7.big', label: `Document AI node, one ${DOC_BIG_MB} MB PDF (upload, OCR by file id, delete)`, job: { kind: 'node-document-memory', megabytes: DOC_BIG_MB }, settings: {} });
 	}
 
 	if (PROFILE_ALL) {
@@ -570,6 +588,33 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			holds: batch.result.failedItems === 0 && batch.result.mismatches === 0 && !batch.result.error && batch.serverStats.rateLimited === 0,
 			detail: `${batch.result.failedItems} failed, ${batch.result.mismatches} of ${batch.result.checked} sampled vectors wrong, ${batch.serverStats.rateLimited} 429s`,
 		});
+	}
+
+	if (get('s7.node') && get('s7.raw')) {
+		const node = get('s7.node')!;
+		const raw = get('s7.raw')!;
+		const big = get('s7.big');
+		const rate = (m: Measured) => m.result.itemsIn / (m.result.wallMs / 1000);
+		out.push('', `== 7. Mistral Document AI: ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, server latency ${DOC_LATENCY_MS} ms, concurrency ${DOC_CONCURRENCY} ==`);
+		out.push(
+			table(
+				['scenario', 'documents', 'requests', 'wall s', 'documents/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'],
+				[node, raw].map((m) => [m.label, m.result.itemsIn, m.serverStats.requests, fixed(m.result.wallMs / 1000, 2), fixed(rate(m), 1), ratio(rate(m) / rate(raw)), fixed(cpuS(m), 2), fixed(m.result.peakRssMb, 0), m.result.failedItems, m.result.mismatches]),
+			),
+		);
+		const vsRaw = rate(node) / rate(raw);
+		derived.s7 = { documentsPerSecond: rate(node), rawDocumentsPerSecond: rate(raw), vsRaw };
+		targets.push({ name: 'Document AI documents/s vs a raw client at the same concurrency', holds: vsRaw >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0, detail: `${ratio(vsRaw)} (goal >= 0.9x)`, profile: 's7.node' });
+		if (big) {
+			const r = big.result;
+			const growth = r.peakRssMb - r.rssBeforeMb;
+			const times = growth / DOC_BIG_MB;
+			out.push(
+				`One ${DOC_BIG_MB} MB PDF: ${big.serverStats.requests} requests (upload, OCR, delete), ${fixed(r.wallMs / 1000, 2)} s; RSS before the run ${fixed(r.rssBeforeMb, 0)} MiB (the item's base64 already in memory), peak ${fixed(r.peakRssMb, 0)} MiB: +${fixed(growth, 0)} MiB = ${ratio(times)} the document${r.failedItems || r.mismatches ? ' (FAILED)' : ''}.`,
+			);
+			derived.s7big = { megabytes: DOC_BIG_MB, peakGrowthMb: growth, timesDocument: times };
+			targets.push({ name: `Document AI peak memory for a ${DOC_BIG_MB} MB document`, holds: times <= 2 && r.failedItems === 0 && r.mismatches === 0, detail: `+${fixed(growth, 0)} MiB over the run = ${ratio(times)} its size (goal <= 2x)` });
+		}
 	}
 
 	out.push('', '== Targets (not tests) ==');

@@ -109,7 +109,12 @@ export type Job =
 	/** The memory floor: 10k x 1024-d number arrays built in-process, no HTTP ('alloc': filled directly; 'decode': from base64 strings, the fastest way). */
 	| { kind: 'memory-floor'; items: number; mode: 'alloc' | 'decode' }
 	| { kind: 'node-chat'; items: number; concurrency: number; continueOnFail?: boolean; experiments?: Array<'keep-alive'> }
-	| { kind: 'raw-chat'; items: number; concurrency: number };
+	| { kind: 'raw-chat'; items: number; concurrency: number }
+	/** Mistral Document AI on `items` PDFs of `pages` pages (binary, inline), or a raw fetch client sending the same OCR bodies. */
+	| { kind: 'node-documents'; items: number; pages: number; concurrency: number }
+	| { kind: 'raw-ocr'; items: number; pages: number; concurrency: number }
+	/** One PDF of `megabytes` through the node (uploaded to the Files API, read by id, deleted). */
+	| { kind: 'node-document-memory'; megabytes: number };
 
 export interface JobResult {
 	/** Wall time of the measured run (the harness's runNode, or the raw loop). */
