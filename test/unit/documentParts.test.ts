@@ -4,6 +4,7 @@ import { DOCUMENT_SCHEMAS, readSchema } from '../../nodes/shared/documents/annot
 import { checkDocumentLimits, ocrRequestBody, urlDocument } from '../../nodes/shared/documents/ocrRequest';
 import { describePages, parsePageSelection } from '../../nodes/shared/documents/pages';
 import { documentTypeOf, pdfPageCount, sniffDocument } from '../../nodes/shared/documents/sniff';
+import { multipartBody, multipartParts } from '../../nodes/shared/transport/multipart';
 import { makeDocx, makePdf, makePng, makeStoredZip, samplePages } from '../fixtures/documents';
 import { readDocument } from '../server/documentReaders';
 
@@ -100,5 +101,19 @@ describe('Mistral Chat Model', () => {
 			{ type: 'document_url', document_url: 'data:application/pdf;base64,JVBERi0xLjQ=' },
 			{ type: 'image_url', image_url: 'data:image/png;base64,iVBORw0KGgo=' },
 		]);
+	});
+});
+
+describe('multipart parts (large uploads)', () => {
+	it('are the same bytes as the joined body, and keep the file\'s own buffer (no copy)', () => {
+		const data = makePdf(samplePages('m', 2));
+		const fields = [
+			{ name: 'purpose', value: 'ocr' },
+			{ name: 'file', filename: 'm.pdf', contentType: 'application/pdf', data },
+		];
+		const parts = multipartParts(fields, 'XyZ');
+		expect(Buffer.concat(parts.parts).equals(multipartBody(fields, 'XyZ').body)).toBe(true);
+		expect(parts.length).toBe(Buffer.concat(parts.parts).length);
+		expect(parts.parts.some((part) => part === data)).toBe(true);
 	});
 });

@@ -8,7 +8,7 @@
  * (see `detachedFromCancel` in ../batch/glue.ts).
  */
 import type { MistralClient } from '../transport/client';
-import { multipartBody } from '../transport/multipart';
+import { multipartParts } from '../transport/multipart';
 
 export type FilePurpose = 'fine-tune' | 'batch' | 'ocr' | 'audio';
 
@@ -39,7 +39,7 @@ export class FilesApi {
 	 */
 	async upload(data: Buffer, filename: string, contentType: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
 		if (data.length > MAX_UPLOAD_BYTES) throw new FilesApiError(`The file is ${(data.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
-		const body = multipartBody([
+		const body = multipartParts([
 			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a form field, not a node parameter
 			{ name: 'purpose', value: purpose },
 			{ name: 'file', filename, contentType, data },

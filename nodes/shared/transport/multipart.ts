@@ -47,6 +47,35 @@ export function multipartBody(fields: MultipartField[], boundary?: string): Mult
 	return { kind: 'multipart', contentType: `multipart/form-data; boundary=${chosen}`, body: Buffer.concat(pieces) };
 }
 
+/**
+ * The same body as pieces that are never joined (large uploads): the file's own buffer is sent as is,
+ * so a 45 MB upload costs no second 45 MB copy. Sent as a stream built anew for each attempt.
+ */
+export interface MultipartParts {
+	kind: 'multipart-parts';
+	contentType: string;
+	parts: Buffer[];
+	/** Sum of the parts' lengths, sent as Content-Length. */
+	length: number;
+}
+
+export function multipartParts(fields: MultipartField[], boundary?: string): MultipartParts {
+	let chosen = boundary ?? `----n8nMistral${randomBytes(16).toString('hex')}`;
+	while (boundary === undefined && contains(fields, chosen)) chosen = `----n8nMistral${randomBytes(16).toString('hex')}`;
+	const parts: Buffer[] = [];
+	for (const field of fields) {
+		parts.push(Buffer.from(`--${chosen}\r\n${partHeader(field)}`, 'utf8'));
+		parts.push('data' in field ? field.data : Buffer.from(field.value, 'utf8'));
+		parts.push(Buffer.from('\r\n'));
+	}
+	parts.push(Buffer.from(`--${chosen}--\r\n`));
+	return { kind: 'multipart-parts', contentType: `multipart/form-data; boundary=${chosen}`, parts, length: parts.reduce((sum, part) => sum + part.length, 0) };
+}
+
+export function isMultipartParts(body: unknown): body is MultipartParts {
+	return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'multipart-parts' && Array.isArray((body as { parts?: unknown }).parts);
+}
+
 export function isMultipartBody(body: unknown): body is MultipartBody {
 	return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'multipart' && Buffer.isBuffer((body as { body?: unknown }).body);
 }
