@@ -4,7 +4,7 @@ import { DOCUMENT_SCHEMAS, readSchema } from '../../nodes/shared/documents/annot
 import { checkDocumentLimits, ocrRequestBody, urlDocument } from '../../nodes/shared/documents/ocrRequest';
 import { describePages, parsePageSelection } from '../../nodes/shared/documents/pages';
 import { documentTypeOf, pdfPageCount, sniffDocument } from '../../nodes/shared/documents/sniff';
-import { multipartBody, multipartParts } from '../../nodes/shared/transport/multipart';
+import { multipartBody, uploadBuffer } from '../../nodes/shared/transport/multipart';
 import { makeDocx, makePdf, makePng, makeStoredZip, samplePages } from '../fixtures/documents';
 import { readDocument } from '../server/documentReaders';
 
@@ -104,16 +104,21 @@ describe('Mistral Chat Model', () => {
 	});
 });
 
-describe('multipart parts (large uploads)', () => {
-	it('are the same bytes as the joined body, and keep the file\'s own buffer (no copy)', () => {
+describe('upload buffers (large uploads)', () => {
+	it('give the same body as multipartBody, built around the file in place (no copy)', () => {
 		const data = makePdf(samplePages('m', 2));
-		const fields = [
-			{ name: 'purpose', value: 'ocr' },
-			{ name: 'file', filename: 'm.pdf', contentType: 'application/pdf', data },
-		];
-		const parts = multipartParts(fields, 'XyZ');
-		expect(Buffer.concat(parts.parts).equals(multipartBody(fields, 'XyZ').body)).toBe(true);
-		expect(parts.length).toBe(Buffer.concat(parts.parts).length);
-		expect(parts.parts.some((part) => part === data)).toBe(true);
+		const buffer = uploadBuffer(data.length);
+		data.copy(buffer.file);
+		const body = buffer.finish([{ name: 'purpose', value: 'ocr' }], { name: 'file', filename: 'm.pdf', contentType: 'application/pdf' });
+		const boundary = /boundary=(.+)$/.exec(body.contentType)![1];
+		const expected = multipartBody(
+			[
+				{ name: 'purpose', value: 'ocr' },
+				{ name: 'file', filename: 'm.pdf', contentType: 'application/pdf', data },
+			],
+			boundary,
+		);
+		expect(body.body.equals(expected.body)).toBe(true);
+		expect(body.body.buffer).toBe(buffer.file.buffer);
 	});
 });

@@ -9,8 +9,10 @@ import { NodeOperationError } from 'n8n-workflow';
 import { AnnotationError, DOCUMENT_SCHEMAS, readSchema } from '../../shared/documents/annotations';
 import { binaryNameFor, type OcrResult } from '../../shared/documents/ocrAnswer';
 import {
+	base64Length,
 	checkDocumentLimits,
 	DocumentInputError,
+	MAX_DOCUMENT_BYTES,
 	inlineDocument,
 	type OcrDocument,
 	type OcrOptions,
@@ -22,6 +24,7 @@ import { PageRangeError, parsePageSelection } from '../../shared/documents/pages
 import { ACCEPTED_DOCUMENTS, pageCountOf, sniffDocument } from '../../shared/documents/sniff';
 import type { ExecutionFiles } from '../../shared/files/glue';
 import { uploadName } from '../../shared/files/filesApi';
+import { uploadBuffer } from '../../shared/transport/multipart';
 import { DEFAULT_UPLOAD_ABOVE_MB } from '../description';
 
 export interface DocumentInfo extends IDataObject {
@@ -136,7 +139,12 @@ export async function prepareRequest(
 	} else {
 		const property = String(context.getNodeParameter('binaryProperty', itemIndex, 'data') ?? '').trim() || 'data';
 		const binary = binaryOf(context, itemIndex, property);
-		let bytes: Buffer | undefined = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		// A large file kept in memory (base64 on the item) is decoded straight into its upload body.
+		const inlineLength = binary.id ? undefined : base64Length(binary.data);
+		const upload = inlineLength !== undefined && inlineLength > uploadAbove && inlineLength <= MAX_DOCUMENT_BYTES ? uploadBuffer(inlineLength) : undefined;
+		let bytes: Buffer;
+		if (upload && upload.file.write(binary.data, 'base64') === upload.file.length) bytes = upload.file;
+		else bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 		const type = sniffDocument(bytes);
 		if (bytes.length === 0) throw new DocumentInputError(`The binary property "${property}" is empty (0 bytes). Check the node before: it produced no file content`);
 		if (!type) {
@@ -151,8 +159,11 @@ export async function prepareRequest(
 		ocrRequestBody(model, { type: 'document_url', document_url: '' }, options);
 		if (bytes.length > uploadAbove) {
 			const size = bytes.length;
-			const uploaded = files.uploads.track(await files.files.upload(bytes, name, type.mimeType, 'ocr', itemIndex));
-			bytes = undefined;
+			const uploaded = files.uploads.track(
+				upload && bytes === upload.file
+					? await files.files.uploadFrom(upload, name, type.mimeType, 'ocr', itemIndex)
+					: await files.files.upload(bytes, name, type.mimeType, 'ocr', itemIndex),
+			);
 			fileId = uploaded.id;
 			document = { type: 'file', file_id: uploaded.id };
 			info = { ...info, bytes: size, uploaded: true };

@@ -56,6 +56,14 @@ export function checkDocumentLimits(bytes: number, type: DocumentType, pageCount
 	}
 }
 
+/** The byte length of clean base64 text (undefined when it is not plain base64). */
+export function base64Length(text: unknown): number | undefined {
+	if (typeof text !== 'string' || text.length === 0 || text.length % 4 !== 0) return undefined;
+	// Only the ends are looked at; Buffer.write stops at the first character that is not base64, which the caller checks.
+	const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+	return (text.length / 4) * 3 - padding;
+}
+
 /** An inline document: a base64 data URL in the chunk the file's type calls for. */
 export function inlineDocument(bytes: Buffer, type: DocumentType, name?: string): OcrDocument {
 	const url = `data:${type.mimeType};base64,${bytes.toString('base64')}`;

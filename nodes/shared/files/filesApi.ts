@@ -8,7 +8,7 @@
  * (see `detachedFromCancel` in ../batch/glue.ts).
  */
 import type { MistralClient } from '../transport/client';
-import { multipartParts } from '../transport/multipart';
+import { multipartBody, type MultipartBody, type UploadBuffer } from '../transport/multipart';
 
 export type FilePurpose = 'fine-tune' | 'batch' | 'ocr' | 'audio';
 
@@ -35,20 +35,32 @@ export class FilesApi {
 
 	/**
 	 * Uploads `data` (sent once: an upload that may have gone through is not sent again, or two files would be stored).
-	 * The caller hands over its buffer; the multipart body is the only copy made.
+	 * The multipart body is one copy of `data`; `uploadFrom` avoids even that.
 	 */
 	async upload(data: Buffer, filename: string, contentType: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
 		if (data.length > MAX_UPLOAD_BYTES) throw new FilesApiError(`The file is ${(data.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
-		const body = multipartParts([
+		const body = multipartBody([
 			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a form field, not a node parameter
 			{ name: 'purpose', value: purpose },
 			{ name: 'file', filename, contentType, data },
 		]);
+		return await this.send(body, data.length, filename, purpose, itemIndex);
+	}
+
+	/** Uploads a file already written into an `uploadBuffer` (no copy of it is made). */
+	async uploadFrom(buffer: UploadBuffer, filename: string, contentType: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
+		if (buffer.file.length > MAX_UPLOAD_BYTES) throw new FilesApiError(`The file is ${(buffer.file.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
+		// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a form field, not a node parameter
+		const body = buffer.finish([{ name: 'purpose', value: purpose }], { name: 'file', filename, contentType });
+		return await this.send(body, buffer.file.length, filename, purpose, itemIndex);
+	}
+
+	private async send(body: MultipartBody, size: number, filename: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
 		const answer = await this.client.postMultipart<Record<string, unknown>>('/files', body, {}, itemIndex);
 		if (typeof answer?.id !== 'string' || answer.id === '') throw new FilesApiError('Mistral answered the upload without a file id');
 		return {
 			id: answer.id,
-			bytes: typeof answer.bytes === 'number' ? answer.bytes : data.length,
+			bytes: typeof answer.bytes === 'number' ? answer.bytes : size,
 			filename: typeof answer.filename === 'string' ? answer.filename : filename,
 			purpose: typeof answer.purpose === 'string' ? answer.purpose : purpose,
 		};

@@ -14,7 +14,7 @@ import {
 	type TransportError,
 	transportErrorOf,
 } from './httpAttempt';
-import type { MultipartBody, MultipartParts } from './multipart';
+import type { MultipartBody } from './multipart';
 import { RateLimitGate } from './rateLimitGate';
 import { Redactor } from './redaction';
 import {
@@ -119,7 +119,7 @@ export class MistralClient {
 	}
 
 	/** A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. */
-	async postMultipart<T>(path: string, body: MultipartBody | MultipartParts, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
+	async postMultipart<T>(path: string, body: MultipartBody, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
 		return await this.request<T>('POST', path, body, meta, itemIndex);
 	}
 
@@ -169,7 +169,7 @@ export class MistralClient {
 	private async request<T>(
 		method: IHttpRequestMethods,
 		path: string,
-		body: IDataObject | MultipartBody | MultipartParts | undefined,
+		body: IDataObject | MultipartBody | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
 		accept: ResponseKind | 'stream' = 'json',
@@ -190,7 +190,7 @@ export class MistralClient {
 	private async send<T>(
 		method: IHttpRequestMethods,
 		path: string,
-		body: IDataObject | MultipartBody | MultipartParts | undefined,
+		body: IDataObject | MultipartBody | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
 		accept: ResponseKind | 'stream' = 'json',

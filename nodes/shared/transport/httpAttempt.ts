@@ -4,9 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
-import { Readable } from 'node:stream';
-
-import { isMultipartBody, isMultipartParts, type MultipartBody, type MultipartParts } from './multipart';
+import { isMultipartBody, type MultipartBody } from './multipart';
 import type { AttemptOutcome } from './retryPolicy';
 
 export const CREDENTIAL_TYPE = 'mistralAiApi';
@@ -34,21 +32,11 @@ export async function sendAttempt(
 	context: CallerContext,
 	method: IHttpRequestMethods,
 	url: string,
-	body: IDataObject | MultipartBody | MultipartParts | undefined,
+	body: IDataObject | MultipartBody | undefined,
 	timeoutMs: number,
 	accept: ResponseKind = 'json',
 ): Promise<AttemptResult> {
-	// A multipart body goes as its bytes under its own content type (parts: a fresh stream over the
-	// same buffers for each attempt, nothing copied); the answer is still JSON.
-	let payload: unknown = body;
-	let headers: Record<string, string> | undefined;
-	if (isMultipartParts(body)) {
-		payload = Readable.from(body.parts);
-		headers = { 'content-type': body.contentType, 'content-length': String(body.length) };
-	} else if (isMultipartBody(body)) {
-		payload = body.body;
-		headers = { 'content-type': body.contentType };
-	}
+	const multipart = isMultipartBody(body);
 	try {
 		// Every status is an answer here, never a thrown error. This also keeps n8n-core from sending a
 		// request that failed with 401 a second time (httpRequestWithAuthentication re-sends it after
@@ -56,8 +44,9 @@ export async function sendAttempt(
 		const response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
 			method,
 			url,
-			body: payload as IDataObject | Buffer | undefined,
-			...(headers ? { headers } : {}),
+			// A multipart body goes as its bytes under its own content type; the answer is still JSON.
+			body: multipart ? body.body : body,
+			...(multipart ? { headers: { 'content-type': body.contentType } } : {}),
 			json: accept === 'json',
 			...(accept === 'text' ? { encoding: 'text' as const } : {}),
 			timeout: timeoutMs,

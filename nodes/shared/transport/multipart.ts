@@ -47,33 +47,43 @@ export function multipartBody(fields: MultipartField[], boundary?: string): Mult
 	return { kind: 'multipart', contentType: `multipart/form-data; boundary=${chosen}`, body: Buffer.concat(pieces) };
 }
 
+/** Room kept before the file for the fields and the file part's header, and after it for the closing boundary. */
+const HEAD_ROOM = 4096;
+const TAIL_ROOM = 128;
+
+export interface UploadBuffer {
+	/** Where the caller writes the file's bytes (e.g. decodes its base64 straight into), then reads them back. */
+	file: Buffer;
+	/** The multipart body around the file, built in the same memory: the file is never copied. */
+	finish(fields: Array<{ name: string; value: string }>, file: { name: string; filename: string; contentType: string }): MultipartBody;
+}
+
 /**
- * The same body as pieces that are never joined (large uploads): the file's own buffer is sent as is,
- * so a 45 MB upload costs no second 45 MB copy. Sent as a stream built anew for each attempt.
+ * One allocation for a large upload: the file goes in the middle, the fields and headers are written
+ * before it and the closing boundary after it, so a 45 MB document costs 45 MB, not twice that.
  */
-export interface MultipartParts {
-	kind: 'multipart-parts';
-	contentType: string;
-	parts: Buffer[];
-	/** Sum of the parts' lengths, sent as Content-Length. */
-	length: number;
-}
-
-export function multipartParts(fields: MultipartField[], boundary?: string): MultipartParts {
-	let chosen = boundary ?? `----n8nMistral${randomBytes(16).toString('hex')}`;
-	while (boundary === undefined && contains(fields, chosen)) chosen = `----n8nMistral${randomBytes(16).toString('hex')}`;
-	const parts: Buffer[] = [];
-	for (const field of fields) {
-		parts.push(Buffer.from(`--${chosen}\r\n${partHeader(field)}`, 'utf8'));
-		parts.push('data' in field ? field.data : Buffer.from(field.value, 'utf8'));
-		parts.push(Buffer.from('\r\n'));
-	}
-	parts.push(Buffer.from(`--${chosen}--\r\n`));
-	return { kind: 'multipart-parts', contentType: `multipart/form-data; boundary=${chosen}`, parts, length: parts.reduce((sum, part) => sum + part.length, 0) };
-}
-
-export function isMultipartParts(body: unknown): body is MultipartParts {
-	return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'multipart-parts' && Array.isArray((body as { parts?: unknown }).parts);
+export function uploadBuffer(fileLength: number): UploadBuffer {
+	const whole = Buffer.allocUnsafe(HEAD_ROOM + fileLength + TAIL_ROOM);
+	const file = whole.subarray(HEAD_ROOM, HEAD_ROOM + fileLength);
+	return {
+		file,
+		finish(fields, fileField) {
+			let boundary = `----n8nMistral${randomBytes(16).toString('hex')}`;
+			while (file.includes(`--${boundary}`)) boundary = `----n8nMistral${randomBytes(16).toString('hex')}`;
+			const head = Buffer.from(
+				[...fields.map((field) => `--${boundary}\r\n${partHeader(field)}${field.value}\r\n`), `--${boundary}\r\n${partHeader({ ...fileField, data: file })}`].join(''),
+				'utf8',
+			);
+			const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+			if (head.length > HEAD_ROOM) {
+				// Very long field values: joined the ordinary way.
+				return multipartBody([...fields, { ...fileField, data: file }], boundary);
+			}
+			head.copy(whole, HEAD_ROOM - head.length);
+			tail.copy(whole, HEAD_ROOM + file.length);
+			return { kind: 'multipart', contentType: `multipart/form-data; boundary=${boundary}`, body: whole.subarray(HEAD_ROOM - head.length, HEAD_ROOM + file.length + tail.length) };
+		},
+	};
 }
 
 export function isMultipartBody(body: unknown): body is MultipartBody {
