@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } 
 import { NodeApiError } from 'n8n-workflow';
 
 import { abortableSleep } from '../abortableSleep';
-import { apiUrl, hostOf, normalizeBaseUrl } from './baseUrl';
+import { apiUrl, hostOf } from './baseUrl';
+import { credentialAccess } from './credentialAccess';
 import { describeHttpError, isModelMissing, parseErrorBody, truncate } from './errorMessages';
 import {
 	type CallerContext,
@@ -50,6 +51,13 @@ export interface ClientStats {
 export interface RequestMeta {
 	/** Named in "model not found" errors; a 403 or unknown model ends only this model's requests. */
 	model?: string;
+	/**
+	 * A POST that is cheap and harmless to send twice (embeddings, a file upload): its 500, 502 and
+	 * 504 are retried up to Max Retries. Without it a POST counts as generating (billed): those
+	 * answers may come after the work was done, so it is retried at most Max Ambiguous Retries times.
+	 * GETs and DELETEs are always repeatable.
+	 */
+	repeatable?: boolean;
 }
 
 /** What the node can learn from a failed request (kept on NodeApiError.context.mistral). */
@@ -64,6 +72,8 @@ export interface FailureInfo {
 	fields?: string[];
 	/** True when this request was never sent: an earlier one of the execution failed for a reason all share. */
 	notSent?: boolean;
+	/** True when the last attempt's failure may have come after the server did the work (a timeout, a dropped connection, a gateway 502 after a generating POST). */
+	mayHaveRun?: boolean;
 }
 
 /** What `postStream` opened: server-sent events, or a plain JSON answer from a server that ignored `stream: true`. */
@@ -110,6 +120,11 @@ export class MistralClient {
 		};
 	}
 
+	/** Retries after a failure the server says it did not start (Max Retries). */
+	get maxRetries(): number {
+		return this.policy.maxRetries;
+	}
+
 	async post<T>(path: string, body: IDataObject, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
 		return await this.request<T>('POST', path, body, meta, itemIndex);
 	}
@@ -143,17 +158,19 @@ export class MistralClient {
 		return Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
 	}
 
+	/** Text from outside (a server, a log line built from an answer) without the credential's secrets. */
+	redact(text: string): string {
+		return this.redactor.text(text);
+	}
+
 	private async resolveBaseUrl(itemIndex?: number): Promise<string> {
 		if (this.baseUrl) return this.baseUrl;
-		const credentials = await this.context.getCredentials(CREDENTIAL_TYPE);
-		const apiKey = typeof credentials.apiKey === 'string' ? credentials.apiKey : undefined;
-		const normalized = normalizeBaseUrl(credentials.baseUrl);
-		if ('error' in normalized) {
-			this.redactor = new Redactor(apiKey);
-			throw this.failure({ kind: 'configuration' }, normalized.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
+		const access = credentialAccess(await this.context.getCredentials(CREDENTIAL_TYPE));
+		this.redactor = access.redactor;
+		if ('error' in access.baseUrl) {
+			throw this.failure({ kind: 'configuration' }, access.baseUrl.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
 		}
-		this.redactor = new Redactor(apiKey, normalized.secrets);
-		this.baseUrl = normalized.url;
+		this.baseUrl = access.baseUrl.url;
 		return this.baseUrl;
 	}
 
@@ -217,7 +234,7 @@ export class MistralClient {
 					: await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
 			if ('events' in result) {
 				this.answered = true;
-				const answer: StreamAnswer = { kind: 'events', events: sseData(this.guardStream(result.events, url, itemIndex)) };
+				const answer: StreamAnswer = { kind: 'events', events: this.redactEvents(sseData(this.guardStream(result.events, url, itemIndex))) };
 				return answer as T;
 			}
 			let outcome: AttemptOutcome;
@@ -233,12 +250,14 @@ export class MistralClient {
 				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept === 'stream' ? 'json' : accept);
 				if (answered === undefined) {
 					this.answered = true;
-					return (accept === 'stream' ? { kind: 'json', body: response.body } : response.body) as T;
+					// Every answer is text from outside: a server may echo the key into content as into errors.
+					const body = this.redactor.body(response.body);
+					return (accept === 'stream' ? { kind: 'json', body } : body) as T;
 				}
 				outcome = answered;
 			}
 			// Judged before this answer counts: a refused first connection is a setup failure.
-			const state = { answeredBefore: this.answered };
+			const state = { answeredBefore: this.answered, repeatable: method !== 'POST' || meta.repeatable === true };
 			if (response) this.answered = true;
 
 			if (shouldRetry(outcome, state, this.policy, retries, ambiguousRetries)) {
@@ -255,7 +274,8 @@ export class MistralClient {
 				}
 				continue;
 			}
-			const error = this.finalError(outcome, response, transportError, url, meta, retries + 1, itemIndex);
+			const error = this.finalError(outcome, response, transportError, url, meta, retries + 1, state.repeatable, itemIndex);
+			if (classifyFailure(outcome, state) === 'ambiguous') (error.context.mistral as FailureInfo).mayHaveRun = true;
 			if (endsExecution(outcome, state)) {
 				const status = outcome.kind === 'http' ? outcome.status : undefined;
 				const modelMissing = outcome.kind === 'http' && outcome.modelMissing === true;
@@ -317,6 +337,15 @@ export class MistralClient {
 		);
 	}
 
+	/** Each event's data without the credential's secrets: error events and events that are not JSON become messages. */
+	private async *redactEvents(events: AsyncGenerator<string>): AsyncGenerator<string> {
+		try {
+			for await (const data of events) yield this.redactor.text(data);
+		} finally {
+			await events.return(undefined);
+		}
+	}
+
 	/** `attemptsMade` > 0 when this request already failed and waits to retry. */
 	private throwIfLatched(meta: RequestMeta, attemptsMade: number, itemIndex?: number): void {
 		const latched: LatchedFailure | undefined = this.latch.get(meta.model);
@@ -332,6 +361,7 @@ export class MistralClient {
 		url: string,
 		meta: RequestMeta,
 		attempts: number,
+		repeatable: boolean,
 		itemIndex?: number,
 	): NodeApiError {
 		const host = hostOf(url);
@@ -363,7 +393,7 @@ export class MistralClient {
 				itemIndex,
 			);
 		}
-		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts });
+		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts, billed: !repeatable });
 		const parsed = parseErrorBody(response?.body);
 		return this.failure(
 			{
