@@ -187,6 +187,25 @@ describe('Mistral Document AI through the n8n engine', () => {
 		expect(server.batch.uploadedFileIds()).toEqual([]);
 	});
 
+	it('deletes the file when the run is stopped while it uploads, and sends no OCR request after the Stop', async () => {
+		server.configure({ latencyMs: 3_000 });
+		const big = makePdf(samplePages('mid-upload', 2), { padBytes: 11 * 1024 * 1024 });
+		const result = await runNode({
+			node: 'mistralDocumentAi',
+			parameters: { model: model() },
+			items: [binaryItem(big, 'application/pdf', 'mid-upload.pdf')],
+			credentials: credentials(),
+			cancelAfterMs: 1_000,
+		});
+		expect(result.statusAtCancel ?? result.status).toBe('canceled');
+		const deadline = Date.now() + 15_000;
+		while ((server.batch.uploadedFileIds().length > 0 || count('DELETE', /^\/files\//) === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(count('POST', /^\/files$/)).toBe(1);
+		expect(count('DELETE', /^\/files\/[0-9a-f-]+$/)).toBe(1);
+		expect(server.batch.uploadedFileIds()).toEqual([]);
+		expect(ocrRequests()).toHaveLength(0);
+	});
+
 	it('refuses a file over 50 MB or 1,000 pages before any upload', async () => {
 		const huge = makePdf(samplePages('huge', 1), { padBytes: 51 * 1024 * 1024 });
 		const long = makePdf(Array.from({ length: 1001 }, (_, index) => ({ lines: [`long page ${index}`] })));

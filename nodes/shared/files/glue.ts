@@ -12,10 +12,13 @@ export interface ExecutionFiles {
 }
 
 export function executionFiles(context: IExecuteFunctions, transport: TransportSettings): ExecutionFiles {
-	// An upload that may have gone through is not sent again: a second copy would be stored (and left behind).
-	const uploader = new MistralClient(context, { ...transport, maxAmbiguousRetries: 0 });
 	const credentials = context.getCredentials(CREDENTIAL_TYPE);
 	credentials.catch(() => undefined);
+	// An upload is not aborted by a Stop: aborted mid-way, the server may keep the file without the node
+	// ever learning its id, so it could not delete it. It finishes, is tracked, and the cleanup deletes it
+	// (the next request of the execution sees the Stop). Not sent again after a possible success either:
+	// a second copy would be stored.
+	const uploader = new MistralClient(detachedFromCancel(context, credentials), { ...transport, maxAmbiguousRetries: 0 });
 	// Deletes go out after a Stop too: through a context without the execution's cancel signal. Short, retried once.
 	const cleanup = new MistralClient(detachedFromCancel(context, credentials), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
 	return { files: new FilesApi(uploader), uploads: new UploadedFiles(new FilesApi(cleanup)) };
