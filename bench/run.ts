@@ -607,10 +607,12 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 		targets.push({ name: 'Document AI documents/s vs a raw client at the same concurrency', holds: vsRaw >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0, detail: `${ratio(vsRaw)} (goal >= 0.9x)`, profile: 's7.node' });
 		if (big) {
 			const r = big.result;
-			const growth = r.peakRssMb - r.rssBeforeMb;
+			// maxRSS covers the whole process life: when the preparation (writing the PDF) peaked higher, the run's own peak is the sampled one.
+			const runPeak = r.peakRssMb > r.peakBeforeMb ? r.peakRssMb : (r.atPeak?.rssMb ?? r.peakRssMb);
+			const growth = runPeak - r.rssBeforeMb;
 			const times = growth / DOC_BIG_MB;
 			out.push(
-				`One ${DOC_BIG_MB} MB PDF: ${big.serverStats.requests} requests (upload, OCR, delete), ${fixed(r.wallMs / 1000, 2)} s; RSS before the run ${fixed(r.rssBeforeMb, 0)} MiB (the item's base64 already in memory), peak ${fixed(r.peakRssMb, 0)} MiB: +${fixed(growth, 0)} MiB = ${ratio(times)} the document${r.failedItems || r.mismatches ? ' (FAILED)' : ''}.`,
+				`One ${DOC_BIG_MB} MB PDF: ${big.serverStats.requests} requests (upload, OCR, delete), ${fixed(r.wallMs / 1000, 2)} s; RSS before the run ${fixed(r.rssBeforeMb, 0)} MiB (the item's base64 already in memory), peak during the run ${fixed(runPeak, 0)} MiB: +${fixed(growth, 0)} MiB = ${ratio(times)} the document${r.failedItems || r.mismatches ? ' (FAILED)' : ''}.`,
 			);
 			derived.s7big = { megabytes: DOC_BIG_MB, peakGrowthMb: growth, timesDocument: times };
 			targets.push({ name: `Document AI peak memory for a ${DOC_BIG_MB} MB document`, holds: times <= 2 && r.failedItems === 0 && r.mismatches === 0, detail: `+${fixed(growth, 0)} MiB over the run = ${ratio(times)} its size (goal <= 2x)` });

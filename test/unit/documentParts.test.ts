@@ -1,7 +1,7 @@
 /** The pure document parts: sniffing by bytes, PDF page counts (checked against the test server's own reader), page ranges, schemas. */
 import { toMistralMessages } from '../../nodes/MistralChatModel/conversation';
 import { DOCUMENT_SCHEMAS, readSchema } from '../../nodes/shared/documents/annotations';
-import { checkDocumentLimits, ocrRequestBody, urlDocument } from '../../nodes/shared/documents/ocrRequest';
+import { base64Length, checkDocumentLimits, decodeBase64Into, ocrRequestBody, urlDocument } from '../../nodes/shared/documents/ocrRequest';
 import { describePages, parsePageSelection } from '../../nodes/shared/documents/pages';
 import { documentTypeOf, pdfPageCount, sniffDocument } from '../../nodes/shared/documents/sniff';
 import { multipartBody, uploadBuffer } from '../../nodes/shared/transport/multipart';
@@ -120,5 +120,20 @@ describe('upload buffers (large uploads)', () => {
 		);
 		expect(body.body.equals(expected.body)).toBe(true);
 		expect(body.body.buffer).toBe(buffer.file.buffer);
+	});
+});
+
+describe('base64 decoding in slices', () => {
+	it('gives the same bytes as Buffer.from, across slice boundaries and with padding', () => {
+		for (const size of [1, 2, 3, 4 * 1024 * 1024 + 5, 9 * 1024 * 1024 + 1]) {
+			const bytes = Buffer.alloc(size);
+			for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >>> 7)) & 0xff;
+			const text = bytes.toString('base64');
+			expect(base64Length(text)).toBe(size);
+			const target = Buffer.alloc(size);
+			expect(decodeBase64Into(text, target)).toBe(size);
+			expect(target.equals(bytes)).toBe(true);
+		}
+		expect(base64Length('abc')).toBeUndefined();
 	});
 });

@@ -11,6 +11,7 @@ import { binaryNameFor, type OcrResult } from '../../shared/documents/ocrAnswer'
 import {
 	base64Length,
 	checkDocumentLimits,
+	decodeBase64Into,
 	DocumentInputError,
 	MAX_DOCUMENT_BYTES,
 	inlineDocument,
@@ -143,7 +144,7 @@ export async function prepareRequest(
 		const inlineLength = binary.id ? undefined : base64Length(binary.data);
 		const upload = inlineLength !== undefined && inlineLength > uploadAbove && inlineLength <= MAX_DOCUMENT_BYTES ? uploadBuffer(inlineLength) : undefined;
 		let bytes: Buffer;
-		if (upload && upload.file.write(binary.data, 'base64') === upload.file.length) bytes = upload.file;
+		if (upload && decodeBase64Into(binary.data, upload.file) === upload.file.length) bytes = upload.file;
 		else bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 		const type = sniffDocument(bytes);
 		if (bytes.length === 0) throw new DocumentInputError(`The binary property "${property}" is empty (0 bytes). Check the node before: it produced no file content`);

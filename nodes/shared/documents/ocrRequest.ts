@@ -64,6 +64,17 @@ export function base64Length(text: unknown): number | undefined {
 	return (text.length / 4) * 3 - padding;
 }
 
+/** Base64 characters decoded per step: Node copies a string that is not its own external one before decoding it. */
+const DECODE_CHUNK = 4 * 1024 * 1024;
+
+/** Decodes base64 text into `target` a slice at a time (no full-size temporary copy); returns the bytes written. */
+export function decodeBase64Into(text: string, target: Buffer): number {
+	let written = 0;
+	// Slices at multiples of 4 characters decode to whole bytes; a text that is not clean base64 decodes to fewer bytes than expected, which the caller checks.
+	for (let at = 0; at < text.length && written < target.length; at += DECODE_CHUNK) written += target.write(text.slice(at, at + DECODE_CHUNK), written, 'base64');
+	return written;
+}
+
 /** An inline document: a base64 data URL in the chunk the file's type calls for. */
 export function inlineDocument(bytes: Buffer, type: DocumentType, name?: string): OcrDocument {
 	const url = `data:${type.mimeType};base64,${bytes.toString('base64')}`;
