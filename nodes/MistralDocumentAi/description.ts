@@ -15,9 +15,17 @@ export const TOOL_DESCRIPTION =
 	'Read a document (PDF, Word, PowerPoint or image) at a URL with Mistral OCR and get its text as markdown, page by page';
 const TOOL_URL_DESCRIPTION = 'The http(s) URL of the document to read (PDF, DOCX, PPTX or an image)';
 
+/** The editable JSON field of each ready schema, by template. */
+export const TEMPLATE_FIELDS: Record<keyof typeof DOCUMENT_SCHEMAS, { name: string; displayName: string }> = {
+	invoice: { name: 'invoiceSchema', displayName: 'Invoice Schema (JSON)' },
+	receipt: { name: 'receiptSchema', displayName: 'Receipt Schema (JSON)' },
+	idDocument: { name: 'idDocumentSchema', displayName: 'ID Document Schema (JSON)' },
+	contract: { name: 'contractSchema', displayName: 'Contract Schema (JSON)' },
+};
+
 const schemaField = (template: keyof typeof DOCUMENT_SCHEMAS, label: string): INodeProperties => ({
-	displayName: `${label} Schema (JSON)`,
-	name: `${template}Schema`,
+	displayName: TEMPLATE_FIELDS[template].displayName,
+	name: TEMPLATE_FIELDS[template].name,
 	type: 'json',
 	typeOptions: { rows: 10 },
 	default: JSON.stringify(DOCUMENT_SCHEMAS[template].schema, null, 2),

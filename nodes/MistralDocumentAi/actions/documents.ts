@@ -26,7 +26,7 @@ import { ACCEPTED_DOCUMENTS, pageCountOf, sniffDocument } from '../../shared/doc
 import type { ExecutionFiles } from '../../shared/files/glue';
 import { uploadName } from '../../shared/files/filesApi';
 import { uploadBuffer } from '../../shared/transport/multipart';
-import { DEFAULT_UPLOAD_ABOVE_MB } from '../description';
+import { DEFAULT_UPLOAD_ABOVE_MB, TEMPLATE_FIELDS } from '../description';
 
 export interface DocumentInfo extends IDataObject {
 	source: 'binary' | 'url';
@@ -59,8 +59,7 @@ function annotationOptions(context: IExecuteFunctions, itemIndex: number): Pick<
 	if (!choice || choice === 'none') return {};
 	const template = choice in DOCUMENT_SCHEMAS ? DOCUMENT_SCHEMAS[choice as keyof typeof DOCUMENT_SCHEMAS] : undefined;
 	if (!template && choice !== 'custom') throw new DocumentInputError(`"Document Annotation" is "${choice}"; choose None, Invoice, Receipt, ID Document, Contract or Custom Schema`);
-	const field = template ? `${choice}Schema` : 'customSchema';
-	const label = template ? `${choice.replace(/^./, (c) => c.toUpperCase()).replace('IdDocument', 'ID Document')} Schema (JSON)` : 'Custom Schema (JSON)';
+	const { name: field, displayName: label } = template ? TEMPLATE_FIELDS[choice as keyof typeof TEMPLATE_FIELDS] : { name: 'customSchema', displayName: 'Custom Schema (JSON)' };
 	const raw = context.getNodeParameter(field, itemIndex, template ? template.schema : '') as unknown;
 	const schema = readSchema(raw, label);
 	const prompt = context.getNodeParameter('annotationPrompt', itemIndex, '') as unknown;
@@ -115,8 +114,7 @@ function binaryOf(context: IExecuteFunctions, itemIndex: number, property: strin
 /**
  * Builds one item's OCR request. A binary file is read, typed by its bytes and checked against
  * Mistral's limits before anything is sent; above `uploadAbove` bytes it is uploaded (purpose
- * "ocr", tracked for deletion) and referenced by its file id, else sent inline as a data URL.
- * `forBatch` keeps uploads for the batch job (their ids come back for deletion after it).
+ * "ocr", tracked in `files` for deletion) and referenced by its file id, else sent inline as a data URL.
  */
 export async function prepareRequest(
 	context: IExecuteFunctions,
