@@ -54,7 +54,11 @@ const BATCH_TEXTS = 20_000;
 const BATCH_RATE = 5;
 /** The job clock runs this much faster than real time: a real job takes minutes to hours. */
 const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
-/** s7: Mistral Document AI, PDFs of DOC_PAGES pages inline, vs a raw client at the same concurrency; one large PDF for memory. */
+/** s7: moderation, our node against one request per text. */
+const MODERATE_TEXTS = 10_000;
+const MODERATE_LATENCY_MS = 30;
+const MODERATE_PER_ITEM_CONCURRENCY = 8;
+/** s8: Mistral Document AI, PDFs of DOC_PAGES pages inline, vs a raw client at the same concurrency; one large PDF for memory. */
 const DOC_ITEMS = 200;
 const DOC_PAGES = 5;
 const DOC_CONCURRENCY = 4;
@@ -236,15 +240,26 @@ async function runScenarios(): Promise<void> {
 	}
 
 	if (section('s7')) {
+		const at30: ServerSettings = { latencyMs: MODERATE_LATENCY_MS };
+		await measure({ name: 's7.node', label: `Mistral Moderate, ${thousands(MODERATE_TEXTS)} texts`, job: { kind: 'node-moderate', items: MODERATE_TEXTS }, settings: at30 });
+		await measure({
+			name: 's7.perItem',
+			label: `one request per text, ${MODERATE_PER_ITEM_CONCURRENCY} at a time (fetch)`,
+			job: { kind: 'per-item-moderate', items: MODERATE_TEXTS, concurrency: MODERATE_PER_ITEM_CONCURRENCY },
+			settings: at30,
+		});
+	}
+
+	if (section('s8')) {
 		const atDoc: ServerSettings = { latencyMs: DOC_LATENCY_MS };
 		await measureGroup(
 			[
-				{ name: 's7.node', label: `Document AI node, ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'node-documents', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
-				{ name: 's7.raw', label: `raw fetch client, same OCR bodies, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'raw-ocr', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+				{ name: 's8.node', label: `Document AI node, ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'node-documents', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+				{ name: 's8.raw', label: `raw fetch client, same OCR bodies, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'raw-ocr', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
 			],
 			REPEAT,
 		);
-		await measure({ name: 's7.big', label: `Document AI node, one ${DOC_BIG_MB} MB PDF (upload, OCR by file id, delete)`, job: { kind: 'node-document-memory', megabytes: DOC_BIG_MB }, settings: {} });
+		await measure({ name: 's8.big', label: `Document AI node, one ${DOC_BIG_MB} MB PDF (upload, OCR by file id, delete)`, job: { kind: 'node-document-memory', megabytes: DOC_BIG_MB }, settings: {} });
 	}
 
 	if (PROFILE_ALL) {
@@ -590,12 +605,35 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 		});
 	}
 
-	if (get('s7.node') && get('s7.raw')) {
-		const node = get('s7.node')!;
-		const raw = get('s7.raw')!;
-		const big = get('s7.big');
+	const moderated = get('s7.node');
+	const perText = get('s7.perItem');
+	if (moderated && perText) {
+		const row = (m: Measured) => [
+			m.label,
+			thousands(m.result.itemsIn),
+			m.serverStats.requests,
+			fixed(m.result.wallMs / 1000, 2),
+			fixed(m.result.itemsIn / (m.result.wallMs / 1000), 0),
+			`${m.result.mismatches}/${m.result.checked}`,
+			m.result.failedItems,
+		];
+		out.push('', `== 7. Moderation: ${thousands(MODERATE_TEXTS)} texts, latency ${MODERATE_LATENCY_MS} ms, requests counted at the server ==`);
+		out.push(table(['scenario', 'texts', 'requests', 'wall s', 'texts/s', 'wrong output', 'failed'], [row(moderated), row(perText)]));
+		const ratio = perText.serverStats.requests / Math.max(1, moderated.serverStats.requests);
+		derived.s7 = { nodeRequests: moderated.serverStats.requests, perItemRequests: perText.serverStats.requests, requestsRatio: ratio };
+		targets.push({
+			name: `Moderate >= 20x fewer requests than one request per text (${thousands(MODERATE_TEXTS)} texts), every text on the right output`,
+			holds: ratio >= 20 && moderated.result.mismatches === 0 && moderated.result.failedItems === 0,
+			detail: `${moderated.serverStats.requests} requests vs ${perText.serverStats.requests}: ${fixed(ratio, 1)}x fewer; ${moderated.result.mismatches} on the wrong output, ${moderated.result.failedItems} failed`,
+		});
+	}
+
+	if (get('s8.node') && get('s8.raw')) {
+		const node = get('s8.node')!;
+		const raw = get('s8.raw')!;
+		const big = get('s8.big');
 		const rate = (m: Measured) => m.result.itemsIn / (m.result.wallMs / 1000);
-		out.push('', `== 7. Mistral Document AI: ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, server latency ${DOC_LATENCY_MS} ms, concurrency ${DOC_CONCURRENCY} ==`);
+		out.push('', `== 8. Mistral Document AI: ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, server latency ${DOC_LATENCY_MS} ms, concurrency ${DOC_CONCURRENCY} ==`);
 		out.push(
 			table(
 				['scenario', 'documents', 'requests', 'wall s', 'documents/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'],
@@ -603,8 +641,8 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			),
 		);
 		const vsRaw = rate(node) / rate(raw);
-		derived.s7 = { documentsPerSecond: rate(node), rawDocumentsPerSecond: rate(raw), vsRaw };
-		targets.push({ name: 'Document AI documents/s vs a raw client at the same concurrency', holds: vsRaw >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0, detail: `${ratio(vsRaw)} (goal >= 0.9x)`, profile: 's7.node' });
+		derived.s8 = { documentsPerSecond: rate(node), rawDocumentsPerSecond: rate(raw), vsRaw };
+		targets.push({ name: 'Document AI documents/s vs a raw client at the same concurrency', holds: vsRaw >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0, detail: `${ratio(vsRaw)} (goal >= 0.9x)`, profile: 's8.node' });
 		if (big) {
 			const r = big.result;
 			// maxRSS covers the whole process life: when the preparation (writing the PDF) peaked higher, the run's own peak is the sampled one.
@@ -614,7 +652,7 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			out.push(
 				`One ${DOC_BIG_MB} MB PDF: ${big.serverStats.requests} requests (upload, OCR, delete), ${fixed(r.wallMs / 1000, 2)} s; RSS before the run ${fixed(r.rssBeforeMb, 0)} MiB (the item's base64 already in memory), peak during the run ${fixed(runPeak, 0)} MiB: +${fixed(growth, 0)} MiB = ${ratio(times)} the document${r.failedItems || r.mismatches ? ' (FAILED)' : ''}.`,
 			);
-			derived.s7big = { megabytes: DOC_BIG_MB, peakGrowthMb: growth, timesDocument: times };
+			derived.s8big = { megabytes: DOC_BIG_MB, peakGrowthMb: growth, timesDocument: times };
 			targets.push({ name: `Document AI peak memory for a ${DOC_BIG_MB} MB document`, holds: times <= 2 && r.failedItems === 0 && r.mismatches === 0, detail: `+${fixed(growth, 0)} MiB over the run = ${ratio(times)} its size (goal <= 2x)` });
 		}
 	}
@@ -682,7 +720,7 @@ async function main(): Promise<void> {
 			}
 		})(),
 		environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: totalmem() / 2 ** 30, platform: process.platform },
-		config: { BATCH_TEXTS, BATCH_RATE, BATCH_CLOCK, EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
+		config: { MODERATE_TEXTS, MODERATE_LATENCY_MS, MODERATE_PER_ITEM_CONCURRENCY, BATCH_TEXTS, BATCH_RATE, BATCH_CLOCK, EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
 		units: { memory: 'MiB (peak RSS = getrusage maxRSS of the scenario process)', time: 'ms unless named *S' },
 		scenarios: Object.fromEntries([...measured].map(([name, m]) => [name, { label: m.label, job: m.job, server: m.server, result: m.result, serverStats: m.serverStats, profile: m.profile }])),
 		derived,

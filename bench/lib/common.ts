@@ -110,6 +110,10 @@ export type Job =
 	| { kind: 'memory-floor'; items: number; mode: 'alloc' | 'decode' }
 	| { kind: 'node-chat'; items: number; concurrency: number; continueOnFail?: boolean; experiments?: Array<'keep-alive'> }
 	| { kind: 'raw-chat'; items: number; concurrency: number }
+	/** Mistral Moderate over `items` texts (packed into few /v1/moderations requests). */
+	| { kind: 'node-moderate'; items: number }
+	/** The same texts, one /v1/moderations request per text (what an HTTP Request node per item does), `concurrency` at a time. */
+	| { kind: 'per-item-moderate'; items: number; concurrency: number }
 	/** Mistral Document AI on `items` PDFs of `pages` pages (binary, inline), or a raw fetch client sending the same OCR bodies. */
 	| { kind: 'node-documents'; items: number; pages: number; concurrency: number }
 	| { kind: 'raw-ocr'; items: number; pages: number; concurrency: number }
