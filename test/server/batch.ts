@@ -84,7 +84,7 @@ const ENDPOINTS = [
 	'/v1/audio/transcriptions',
 ];
 /** The endpoints whose requests the test server runs inside a job. */
-const SERVED_ENDPOINTS: string[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/moderations', '/v1/chat/moderations'];
+const SERVED_ENDPOINTS: string[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/moderations', '/v1/chat/moderations', '/v1/ocr'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const str: Schema = { k: 'str' };
