@@ -140,6 +140,12 @@ describe('Mistral Document AI through the n8n engine', () => {
 		expect(ocrRequests()).toHaveLength(2);
 	});
 
+	it('refuses an option typed out of range (an expression) before any request', async () => {
+		const result = await runNode({ node: 'mistralDocumentAi', parameters: { model: model(), options: { maxConcurrency: '={{ 0 }}' } }, items: [pdfItem('x', 1)], credentials: credentials() });
+		expect(result.error?.message).toMatch(/Max Concurrent Requests/);
+		expect(server.requests).toHaveLength(0);
+	});
+
 	it('refuses an invalid custom schema naming the item, before anything is sent', async () => {
 		const result = await runNode({
 			node: 'mistralDocumentAi',

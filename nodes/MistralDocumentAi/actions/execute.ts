@@ -8,6 +8,7 @@ import { OcrAnswerError, readOcrAnswer } from '../../shared/documents/ocrAnswer'
 import { DocumentInputError } from '../../shared/documents/ocrRequest';
 import { deleteUploads, executionFiles } from '../../shared/files/glue';
 import { collectOutput } from '../../shared/itemResults';
+import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_DOCUMENT_CONCURRENCY, DEFAULT_DOCUMENT_TIMEOUT_S } from '../description';
 import { executeDocumentBatch } from './batch';
@@ -25,6 +26,8 @@ export function answerProblem(context: IExecuteFunctions, error: unknown, itemIn
 }
 
 export async function executeDocumentAi(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	// The batch settings and transport options as typed (expressions arrive unchecked): one clear error before any request.
+	checkNodeOptions(this, 0, BATCH_PARAMETERS, TRANSPORT_OPTIONS);
 	if (isBatchProcessing(this)) return await executeDocumentBatch.call(this);
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
