@@ -53,7 +53,11 @@ function userContent(content: MessageContent[]): string | ContentChunk[] {
 		if (part.type === 'file') {
 			const url = typeof part.providerMetadata?.url === 'string' ? part.providerMetadata.url : undefined;
 			const data = typeof part.data === 'string' && /^(https?:|data:)/.test(part.data) ? part.data : undefined;
-			if (url || data) chunks.push({ type: 'image_url', image_url: (url ?? data) as string });
+			// A PDF or office file the agent passes goes as a document; anything else as an image, as before.
+			const isDocument = part.mediaType !== undefined && /^application\/(pdf|vnd\.openxmlformats-officedocument\.)/.test(part.mediaType);
+			if (isDocument && (url || data)) chunks.push({ type: 'document_url', document_url: (url ?? data) as string });
+			else if (isDocument && part.data) chunks.push({ type: 'document_url', document_url: `data:${part.mediaType};base64,${base64Of(part.data)}` });
+			else if (url || data) chunks.push({ type: 'image_url', image_url: (url ?? data) as string });
 			else if (part.mediaType?.startsWith('image/') && part.data) {
 				chunks.push({ type: 'image_url', image_url: `data:${part.mediaType};base64,${base64Of(part.data)}` });
 			}

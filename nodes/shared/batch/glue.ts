@@ -31,7 +31,7 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
  * The credential is read now and kept: when n8n shuts down, it cancels executions after closing
  * what the credential store needs, and the cancel requests must still go out.
  */
-function detachedFromCancel(context: IExecuteFunctions, credentials: Promise<ICredentialDataDecryptedObject>): IExecuteFunctions {
+export function detachedFromCancel(context: IExecuteFunctions, credentials: Promise<ICredentialDataDecryptedObject>): IExecuteFunctions {
 	const detached = {
 		getCredentials: async (type: string) => (type === CREDENTIAL_TYPE ? await credentials : await context.getCredentials(type)),
 		getNode: context.getNode.bind(context),
