@@ -5,7 +5,10 @@
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
-export type ContentChunk = { type: 'text'; text: string } | { type: 'image_url'; image_url: string | { url: string; detail?: string } };
+export type ContentChunk =
+	| { type: 'text'; text: string }
+	| { type: 'image_url'; image_url: string | { url: string; detail?: string } }
+	| { type: 'input_audio'; input_audio: string };
 
 export interface ChatMessage {
 	role: Role;
