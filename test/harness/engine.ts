@@ -76,7 +76,7 @@ export interface TestCredentials {
 	baseUrl: string;
 }
 
-export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings';
+export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings' | 'mistralAudio';
 
 export interface RunNodeOptions {
 	node: NodeName;
