@@ -174,11 +174,11 @@ export const audioProperties: INodeProperties[] = [
 		description: 'Format of the audio file',
 		displayOptions: { show: speak },
 		options: [
+			{ name: 'FLAC', value: 'flac', description: 'Lossless compression' },
 			{ name: 'MP3', value: 'mp3', description: 'Plays everywhere; Telegram "Send Audio", email attachments' },
 			{ name: 'Opus (Ogg)', value: 'opus', description: 'Small; Telegram and WhatsApp voice notes' },
-			{ name: 'WAV', value: 'wav', description: 'Uncompressed, highest quality' },
-			{ name: 'FLAC', value: 'flac', description: 'Lossless compression' },
 			{ name: 'PCM (Raw Float32)', value: 'pcm', description: 'Raw samples without a header, for audio pipelines; most players cannot open it' },
+			{ name: 'WAV', value: 'wav', description: 'Uncompressed, highest quality' },
 		],
 	},
 	{

@@ -110,7 +110,7 @@ export async function executeTranscribeBatch(this: IExecuteFunctions): Promise<I
 		submitted = await submitAndReference(runner, '/v1/audio/transcriptions', jobs, metadataFor(this), settings.timeoutHours);
 	} catch (error) {
 		await cleanUp(uploads);
-		throw error;
+		throw error as Error;
 	}
 	this.logger.info(`${LABEL}: ${requests.length} recording(s) in ${submitted.length} batch job(s), ${uploads.length} uploaded`);
 

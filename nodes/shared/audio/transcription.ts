@@ -165,14 +165,17 @@ export function audioFromUrl(raw: unknown, label: string): AudioSource {
 	return { kind: 'url', url };
 }
 
+/** A text field of a form. */
+export const formField = (name: string, value: string): MultipartField => ({ name, value });
+
 function settingFields(settings: TranscriptionSettings): MultipartField[] {
-	const fields: MultipartField[] = [{ name: 'model', value: settings.model }];
-	if (settings.language) fields.push({ name: 'language', value: settings.language });
-	if (settings.temperature !== undefined) fields.push({ name: 'temperature', value: String(settings.temperature) });
-	if (settings.diarize) fields.push({ name: 'diarize', value: 'true' });
+	const fields: MultipartField[] = [formField('model', settings.model)];
+	if (settings.language) fields.push(formField('language', settings.language));
+	if (settings.temperature !== undefined) fields.push(formField('temperature', String(settings.temperature)));
+	if (settings.diarize) fields.push(formField('diarize', 'true'));
 	// Lists go as one field per value, as HTML forms and Mistral's SDKs send them.
-	for (const granularity of settings.timestampGranularities ?? []) fields.push({ name: 'timestamp_granularities', value: granularity });
-	for (const term of settings.contextBias ?? []) fields.push({ name: 'context_bias', value: term });
+	for (const granularity of settings.timestampGranularities ?? []) fields.push(formField('timestamp_granularities', granularity));
+	for (const term of settings.contextBias ?? []) fields.push(formField('context_bias', term));
 	return fields;
 }
 
@@ -180,8 +183,8 @@ function settingFields(settings: TranscriptionSettings): MultipartField[] {
 export function transcriptionFields(settings: TranscriptionSettings, source: AudioSource): MultipartField[] {
 	const fields = settingFields(settings);
 	if (source.kind === 'bytes') fields.push({ name: 'file', filename: source.fileName, contentType: source.type.mimeType, data: source.data });
-	else if (source.kind === 'url') fields.push({ name: 'file_url', value: source.url });
-	else fields.push({ name: 'file_id', value: source.fileId });
+	else if (source.kind === 'url') fields.push(formField('file_url', source.url));
+	else fields.push(formField('file_id', source.fileId));
 	return fields;
 }
 

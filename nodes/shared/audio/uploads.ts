@@ -4,13 +4,13 @@
  */
 import type { MistralClient } from '../transport/client';
 import { multipartBody } from '../transport/multipart';
-import type { AudioSource } from './transcription';
+import { type AudioSource, formField } from './transcription';
 
 export async function uploadAudio(client: MistralClient, source: Extract<AudioSource, { kind: 'bytes' }>, itemIndex: number): Promise<string> {
 	const answer = await client.postMultipart<{ id?: unknown }>(
 		'/files',
 		multipartBody([
-			{ name: 'purpose', value: 'audio' },
+			formField('purpose', 'audio'),
 			{ name: 'file', filename: source.fileName, contentType: source.type.mimeType, data: source.data },
 		]),
 		{},
