@@ -81,6 +81,8 @@ export interface FaultMix {
 
 export interface ScriptedResponse {
 	path?: '/models' | '/chat/completions' | '/embeddings' | '/batch/jobs' | '/files' | (string & {});
+	/** Only requests with this method take it (default: any). */
+	method?: 'GET' | 'POST' | 'DELETE';
 	status?: number;
 	body?: unknown;
 	rawBody?: string;
@@ -603,7 +605,7 @@ class MistralServerImpl implements MistralTestServer {
 		}
 
 		// Scripted responses.
-		const scriptIndex = this.queue.findIndex((s) => s.path === undefined || s.path === path);
+		const scriptIndex = this.queue.findIndex((s) => (s.path === undefined || s.path === path) && (s.method === undefined || s.method === method));
 		if (scriptIndex >= 0) {
 			const [script] = this.queue.splice(scriptIndex, 1);
 			record.scripted = true;
