@@ -376,8 +376,9 @@ describe('the editor (n8n start)', () => {
 });
 
 describe('the example workflows (n8n execute)', () => {
-	// chat-batch-submit-collect.json has its test in batch.e2e.ts (with the Batch API's server clock).
-	const covered = ['chat-classify-rows.json', 'embed-table.json', 'vision-image.json', 'chat-batch-submit-collect.json'];
+	// chat-batch-submit-collect.json has its test in batch.e2e.ts (with the Batch API's server clock),
+	// voice-note-summary.json in audio.e2e.ts.
+	const covered = ['chat-classify-rows.json', 'embed-table.json', 'vision-image.json', 'chat-batch-submit-collect.json', 'voice-note-summary.json'];
 
 	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {
 		const startScript = fs.readFileSync(path.join(ROOT, 'scripts', 'start.sh'), 'utf8');
