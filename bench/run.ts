@@ -54,6 +54,10 @@ const BATCH_TEXTS = 20_000;
 const BATCH_RATE = 5;
 /** The job clock runs this much faster than real time: a real job takes minutes to hours. */
 const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
+/** s7: Mistral Audio Transcribe vs a raw fetch + FormData client, same recordings, same concurrency. */
+const TRANSCRIBE_ITEMS = 500;
+const TRANSCRIBE_CONCURRENCY = 8;
+const TRANSCRIBE_LATENCY_MS = 100;
 /** Runs of the short throughput scenarios (s1); the median is reported. */
 const REPEAT = Number(value('repeat') ?? 3);
 // The node's defaults, which the raw client copies.
@@ -227,6 +231,15 @@ async function runScenarios(): Promise<void> {
 		const limited: ServerSettings = { latencyMs: EMBED_LATENCY_MS, rateLimitPerSecond: BATCH_RATE, batch: BATCH_CLOCK };
 		await measure({ name: 's6.realtime', label: `realtime, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true }, settings: limited });
 		await measure({ name: 's6.batch', label: `batch API, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true, processing: 'batch' }, settings: limited });
+	}
+
+	if (section('s7')) {
+		const settings: ServerSettings = { latencyMs: TRANSCRIBE_LATENCY_MS };
+		const group: Spec[] = [
+			{ name: 's7.node', label: `node, ${TRANSCRIBE_ITEMS} WAV recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
+			{ name: 's7.raw', label: `raw fetch + FormData client, same recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'raw-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
+		];
+		await measureGroup(group, REPEAT);
 	}
 
 	if (PROFILE_ALL) {
@@ -569,6 +582,34 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			name: `Batch mode: every one of ${thousands(BATCH_TEXTS)} texts embedded and checked, no 429`,
 			holds: batch.result.failedItems === 0 && batch.result.mismatches === 0 && !batch.result.error && batch.serverStats.rateLimited === 0,
 			detail: `${batch.result.failedItems} failed, ${batch.result.mismatches} of ${batch.result.checked} sampled vectors wrong, ${batch.serverStats.rateLimited} 429s`,
+		});
+	}
+
+	// Scenario 7.
+	if (get('s7.node') && get('s7.raw')) {
+		const node = get('s7.node')!;
+		const raw = get('s7.raw')!;
+		const row = (m: Measured) => [
+			m.label,
+			m.result.itemsIn,
+			m.serverStats.requests,
+			fixed(m.result.wallMs / 1000, 2),
+			fixed(itemsPerSecond(m), 1),
+			ratio(div(itemsPerSecond(m), itemsPerSecond(raw))),
+			fixed(cpuS(m), 2),
+			fixed(m.result.peakRssMb, 0),
+			m.result.failedItems,
+			m.result.mismatches,
+		];
+		out.push('', `== 7. Transcribe ${TRANSCRIBE_ITEMS} recordings (1-2 s WAV, multipart uploads), server latency ${TRANSCRIBE_LATENCY_MS} ms, concurrency ${TRANSCRIBE_CONCURRENCY} ==`);
+		out.push(table(['scenario', 'items', 'requests', 'wall s', 'items/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'], [row(node), row(raw)]));
+		const speed = div(itemsPerSecond(node), itemsPerSecond(raw));
+		derived.s7 = { nodeItemsPerS: itemsPerSecond(node), rawItemsPerS: itemsPerSecond(raw), ratio: speed, ideaItemsPerS: (TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS };
+		targets.push({
+			name: `Transcriptions per second >= 0.9x a raw client at concurrency ${TRANSCRIBE_CONCURRENCY}, every transcript right`,
+			holds: speed === undefined ? undefined : speed >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0,
+			detail: `${ratio(speed)} (${fixed(itemsPerSecond(node), 1)} vs ${fixed(itemsPerSecond(raw), 1)} items/s), ${node.result.failedItems} failed, ${node.result.mismatches} wrong`,
+			profile: 's7.node',
 		});
 	}
 

@@ -26,6 +26,13 @@ export function chatPrompt(i: number): string {
 	return `Summarise ticket ${i}: the customer cannot log in after the password reset and asks for a call back.`;
 }
 
+export const TRANSCRIBE_MODEL = 'voxtral-mini-latest';
+
+/** The recordings of the transcription scenario: 1 to 2 s WAVs at 8 kHz (16 to 32 KB). */
+export function recordingSeconds(i: number): number {
+	return 1 + (i % 5) * 0.25;
+}
+
 export const modelParameter = (value: string) => ({ __rl: true, mode: 'id', value });
 
 // ----- measurements --------------------------------------------------------------------------------
@@ -109,7 +116,11 @@ export type Job =
 	/** The memory floor: 10k x 1024-d number arrays built in-process, no HTTP ('alloc': filled directly; 'decode': from base64 strings, the fastest way). */
 	| { kind: 'memory-floor'; items: number; mode: 'alloc' | 'decode' }
 	| { kind: 'node-chat'; items: number; concurrency: number; continueOnFail?: boolean; experiments?: Array<'keep-alive'> }
-	| { kind: 'raw-chat'; items: number; concurrency: number };
+	| { kind: 'raw-chat'; items: number; concurrency: number }
+	/** Mistral Audio Transcribe: binary WAV recordings, one multipart request each. */
+	| { kind: 'node-transcribe'; items: number; concurrency: number }
+	/** The same multipart requests from a plain fetch + FormData loop at the same concurrency. */
+	| { kind: 'raw-transcribe'; items: number; concurrency: number };
 
 export interface JobResult {
 	/** Wall time of the measured run (the harness's runNode, or the raw loop). */
