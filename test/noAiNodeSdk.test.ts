@@ -31,7 +31,7 @@ describe('without @n8n/ai-node-sdk', () => {
 
 	it('loads every node of the package, the sub-nodes included', async () => {
 		const { loader } = await loadPackage();
-		expect(Object.keys(loader.nodeTypes).sort()).toEqual(['mistralChat', 'mistralChatModel', 'mistralEmbed', 'mistralEmbeddings']);
+		expect(Object.keys(loader.nodeTypes).sort()).toEqual(['mistralAudio', 'mistralChat', 'mistralChatModel', 'mistralEmbed', 'mistralEmbeddings']);
 	});
 
 	it('runs the Mistral Chat and Mistral Embed nodes', async () => {

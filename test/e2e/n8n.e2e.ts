@@ -307,8 +307,11 @@ describe('the editor (n8n start)', () => {
 	it('offers "Mistral Chat Tool" to AI Agents with a prompt the agent writes, and no "Mistral Embed Tool"', async () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
-		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
-		expect(names.sort()).toEqual([CHAT_TYPE, `${PACKAGE}.mistralChatModel`, `${CHAT_TYPE}Tool`, EMBED_TYPE, `${PACKAGE}.mistralEmbeddings`]);
+		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions;
+		// Mistral Audio (test/e2e/audio.e2e.ts) has its tool version.
+		expect(names.sort()).toEqual(
+			[CHAT_TYPE, `${PACKAGE}.mistralChatModel`, `${CHAT_TYPE}Tool`, EMBED_TYPE, `${PACKAGE}.mistralEmbeddings`, `${PACKAGE}.mistralAudio`, `${PACKAGE}.mistralAudioTool`].sort(),
+		);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
 		expect(tool.displayName).toBe('Mistral Chat Tool');
 		expect(tool.outputs).toEqual(['ai_tool']);
