@@ -163,6 +163,8 @@ describe('Mistral Audio through the n8n engine', () => {
 			['wav', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WAVE', 'audio/wav', 'reply.wav'],
 			['opus', (b) => b.subarray(0, 4).toString('latin1') === 'OggS' && b.includes(Buffer.from('OpusHead')), 'audio/ogg', 'reply.ogg'],
 			['flac', (b) => b.subarray(0, 4).toString('latin1') === 'fLaC', 'audio/flac', 'reply.flac'],
+			// Raw float32 samples: no header, a whole number of 4-byte samples, none beyond full scale.
+			['pcm', (b) => b.length > 0 && b.length % 4 === 0 && Math.abs(b.readFloatLE(400)) <= 1, 'audio/pcm', 'reply.pcm'],
 		];
 		for (const [format, plays, mimeType, fileName] of formats) {
 			const result = await runNode({

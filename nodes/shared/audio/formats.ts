@@ -3,7 +3,8 @@
  * a Telegram voice note arrives as "file_0.oga", a form upload as application/octet-stream.
  */
 
-export type AudioFormat = 'wav' | 'mp3' | 'flac' | 'ogg' | 'opus' | 'm4a' | 'webm' | 'aac' | 'aiff';
+/** `pcm` (raw samples, no header) is only ever produced by Speak; no sniffer can recognise it. */
+export type AudioFormat = 'wav' | 'mp3' | 'flac' | 'ogg' | 'opus' | 'm4a' | 'webm' | 'aac' | 'aiff' | 'pcm';
 
 export interface AudioType {
 	format: AudioFormat;
@@ -23,6 +24,7 @@ export const AUDIO_TYPES: Record<AudioFormat, AudioType> = {
 	webm: { format: 'webm', mimeType: 'audio/webm', extension: 'webm', label: 'WebM' },
 	aac: { format: 'aac', mimeType: 'audio/aac', extension: 'aac', label: 'AAC (ADTS)' },
 	aiff: { format: 'aiff', mimeType: 'audio/aiff', extension: 'aiff', label: 'AIFF' },
+	pcm: { format: 'pcm', mimeType: 'audio/pcm', extension: 'pcm', label: 'raw PCM (float32 little-endian)' },
 };
 
 export const ACCEPTED_AUDIO_LABELS = 'MP3, WAV, M4A, Ogg (Opus or Vorbis), WebM, FLAC, AAC or AIFF';

@@ -11,12 +11,8 @@ export type SpeechFormat = 'mp3' | 'wav' | 'flac' | 'opus' | 'pcm';
 
 export const SPEECH_FORMATS: readonly SpeechFormat[] = ['mp3', 'wav', 'flac', 'opus', 'pcm'];
 
-/** PCM from Mistral is raw float32 little-endian samples, without a header. */
-const PCM_TYPE: AudioType = { format: 'wav', mimeType: 'audio/pcm', extension: 'pcm', label: 'raw PCM (float32 LE)' };
-
+/** The file a speech format makes (PCM from Mistral is raw float32 little-endian samples, without a header). */
 export function speechType(format: SpeechFormat): AudioType {
-	if (format === 'pcm') return PCM_TYPE;
-	if (format === 'opus') return AUDIO_TYPES.opus;
 	return AUDIO_TYPES[format];
 }
 
