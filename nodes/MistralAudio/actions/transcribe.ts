@@ -8,6 +8,7 @@ import {
 	audioFromUrl,
 	checkSettings,
 	readContextBias,
+	readFlag,
 	readGranularities,
 	readLanguage,
 	readTemperature,
@@ -39,7 +40,7 @@ export function readSettings(context: IExecuteFunctions, itemIndex: number): Tra
 		model: context.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string,
 		language: readLanguage(options.language),
 		temperature: readTemperature(options.temperature),
-		diarize: options.diarize === true,
+		diarize: readFlag(options.diarize, 'Speaker Labels (Diarize)'),
 		timestampGranularities: readGranularities(options.timestamps),
 		contextBias: readContextBias(options.contextBias),
 	});
@@ -47,7 +48,10 @@ export function readSettings(context: IExecuteFunctions, itemIndex: number): Tra
 
 /** The item's recording: its binary file (checked by its bytes) or its URL. */
 export async function readSource(context: IExecuteFunctions, itemIndex: number): Promise<AudioSource> {
-	const sourceKind = context.getNodeParameter('audioSource', itemIndex, 'binary') as string;
+	const sourceKind = context.getNodeParameter('audioSource', itemIndex, 'binary');
+	if (sourceKind !== 'url' && sourceKind !== 'binary') {
+		throw new NodeOperationError(context.getNode(), `"Audio Source" is ${JSON.stringify(sourceKind)}; use "binary" or "url"`, { itemIndex });
+	}
 	if (sourceKind === 'url') return audioFromUrl(context.getNodeParameter('audioUrl', itemIndex, ''), '"Audio URL"');
 	const rawName = context.getNodeParameter('binaryPropertyName', itemIndex, 'data');
 	const property = typeof rawName === 'string' && rawName.trim() ? rawName.trim() : 'data';

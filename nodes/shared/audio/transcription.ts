@@ -89,6 +89,8 @@ export function readContextBias(raw: unknown): string[] | undefined {
 
 export function readTemperature(raw: unknown): number | undefined {
 	if (raw === undefined || raw === null || raw === '') return undefined;
+	// An expression may give the number as text ("0.2").
+	if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) raw = Number(raw);
 	if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
 		throw new AudioInputError(`"Temperature" must be a number of 0 or more (0 is the most literal), got ${describe(raw)}`);
 	}
@@ -97,7 +99,7 @@ export function readTemperature(raw: unknown): number | undefined {
 
 export function readGranularities(raw: unknown): TimestampGranularity[] | undefined {
 	if (raw === undefined || raw === null || raw === '' || raw === 'none') return undefined;
-	const values = Array.isArray(raw) ? raw : [raw];
+	const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((value) => value.trim()).filter(Boolean) : [raw];
 	const out: TimestampGranularity[] = [];
 	for (const value of values) {
 		if (value !== 'segment' && value !== 'word') {
@@ -106,6 +108,14 @@ export function readGranularities(raw: unknown): TimestampGranularity[] | undefi
 		if (!out.includes(value)) out.push(value);
 	}
 	return out.length ? out : undefined;
+}
+
+/** A yes/no option that an expression may give as text ("true"). */
+export function readFlag(raw: unknown, name: string): boolean {
+	if (raw === undefined || raw === null || raw === '') return false;
+	if (typeof raw === 'boolean') return raw;
+	if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === 'true';
+	throw new AudioInputError(`"${name}" must be true or false, got ${describe(raw)}`);
 }
 
 /** Checks the settings together; Mistral documents that timestamps and a given language do not combine. */
