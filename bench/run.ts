@@ -239,6 +239,14 @@ async function runScenarios(): Promise<void> {
 			{ name: 's7.node', label: `node, ${TRANSCRIBE_ITEMS} WAV recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
 			{ name: 's7.raw', label: `raw fetch + FormData client, same recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'raw-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
 		];
+		if (EXPERIMENTS) {
+			group.push({
+				name: 's7.node.keepAlive',
+				label: "node, EXPERIMENT C: n8n's HTTP stack with keep-alive",
+				job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY, experiments: ['keep-alive'] },
+				settings,
+			});
+		}
 		await measureGroup(group, REPEAT);
 	}
 
@@ -602,7 +610,13 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			m.result.mismatches,
 		];
 		out.push('', `== 7. Transcribe ${TRANSCRIBE_ITEMS} recordings (1-2 s WAV, multipart uploads), server latency ${TRANSCRIBE_LATENCY_MS} ms, concurrency ${TRANSCRIBE_CONCURRENCY} ==`);
-		out.push(table(['scenario', 'items', 'requests', 'wall s', 'items/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'], [row(node), row(raw)]));
+		const keepAlive = get('s7.node.keepAlive');
+		out.push(table(['scenario', 'items', 'requests', 'wall s', 'items/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'], [row(node), row(raw), ...(keepAlive ? [row(keepAlive)] : [])]));
+		out.push(
+			`Ideal at this latency and concurrency: ${fixed((TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS, 0)} items/s. The node's run includes what n8n does around it ` +
+				'(the harness copies the 500 input items with their base64 audio, n8n opens a new connection per request: no keep-alive); ' +
+				'on a loaded machine CPU time per item decides the ratio.',
+		);
 		const speed = div(itemsPerSecond(node), itemsPerSecond(raw));
 		derived.s7 = { nodeItemsPerS: itemsPerSecond(node), rawItemsPerS: itemsPerSecond(raw), ratio: speed, ideaItemsPerS: (TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS };
 		targets.push({

@@ -367,6 +367,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 		case 'node-transcribe': {
 			const run = await loadEngine();
 			const parameters = { operation: 'transcribe', model: modelParameter(TRANSCRIBE_MODEL), transcribeOptions: { maxConcurrency: job.concurrency } };
+			for (const experiment of job.experiments ?? []) applyExperiment(experiment);
 			const makeItems = (n: number) =>
 				Array.from({ length: n }, (_, i) => {
 					const bytes = makeWav(recordingSeconds(i), { sampleRate: 8000 });

@@ -118,7 +118,7 @@ export type Job =
 	| { kind: 'node-chat'; items: number; concurrency: number; continueOnFail?: boolean; experiments?: Array<'keep-alive'> }
 	| { kind: 'raw-chat'; items: number; concurrency: number }
 	/** Mistral Audio Transcribe: binary WAV recordings, one multipart request each. */
-	| { kind: 'node-transcribe'; items: number; concurrency: number }
+	| { kind: 'node-transcribe'; items: number; concurrency: number; experiments?: Array<'keep-alive'> }
 	/** The same multipart requests from a plain fetch + FormData loop at the same concurrency. */
 	| { kind: 'raw-transcribe'; items: number; concurrency: number };
 
