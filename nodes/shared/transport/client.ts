@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } 
 import { NodeApiError } from 'n8n-workflow';
 
 import { abortableSleep } from '../abortableSleep';
-import { apiUrl, hostOf, normalizeBaseUrl } from './baseUrl';
+import { apiUrl, hostOf } from './baseUrl';
+import { credentialAccess } from './credentialAccess';
 import { describeHttpError, isModelMissing, parseErrorBody, truncate } from './errorMessages';
 import {
 	type CallerContext,
@@ -157,17 +158,19 @@ export class MistralClient {
 		return Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
 	}
 
+	/** Text from outside (a server, a log line built from an answer) without the credential's secrets. */
+	redact(text: string): string {
+		return this.redactor.text(text);
+	}
+
 	private async resolveBaseUrl(itemIndex?: number): Promise<string> {
 		if (this.baseUrl) return this.baseUrl;
-		const credentials = await this.context.getCredentials(CREDENTIAL_TYPE);
-		const apiKey = typeof credentials.apiKey === 'string' ? credentials.apiKey : undefined;
-		const normalized = normalizeBaseUrl(credentials.baseUrl);
-		if ('error' in normalized) {
-			this.redactor = new Redactor(apiKey);
-			throw this.failure({ kind: 'configuration' }, normalized.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
+		const access = credentialAccess(await this.context.getCredentials(CREDENTIAL_TYPE));
+		this.redactor = access.redactor;
+		if ('error' in access.baseUrl) {
+			throw this.failure({ kind: 'configuration' }, access.baseUrl.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
 		}
-		this.redactor = new Redactor(apiKey, normalized.secrets);
-		this.baseUrl = normalized.url;
+		this.baseUrl = access.baseUrl.url;
 		return this.baseUrl;
 	}
 
@@ -231,7 +234,7 @@ export class MistralClient {
 					: await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
 			if ('events' in result) {
 				this.answered = true;
-				const answer: StreamAnswer = { kind: 'events', events: sseData(this.guardStream(result.events, url, itemIndex)) };
+				const answer: StreamAnswer = { kind: 'events', events: this.redactEvents(sseData(this.guardStream(result.events, url, itemIndex))) };
 				return answer as T;
 			}
 			let outcome: AttemptOutcome;
@@ -247,7 +250,9 @@ export class MistralClient {
 				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept === 'stream' ? 'json' : accept);
 				if (answered === undefined) {
 					this.answered = true;
-					return (accept === 'stream' ? { kind: 'json', body: response.body } : response.body) as T;
+					// Every answer is text from outside: a server may echo the key into content as into errors.
+					const body = this.redactor.body(response.body);
+					return (accept === 'stream' ? { kind: 'json', body } : body) as T;
 				}
 				outcome = answered;
 			}
@@ -330,6 +335,15 @@ export class MistralClient {
 			'Part of the answer may be missing. Try again; a stream is not retried once it has started.',
 			itemIndex,
 		);
+	}
+
+	/** Each event's data without the credential's secrets: error events and events that are not JSON become messages. */
+	private async *redactEvents(events: AsyncGenerator<string>): AsyncGenerator<string> {
+		try {
+			for await (const data of events) yield this.redactor.text(data);
+		} finally {
+			await events.return(undefined);
+		}
 	}
 
 	/** `attemptsMade` > 0 when this request already failed and waits to retry. */

@@ -9,8 +9,9 @@
  *    request was sent, a 2xx body cut short, and a 500, 502 or 504 after a POST that generates:
  *    a gateway says so when the model behind it is still working): retried at most
  *    `maxAmbiguousRetries` times. Every POST counts as generating unless its caller marks it
- *    `repeatable` (embeddings, file uploads): cheap to do twice, so their 500/502/504 are retried
- *    up to Max Retries. GETs and DELETEs are repeatable.
+ *    `repeatable` (embeddings, file uploads): cheap to do twice, so their 500/502/504 are
+ *    not-processed, and their other ambiguous failures are retried up to Max Retries too. GETs and
+ *    DELETEs are repeatable.
  *  - setup: the same answer awaits every request (wrong key, Base URL, host, certificate, model):
  *    not retried, and the client fails the execution's other requests at once (see SetupLatch).
  *  - final: this request's own problem (400, 422, …): not retried.
@@ -168,7 +169,8 @@ export function shouldRetry(
 	if (retriesSoFar >= policy.maxRetries) return false;
 	const failure = classifyFailure(outcome, state);
 	if (failure === 'not-processed') return true;
-	if (failure === 'ambiguous') return ambiguousSoFar < policy.maxAmbiguousRetries;
+	// Doing a repeatable request twice costs nothing that matters: only a generating one is held back.
+	if (failure === 'ambiguous') return state.repeatable === true || ambiguousSoFar < policy.maxAmbiguousRetries;
 	return false;
 }
 
