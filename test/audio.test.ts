@@ -210,6 +210,41 @@ describe('Mistral Audio through the n8n engine', () => {
 		expect(transcriptionModels.results.map((entry) => entry.value)).toEqual(['voxtral-mini-2507', 'voxtral-mini-2602', 'voxtral-mini-latest']);
 	});
 
+	it('a hostile server: its key echoes are redacted from transcripts and errors; a non-transcription answer and wrong audio are clear errors', async () => {
+		const key = server.apiKey as string;
+		server.enqueue(
+			{ path: '/audio/transcriptions', body: { model: 'm', text: `you said ${key}`, language: 'en', segments: [], usage: {} } },
+			{ path: '/audio/transcriptions', body: { choices: [{ message: { content: key } }] } },
+			{ path: '/audio/speech', body: { audio_data: makeWav(0.1).toString('base64') } },
+			{ path: '/audio/transcriptions', status: 400, body: { object: 'error', message: `bad key ${key}`, type: 'invalid_request_error', param: null, code: null } },
+		);
+		const transcribed = await runNode({
+			node: 'mistralAudio',
+			parameters: { operation: 'transcribe', model: model('voxtral-mini-latest'), transcribeOptions: { maxConcurrency: 1 } },
+			items: [binaryItem(makeWav(1), 'audio/wav', 'a.wav'), binaryItem(makeWav(1), 'audio/wav', 'b.wav')],
+			credentials: credentials(),
+			continueOnFail: true,
+		});
+		expect(JSON.stringify(transcribed.items)).not.toContain(key);
+		expect(transcribed.items[0].json.text).toMatch(/^you said /);
+		expect(transcribed.items[1].json.error).toMatch(/not a transcription \(no "text"\).*\[item 1\]$/);
+		const spoken = await runNode({
+			node: 'mistralAudio',
+			parameters: { operation: 'speak', model: model('voxtral-mini-tts-latest'), text: 'hi', audioFormat: 'mp3' },
+			credentials: credentials(),
+			continueOnFail: true,
+		});
+		expect(spoken.items[0].json.error).toMatch(/answered WAV when MP3 was asked for/);
+		const refused = await runNode({
+			node: 'mistralAudio',
+			parameters: { operation: 'transcribe', model: model('voxtral-mini-latest') },
+			items: [binaryItem(makeWav(1), 'audio/wav', 'a.wav')],
+			credentials: credentials(),
+		});
+		expect(refused.error?.message).toBeDefined();
+		expect(JSON.stringify(refused.error)).not.toContain(key);
+	});
+
 	it('Transcribe in batch mode: URLs go as file_url, binaries are uploaded (purpose audio), named by file_id and deleted after', async () => {
 		server.audio.hostedAudio.set('https://media.example.com/b.wav', makeWav(3));
 		const result = await runNode({
@@ -240,6 +275,36 @@ describe('Mistral Audio through the n8n engine', () => {
 		const deletes = server.requests.filter((request) => request.method === 'DELETE' && request.path.startsWith('/files/'));
 		expect(uploads).toHaveLength(1);
 		expect(deletes.map((request) => request.status)).toEqual([200]);
+	});
+
+	it('Transcribe in batch mode, Submit Only then Collect Results: references carry the upload, deleted once collected', async () => {
+		const parameters = { operation: 'transcribe', processing: 'batch', model: model('voxtral-mini-latest'), transcribeOptions: { timestamps: 'segment' } };
+		const submitted = await runNode({
+			node: 'mistralAudio',
+			parameters: { ...parameters, batchMode: 'submit' },
+			items: [binaryItem(makeWav(1.5), 'audio/wav', 'first.wav', { id: 'a' }), binaryItem(makeWav(2.5), 'audio/wav', 'second.wav', { id: 'b' })],
+			credentials: credentials(),
+		});
+		expect(submitted.error).toBeUndefined();
+		const references = submitted.items.map((item) => item.json.mistralBatch as Record<string, unknown>);
+		expect(references.map((reference) => [reference.fileName, typeof reference.uploadedFileId])).toEqual([
+			['first.wav', 'string'],
+			['second.wav', 'string'],
+		]);
+		expect(server.requests.filter((request) => request.method === 'DELETE')).toHaveLength(0);
+		const collected = await runNode({
+			node: 'mistralAudio',
+			parameters: { ...parameters, batchMode: 'collect' },
+			items: submitted.items.map((item) => ({ json: item.json })),
+			credentials: credentials(),
+		});
+		expect(collected.error).toBeUndefined();
+		expect(collected.items.map((item) => [item.json.id, item.json.text, item.json.fileName, 'mistralBatch' in item.json])).toEqual([
+			['a', 'Transcript of first.wav (1.50 s, wav).', 'first.wav', false],
+			['b', 'Transcript of second.wav (2.50 s, wav).', 'second.wav', false],
+		]);
+		const deleted = server.requests.filter((request) => request.method === 'DELETE').map((request) => request.path);
+		expect(deleted.sort()).toEqual(references.map((reference) => `/files/${String(reference.uploadedFileId)}`).sort());
 	});
 });
 
