@@ -5,7 +5,7 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
 import { isMultipartBody, type MultipartBody } from './multipart';
-import type { AttemptOutcome } from './retryPolicy';
+import { type AttemptOutcome, NO_CONNECTION_CODE } from './retryPolicy';
 
 export const CREDENTIAL_TYPE = 'mistralAiApi';
 
@@ -65,8 +65,10 @@ export function transportErrorOf(error: unknown): TransportError {
 	let code: string | undefined;
 	let message = '';
 	for (let i = 0; i < chain.length && i < 8; i++) {
-		const current = chain[i] as { code?: unknown; httpCode?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
+		const current = chain[i] as { code?: unknown; syscall?: unknown; httpCode?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
 		if (!current || typeof current !== 'object') continue;
+		// The operating system gave up connecting (the host drops packets): the request never left.
+		if (code === undefined && current.code === 'ETIMEDOUT' && current.syscall === 'connect') code = NO_CONNECTION_CODE;
 		if (code === undefined && typeof current.code === 'string' && current.code !== '') code = current.code;
 		// n8n 1.x wraps a network error in a NodeApiError that keeps its code (ECONNREFUSED, …) only
 		// as httpCode; an HTTP status there is digits, never a code.

@@ -85,8 +85,20 @@ export const TIMEOUT_CODES = new Set([
 /** The connection broke while the request or its answer was on the wire. */
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ERR_BAD_RESPONSE', 'ERR_STREAM_PREMATURE_CLOSE']);
 
+/**
+ * No connection could be made at all (the request never left): the host drops packets, a firewall,
+ * a wrong IP. The client's own code for it (first-contact check), also given to an OS connect timeout.
+ */
+export const NO_CONNECTION_CODE = 'ECONNECT_TIMEOUT';
+
+/**
+ * How long the first request of an execution waits for any answer before the client checks that the
+ * host accepts connections at all, and how long that check may take (MistralClient.firstContact).
+ */
+export const CONNECT_TIMEOUT_MS = 4000;
+
 /** Nothing answered at that address: a wrong host or port, or a server that is down. */
-export const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+export const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', NO_CONNECTION_CODE]);
 
 /** A name server that did not answer (as opposed to one that says the host does not exist). */
 const DNS_TEMPORARY_CODES = new Set(['EAI_AGAIN']);
