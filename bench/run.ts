@@ -54,7 +54,11 @@ const BATCH_TEXTS = 20_000;
 const BATCH_RATE = 5;
 /** The job clock runs this much faster than real time: a real job takes minutes to hours. */
 const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
-/** s7: Mistral Audio Transcribe vs a raw fetch + FormData client, same recordings, same concurrency. */
+/** s7: moderation, our node against one request per text. */
+const MODERATE_TEXTS = 10_000;
+const MODERATE_LATENCY_MS = 30;
+const MODERATE_PER_ITEM_CONCURRENCY = 8;
+/** s8: Mistral Audio Transcribe vs a raw fetch + FormData client, same recordings, same concurrency. */
 const TRANSCRIBE_ITEMS = 500;
 const TRANSCRIBE_CONCURRENCY = 8;
 const TRANSCRIBE_LATENCY_MS = 100;
@@ -234,14 +238,25 @@ async function runScenarios(): Promise<void> {
 	}
 
 	if (section('s7')) {
+		const at30: ServerSettings = { latencyMs: MODERATE_LATENCY_MS };
+		await measure({ name: 's7.node', label: `Mistral Moderate, ${thousands(MODERATE_TEXTS)} texts`, job: { kind: 'node-moderate', items: MODERATE_TEXTS }, settings: at30 });
+		await measure({
+			name: 's7.perItem',
+			label: `one request per text, ${MODERATE_PER_ITEM_CONCURRENCY} at a time (fetch)`,
+			job: { kind: 'per-item-moderate', items: MODERATE_TEXTS, concurrency: MODERATE_PER_ITEM_CONCURRENCY },
+			settings: at30,
+		});
+	}
+
+	if (section('s8')) {
 		const settings: ServerSettings = { latencyMs: TRANSCRIBE_LATENCY_MS };
 		const group: Spec[] = [
-			{ name: 's7.node', label: `node, ${TRANSCRIBE_ITEMS} WAV recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
-			{ name: 's7.raw', label: `raw fetch + FormData client, same recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'raw-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
+			{ name: 's8.node', label: `node, ${TRANSCRIBE_ITEMS} WAV recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
+			{ name: 's8.raw', label: `raw fetch + FormData client, same recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'raw-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
 		];
 		if (EXPERIMENTS) {
 			group.push({
-				name: 's7.node.keepAlive',
+				name: 's8.node.keepAlive',
 				label: "node, EXPERIMENT C: n8n's HTTP stack with keep-alive",
 				job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY, experiments: ['keep-alive'] },
 				settings,
@@ -593,10 +608,33 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 		});
 	}
 
-	// Scenario 7.
-	if (get('s7.node') && get('s7.raw')) {
-		const node = get('s7.node')!;
-		const raw = get('s7.raw')!;
+	const moderated = get('s7.node');
+	const perText = get('s7.perItem');
+	if (moderated && perText) {
+		const row = (m: Measured) => [
+			m.label,
+			thousands(m.result.itemsIn),
+			m.serverStats.requests,
+			fixed(m.result.wallMs / 1000, 2),
+			fixed(m.result.itemsIn / (m.result.wallMs / 1000), 0),
+			`${m.result.mismatches}/${m.result.checked}`,
+			m.result.failedItems,
+		];
+		out.push('', `== 7. Moderation: ${thousands(MODERATE_TEXTS)} texts, latency ${MODERATE_LATENCY_MS} ms, requests counted at the server ==`);
+		out.push(table(['scenario', 'texts', 'requests', 'wall s', 'texts/s', 'wrong output', 'failed'], [row(moderated), row(perText)]));
+		const ratio = perText.serverStats.requests / Math.max(1, moderated.serverStats.requests);
+		derived.s7 = { nodeRequests: moderated.serverStats.requests, perItemRequests: perText.serverStats.requests, requestsRatio: ratio };
+		targets.push({
+			name: `Moderate >= 20x fewer requests than one request per text (${thousands(MODERATE_TEXTS)} texts), every text on the right output`,
+			holds: ratio >= 20 && moderated.result.mismatches === 0 && moderated.result.failedItems === 0,
+			detail: `${moderated.serverStats.requests} requests vs ${perText.serverStats.requests}: ${fixed(ratio, 1)}x fewer; ${moderated.result.mismatches} on the wrong output, ${moderated.result.failedItems} failed`,
+		});
+	}
+
+	// Scenario 8.
+	if (get('s8.node') && get('s8.raw')) {
+		const node = get('s8.node')!;
+		const raw = get('s8.raw')!;
 		const row = (m: Measured) => [
 			m.label,
 			m.result.itemsIn,
@@ -609,8 +647,8 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			m.result.failedItems,
 			m.result.mismatches,
 		];
-		out.push('', `== 7. Transcribe ${TRANSCRIBE_ITEMS} recordings (1-2 s WAV, multipart uploads), server latency ${TRANSCRIBE_LATENCY_MS} ms, concurrency ${TRANSCRIBE_CONCURRENCY} ==`);
-		const keepAlive = get('s7.node.keepAlive');
+		out.push('', `== 8. Transcribe ${TRANSCRIBE_ITEMS} recordings (1-2 s WAV, multipart uploads), server latency ${TRANSCRIBE_LATENCY_MS} ms, concurrency ${TRANSCRIBE_CONCURRENCY} ==`);
+		const keepAlive = get('s8.node.keepAlive');
 		out.push(table(['scenario', 'items', 'requests', 'wall s', 'items/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'], [row(node), row(raw), ...(keepAlive ? [row(keepAlive)] : [])]));
 		out.push(
 			`Ideal at this latency and concurrency: ${fixed((TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS, 0)} items/s. The node's run includes what n8n does around it ` +
@@ -618,12 +656,12 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 				'on a loaded machine CPU time per item decides the ratio.',
 		);
 		const speed = div(itemsPerSecond(node), itemsPerSecond(raw));
-		derived.s7 = { nodeItemsPerS: itemsPerSecond(node), rawItemsPerS: itemsPerSecond(raw), ratio: speed, ideaItemsPerS: (TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS };
+		derived.s8 = { nodeItemsPerS: itemsPerSecond(node), rawItemsPerS: itemsPerSecond(raw), ratio: speed, ideaItemsPerS: (TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS };
 		targets.push({
 			name: `Transcriptions per second >= 0.9x a raw client at concurrency ${TRANSCRIBE_CONCURRENCY}, every transcript right`,
 			holds: speed === undefined ? undefined : speed >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0,
 			detail: `${ratio(speed)} (${fixed(itemsPerSecond(node), 1)} vs ${fixed(itemsPerSecond(raw), 1)} items/s), ${node.result.failedItems} failed, ${node.result.mismatches} wrong`,
-			profile: 's7.node',
+			profile: 's8.node',
 		});
 	}
 
@@ -690,7 +728,7 @@ async function main(): Promise<void> {
 			}
 		})(),
 		environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: totalmem() / 2 ** 30, platform: process.platform },
-		config: { BATCH_TEXTS, BATCH_RATE, BATCH_CLOCK, EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
+		config: { MODERATE_TEXTS, MODERATE_LATENCY_MS, MODERATE_PER_ITEM_CONCURRENCY, BATCH_TEXTS, BATCH_RATE, BATCH_CLOCK, EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
 		units: { memory: 'MiB (peak RSS = getrusage maxRSS of the scenario process)', time: 'ms unless named *S' },
 		scenarios: Object.fromEntries([...measured].map(([name, m]) => [name, { label: m.label, job: m.job, server: m.server, result: m.result, serverStats: m.serverStats, profile: m.profile }])),
 		derived,

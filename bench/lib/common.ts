@@ -117,6 +117,10 @@ export type Job =
 	| { kind: 'memory-floor'; items: number; mode: 'alloc' | 'decode' }
 	| { kind: 'node-chat'; items: number; concurrency: number; continueOnFail?: boolean; experiments?: Array<'keep-alive'> }
 	| { kind: 'raw-chat'; items: number; concurrency: number }
+	/** Mistral Moderate over `items` texts (packed into few /v1/moderations requests). */
+	| { kind: 'node-moderate'; items: number }
+	/** The same texts, one /v1/moderations request per text (what an HTTP Request node per item does), `concurrency` at a time. */
+	| { kind: 'per-item-moderate'; items: number; concurrency: number }
 	/** Mistral Audio Transcribe: binary WAV recordings, one multipart request each. */
 	| { kind: 'node-transcribe'; items: number; concurrency: number; experiments?: Array<'keep-alive'> }
 	/** The same multipart requests from a plain fetch + FormData loop at the same concurrency. */

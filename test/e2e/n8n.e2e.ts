@@ -308,9 +308,19 @@ describe('the editor (n8n start)', () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
 		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions;
-		// Mistral Audio (test/e2e/audio.e2e.ts) has its tool version.
+		// Mistral Moderate and Mistral Audio (test/e2e/audio.e2e.ts) have theirs.
 		expect(names.sort()).toEqual(
-			[CHAT_TYPE, `${PACKAGE}.mistralChatModel`, `${CHAT_TYPE}Tool`, EMBED_TYPE, `${PACKAGE}.mistralEmbeddings`, `${PACKAGE}.mistralAudio`, `${PACKAGE}.mistralAudioTool`].sort(),
+			[
+				CHAT_TYPE,
+				`${PACKAGE}.mistralChatModel`,
+				`${CHAT_TYPE}Tool`,
+				EMBED_TYPE,
+				`${PACKAGE}.mistralEmbeddings`,
+				`${PACKAGE}.mistralModerate`,
+				`${PACKAGE}.mistralModerateTool`,
+				`${PACKAGE}.mistralAudio`,
+				`${PACKAGE}.mistralAudioTool`,
+			].sort(),
 		);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
 		expect(tool.displayName).toBe('Mistral Chat Tool');
@@ -379,9 +389,17 @@ describe('the editor (n8n start)', () => {
 });
 
 describe('the example workflows (n8n execute)', () => {
-	// chat-batch-submit-collect.json has its test in batch.e2e.ts (with the Batch API's server clock),
-	// voice-note-summary.json in audio.e2e.ts.
-	const covered = ['chat-classify-rows.json', 'embed-table.json', 'vision-image.json', 'chat-batch-submit-collect.json', 'voice-note-summary.json'];
+	// chat-batch-submit-collect.json has its test in batch.e2e.ts (with the Batch API's server clock).
+	const covered = [
+		'chat-classify-rows.json',
+		'embed-table.json',
+		'vision-image.json',
+		'chat-batch-submit-collect.json',
+		// Tested in moderation.e2e.ts.
+		'moderate-form-messages.json',
+		// Tested in audio.e2e.ts.
+		'voice-note-summary.json',
+	];
 
 	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {
 		const startScript = fs.readFileSync(path.join(ROOT, 'scripts', 'start.sh'), 'utf8');

@@ -69,7 +69,10 @@ const HARSH: FaultMix = {
 };
 
 const CHAT_TIMEOUT_S = 1;
-const EMBED_TIMEOUT_S = 2;
+// Timeout covers the whole answer (not only pauses between bytes): on a loaded machine a 50-vector
+// answer can take over 2 s to arrive and be read, and a request aborted then is sent again (embeddings
+// are repeatable), so its texts would be embedded twice at the server.
+const EMBED_TIMEOUT_S = 4;
 const MAX_RETRIES_DEFAULT = 5;
 
 const embedModel = { __rl: true, mode: 'id', value: 'mistral-embed' };

@@ -83,7 +83,8 @@ export class BatchRunner {
 	}
 
 	private log(message: string): void {
-		this.context.logger.info(`${this.label}: ${message}`);
+		// Job ids, statuses and errors come from the server: redacted at the answer, and again here for any line.
+		this.context.logger.info(this.client.redact(`${this.label}: ${message}`));
 	}
 
 	/** Submits the jobs one after another; if one fails, the ones already submitted are cancelled. */
@@ -218,7 +219,7 @@ export class BatchRunner {
 				const job = readJob(await this.cleanupClient.post<unknown>(`/batch/jobs/${encodeURIComponent(id)}/cancel`, {}));
 				this.log(`cancelled ${describeProgress(job)}`);
 			} catch (error) {
-				this.context.logger.warn(`${this.label}: could not cancel batch job ${id}: ${(error as Error).message}`);
+				this.context.logger.warn(this.client.redact(`${this.label}: could not cancel batch job ${id}: ${(error as Error).message}`));
 			}
 		}
 	}

@@ -87,6 +87,9 @@ const CANCEL_CODES = new Set(['ERR_CANCELED', 'ABORT_ERR']);
 /** One server-sent event (or a line without its end) longer than this ends the stream with an error. */
 export const MAX_STREAM_EVENT_CHARS = 8_000_000;
 
+/** A whole stream longer than this ends with an error, however small its events (memory stays bounded). */
+export const MAX_STREAM_BYTES = 200_000_000;
+
 const NOT_SENT =
 	' This request was not sent: an earlier request of this execution already failed this way, and every other would too.';
 const NOT_RETRIED = ' This request was not retried further: an earlier request of this execution already failed this way.';
@@ -142,7 +145,11 @@ export class MistralClient {
 		return await this.request<T>('GET', path, undefined, meta);
 	}
 
-	/** A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. */
+	/**
+	 * A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. Billed like any
+	 * POST unless `meta.repeatable` says otherwise: an upload to /files is repeatable, a file sent to
+	 * /audio/transcriptions or /ocr is a generation.
+	 */
 	async postMultipart<T>(path: string, body: MultipartBody, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
 		return await this.request<T>('POST', path, body, meta, itemIndex);
 	}
@@ -339,6 +346,7 @@ export class MistralClient {
 	private async *guardStream(body: AsyncIterable<Uint8Array>, url: string, attempt: AttemptSignals, itemIndex?: number): AsyncGenerator<Uint8Array> {
 		const iterator = body[Symbol.asyncIterator]();
 		const signal = this.cancelSignal();
+		let received = 0;
 		try {
 			for (;;) {
 				let next: IteratorResult<Uint8Array> | undefined;
@@ -355,6 +363,15 @@ export class MistralClient {
 				}
 				if (attempt.abortedBy === 'deadline') throw this.streamTooLong(url, itemIndex);
 				if (!next || next.done) return;
+				received += next.value.length;
+				if (received > MAX_STREAM_BYTES) {
+					throw this.failure(
+						{ kind: 'invalid-response' },
+						`The stream from ${hostOf(url)} sent more than ${MAX_STREAM_BYTES / 1_000_000} MB`,
+						'No chat answer is that long (even the largest, as events, is a fraction of it): the server is broken or not a chat API. The stream was closed.',
+						itemIndex,
+					);
+				}
 				yield next.value;
 			}
 		} finally {

@@ -4,6 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
+import { isGuardrailBlock } from '../moderation/guardrails';
 import { isMultipartBody, type MultipartBody } from './multipart';
 import { type AttemptOutcome, NO_CONNECTION_CODE } from './retryPolicy';
 
@@ -95,7 +96,9 @@ export function outcomeOf(response: FullResponse, modelMissing: boolean, accept:
 	if (!isJson && (success || statusCode >= 500)) {
 		return { kind: 'invalid-body', status: statusCode, truncated: looksLikeTruncatedJson(body) };
 	}
-	return { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after'), modelMissing };
+	const outcome: AttemptOutcome = { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after'), modelMissing };
+	if (isGuardrailBlock(statusCode, body)) outcome.guardrailBlock = true;
+	return outcome;
 }
 
 function looksLikeTruncatedJson(body: unknown): boolean {

@@ -43,7 +43,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** What one attempt ended with, reduced to what the policy needs. */
 export type AttemptOutcome =
-	| { kind: 'http'; status: number; retryAfter?: string; modelMissing?: boolean }
+	| { kind: 'http'; status: number; retryAfter?: string; modelMissing?: boolean; guardrailBlock?: boolean }
 	| { kind: 'network'; code?: string; message?: string }
 	/** A body that is not JSON: an HTML page, plain text, or JSON cut short (`truncated`). */
 	| { kind: 'invalid-body'; status: number; truncated?: boolean };
@@ -142,6 +142,8 @@ export function classifyFailure(outcome: AttemptOutcome, state: ExecutionState):
 		case 'http': {
 			const server = serverFailureClass(outcome.status, state);
 			if (server) return server;
+			// A guardrail's 403 refuses this request's content, not the key or model: other items still go.
+			if (outcome.guardrailBlock) return 'final';
 			if (outcome.status === 401 || outcome.status === 403 || outcome.status === 404 || outcome.status === 407) return 'setup';
 			if (outcome.modelMissing) return 'setup';
 			return 'final';
