@@ -57,7 +57,10 @@ export class TokenCalibration {
 	private state: CalibrationState = { reports: 0, rejections: 0, rejectionsInARow: 0 };
 
 	/** @param maxTokens the budget per request in the server's tokens (the node's "Max Tokens per Request"). */
-	constructor(private maxTokens: number) {}
+	constructor(private maxTokens: number) {
+		// A budget that is not a positive number would make every batch one input, or none.
+		if (!(Number.isFinite(maxTokens) && maxTokens >= 1)) throw new RangeError(`The token budget per request must be a positive number (got ${String(maxTokens)})`);
+	}
 
 	/** The ratio packing uses now: real tokens per estimated token, margin included. */
 	get ratio(): number {
