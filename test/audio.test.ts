@@ -138,6 +138,23 @@ describe('Mistral Audio through the n8n engine', () => {
 		expect(transcriptions()).toHaveLength(0);
 	});
 
+	it('checks the option table before any request: a word for Max Concurrent Requests is an error naming the option and its range', async () => {
+		const result = await runNode({
+			node: 'mistralAudio',
+			parameters: { operation: 'transcribe', model: model('voxtral-mini-latest'), transcribeOptions: { maxConcurrency: '={{ "auto" }}' } },
+			items: [binaryItem(makeWav(1), 'audio/wav', 'a.wav')],
+			credentials: credentials(),
+		});
+		expect(result.error?.message).toMatch(/"Max Concurrent Requests" is "auto"; it must be a whole number from 1 to 64/);
+		const speak = await runNode({
+			node: 'mistralAudio',
+			parameters: { operation: 'speak', model: model('voxtral-mini-tts-latest'), text: 'hi', speakOptions: { timeout: 0 } },
+			credentials: credentials(),
+		});
+		expect(speak.error?.message).toMatch(/"Timeout \(Seconds\)" is 0/);
+		expect(server.requests).toHaveLength(0);
+	});
+
 	it('sends context bias terms one field each and refuses a term with a space', async () => {
 		const ok = await runNode({
 			node: 'mistralAudio',

@@ -17,7 +17,7 @@ import { testMistralCredential } from '../shared/credentialTest';
 import { searchModels } from '../shared/models';
 import { executeTranscribeBatch } from './actions/batch';
 import { executeSpeak } from './actions/speak';
-import { executeTranscribe } from './actions/transcribe';
+import { checkAudioOptions, executeTranscribe } from './actions/transcribe';
 import { audioProperties } from './description';
 
 export class MistralAudio implements INodeType {
@@ -59,6 +59,7 @@ export class MistralAudio implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0, 'transcribe') as string;
+		checkAudioOptions(this, operation === 'speak' ? 'speakOptions' : 'transcribeOptions');
 		if (operation === 'speak') return await executeSpeak.call(this);
 		if (isBatchProcessing(this)) return await executeTranscribeBatch.call(this);
 		return await executeTranscribe.call(this);

@@ -18,6 +18,8 @@ import {
 	type TranscriptionSettings,
 } from '../../shared/audio/transcription';
 import { readTransportOptions } from '../../shared/commonOptions';
+import { asNodeError, BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { checkOptions } from '../../shared/optionRanges';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
@@ -125,4 +127,19 @@ export async function executeTranscribe(this: IExecuteFunctions): Promise<INodeE
 	);
 	this.logger.debug(`Mistral Audio (transcribe): ${items.length} item(s), ${describeStats(client.stats)}`);
 	return [collectOutput(this, outcomes, keepInput)];
+}
+
+/**
+ * The option table's checks before the first request (nodes/shared/optionRanges.ts): the batch
+ * settings (Transcribe) and the transport options of this operation's "Options" collection.
+ */
+export function checkAudioOptions(context: IExecuteFunctions, collection: 'transcribeOptions' | 'speakOptions'): void {
+	checkNodeOptions(context, 0, collection === 'transcribeOptions' ? BATCH_PARAMETERS : [], []);
+	for (const itemIndex of context.getInputData().keys()) {
+		try {
+			checkOptions((context.getNodeParameter(collection, itemIndex, {}) as IDataObject) ?? {}, TRANSPORT_OPTIONS);
+		} catch (error) {
+			throw asNodeError(context, error, itemIndex) as Error;
+		}
+	}
 }
