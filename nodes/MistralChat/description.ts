@@ -370,7 +370,9 @@ export const chatProperties: INodeProperties[] = [
 				name: 'toolChoiceFunction',
 				type: 'string',
 				default: '',
-				description: 'With Tool Choice "A Specific Function": the name of the function to call',
+				description: 'The name of the function the model must call',
+				// Offered only once Tool Choice asks for a specific function (a sibling option of this collection).
+				displayOptions: { show: { toolChoice: ['function'] } },
 			},
 			{
 				displayName: 'Tools',

@@ -72,6 +72,25 @@ function toolResultText(result: unknown): string {
 }
 
 /**
+ * A tool call's arguments as the model sent them. n8n's AI Agent hands its own history back with the
+ * call's id added to the arguments (`{"input":"17*23","id":"cp2aru0f7"}`); that key is dropped again
+ * when it holds the call's own id, so the model reads back exactly what it said. Arguments that are
+ * not a JSON object pass unchanged.
+ */
+export function argumentsAsCalled(input: string, callIds: Array<string | undefined>): string {
+	if (input.trim() === '') return '{}';
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(input);
+	} catch {
+		return input;
+	}
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !('id' in parsed)) return input;
+	const { id, ...rest } = parsed as Record<string, unknown>;
+	return typeof id === 'string' && callIds.includes(id) ? JSON.stringify(rest) : input;
+}
+
+/**
  * n8n messages to Mistral messages. A tool result whose id matches none of the calls just made (or
  * has none) answers the next call not yet answered, so calls and results always pair up.
  */
@@ -88,11 +107,10 @@ export function toMistralMessages(messages: Message[]): ChatMessage[] {
 				break;
 			case 'assistant': {
 				const calls = message.content.filter((part): part is Extract<MessageContent, { type: 'tool-call' }> => part.type === 'tool-call');
-				const toolCalls = calls.map((call, position) => ({
-					id: mistralToolCallId(call.toolCallId ?? `n8n-${messageIndex}-${position}`),
-					type: 'function',
-					function: { name: call.toolName, arguments: call.input === '' ? '{}' : call.input },
-				}));
+				const toolCalls = calls.map((call, position) => {
+					const id = mistralToolCallId(call.toolCallId ?? `n8n-${messageIndex}-${position}`);
+					return { id, type: 'function', function: { name: call.toolName, arguments: argumentsAsCalled(call.input, [call.toolCallId, id]) } };
+				});
 				openCalls = toolCalls.map((call) => call.id);
 				const text = textOf(message.content);
 				const assistant: ChatMessage = { role: 'assistant', content: toolCalls.length > 0 && text === '' ? null : text };

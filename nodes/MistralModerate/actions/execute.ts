@@ -26,8 +26,8 @@ import {
 } from './items';
 
 export async function executeModerate(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	// The options it shares with the other nodes, checked against the option table before any request.
-	checkNodeOptions(this, 0, BATCH_PARAMETERS, TRANSPORT_OPTIONS);
+	// Checked against the option table before any request: a word or an absurd value is an error, not a default.
+	checkNodeOptions(this, 0, BATCH_PARAMETERS, [...TRANSPORT_OPTIONS, 'batchSize', 'maxTokensPerRequest']);
 	if (isBatchProcessing(this)) return await executeModerateBatch.call(this);
 	const items = this.getInputData();
 	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
