@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { makePdf, samplePages } from '../test/fixtures/documents';
+import { makeWav } from '../test/fixtures/audioFiles';
 import { embeddingFor } from '../test/server/vectors';
 import type { Job, JobResult, MemorySample, ParentMessage, WorkerMessage } from './lib/common';
 import { applyExperiment } from './lib/experiments';
@@ -30,7 +31,9 @@ import {
 	forceGc,
 	modelParameter,
 	peakRssMb,
+	recordingSeconds,
 	rssMb,
+	TRANSCRIBE_MODEL,
 } from './lib/common';
 
 type RunNode = typeof import('../test/harness/engine').runNode;
@@ -171,6 +174,11 @@ function clientStatsFrom(logs: string[]): JobResult['clientStats'] {
 		if (match) return { requests: Number(match[1]), retries: Number(match[2]), retryWaitMs: Number(match[3]) };
 	}
 	return undefined;
+}
+
+/** What the server says for recording i (its file name and the duration its WAV header gives). */
+function transcriptOf(i: number): string {
+	return `Transcript of rec-${i}.wav (${recordingSeconds(i).toFixed(2)} s, wav).`;
 }
 
 function checkEmbedOutput(output: INodeExecutionData[], n: number): { failedItems: number; checked: number; mismatches: number } {
@@ -499,6 +507,74 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 					checked: job.items,
 					mismatches: verdicts.filter((verdict, i) => verdict !== undefined && verdict !== moderationFlagged(i)).length,
 				}),
+			};
+		}
+		case 'node-transcribe': {
+			const run = await loadEngine();
+			const parameters = { operation: 'transcribe', model: modelParameter(TRANSCRIBE_MODEL), transcribeOptions: { maxConcurrency: job.concurrency } };
+			for (const experiment of job.experiments ?? []) applyExperiment(experiment);
+			const makeItems = (n: number) =>
+				Array.from({ length: n }, (_, i) => {
+					const bytes = makeWav(recordingSeconds(i), { sampleRate: 8000 });
+					return { json: { i }, binary: { data: { data: bytes.toString('base64'), mimeType: 'audio/wav', fileName: `rec-${i}.wav`, fileSize: `${bytes.length} B` } } };
+				});
+			await run({ node: 'mistralAudio', parameters, items: makeItems(2), credentials });
+			const items = makeItems(job.items);
+			let result: Awaited<ReturnType<RunNode>> | undefined;
+			return {
+				run: async () => {
+					result = await run({ node: 'mistralAudio', parameters, items, credentials });
+				},
+				check: () => {
+					let failedItems = 0;
+					let mismatches = 0;
+					for (let i = 0; i < job.items; i++) {
+						const json = result!.items[i]?.json;
+						if (!json || json.error !== undefined) failedItems++;
+						else if (json.text !== transcriptOf(i)) mismatches++;
+					}
+					return {
+						itemsIn: job.items,
+						itemsOut: result!.items.length,
+						failedItems: result!.error ? job.items : failedItems,
+						checked: job.items,
+						mismatches,
+						error: result!.error?.message,
+						engineMs: result!.durationMs,
+					};
+				},
+			};
+		}
+		case 'raw-transcribe': {
+			const endpoint = `${url}/audio/transcriptions`;
+			const recordings = Array.from({ length: job.items }, (_, i) => makeWav(recordingSeconds(i), { sampleRate: 8000 }));
+			const send = async (i: number) => {
+				const form = new FormData();
+				form.append('model', TRANSCRIBE_MODEL);
+				form.append('file', new Blob([recordings[i]], { type: 'audio/wav' }), `rec-${i}.wav`);
+				const response = await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+				return { status: response.status, json: (await response.json()) as any };
+			};
+			await send(0);
+			const texts: string[] = new Array(job.items);
+			let failedItems = 0;
+			return {
+				run: async () => {
+					await pool(
+						Array.from({ length: job.items }, (_, i) => i),
+						job.concurrency,
+						async (i) => {
+							const { status, json } = await send(i);
+							if (status === 200) texts[i] = json.text;
+							else failedItems++;
+						},
+					);
+				},
+				check: () => {
+					let mismatches = 0;
+					for (let i = 0; i < job.items; i++) if (texts[i] !== undefined && texts[i] !== transcriptOf(i)) mismatches++;
+					return { itemsIn: job.items, itemsOut: texts.filter((t) => t !== undefined).length, failedItems, checked: job.items, mismatches };
+				},
 			};
 		}
 		case 'raw-chat': {

@@ -176,6 +176,51 @@ export const chatProperties: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Audio',
+		name: 'audio',
+		type: 'fixedCollection',
+		placeholder: 'Add Audio',
+		typeOptions: { multipleValues: true },
+		default: {},
+		description: 'Recordings sent with the prompt, e.g. "Summarise this voice note", for audio models such as Voxtral (marked "audio" in the model list)',
+		options: [
+			{
+				displayName: 'Recording',
+				name: 'recording',
+				values: [
+					{
+						displayName: 'Source',
+						name: 'source',
+						type: 'options',
+						default: 'binary',
+						description: 'Where the recording comes from',
+						options: [
+							{ name: 'Binary Property', value: 'binary', description: 'A file in the input item (MP3, WAV, M4A, Ogg/Opus, WebM, FLAC…), checked by its bytes' },
+							{ name: 'URL', value: 'url', description: 'A public http(s) URL Mistral downloads' },
+						],
+					},
+					{
+						displayName: 'Binary Property',
+						name: 'binaryProperty',
+						type: 'string',
+						default: 'data',
+						description: 'Name of the binary property of the input item that holds the recording',
+						displayOptions: { show: { source: ['binary'] } },
+					},
+					{
+						displayName: 'Audio URL',
+						name: 'url',
+						type: 'string',
+						default: '',
+						placeholder: 'https://example.com/voice-note.mp3',
+						description: 'URL of the recording',
+						displayOptions: { show: { source: ['url'] } },
+					},
+				],
+			},
+		],
+	},
+	{
 		displayName: 'Documents',
 		name: 'documents',
 		type: 'fixedCollection',

@@ -2,7 +2,7 @@ import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult
 
 import { MistralClient } from './transport/client';
 
-export type ModelPurpose = 'chat' | 'embed' | 'moderation' | 'ocr';
+export type ModelPurpose = 'chat' | 'embed' | 'moderation' | 'ocr' | 'transcription' | 'speech';
 
 export interface ModelCard {
 	id: string;
@@ -35,6 +35,9 @@ export function selectModels(entries: readonly unknown[], purpose: ModelPurpose,
 	if (purpose === 'chat' && anyCapabilities) {
 		chosen = chosen.filter((card) => typeof card.capabilities === 'object' && card.capabilities?.completion_chat === true && !isEmbeddingId(card.id));
 	}
+	// Mistral's ModelCapabilities: audio_transcription (Voxtral Transcribe) and audio_speech (Voxtral TTS).
+	if (purpose === 'transcription' && anyCapabilities) chosen = chosen.filter((card) => card.capabilities?.audio_transcription === true);
+	if (purpose === 'speech' && anyCapabilities) chosen = chosen.filter((card) => card.capabilities?.audio_speech === true);
 	if (purpose === 'embed' && anyCapabilities) {
 		// Mistral marks no capability for embedding; its embedding models have "embed" in the id.
 		chosen = chosen.filter((card) => isEmbeddingId(card.id));
@@ -52,6 +55,12 @@ export function selectModels(entries: readonly unknown[], purpose: ModelPurpose,
 	});
 }
 
+/** The model's name in a list: chat models that take audio (capability `audio`) say so. */
+export function modelLabel(card: ModelCard, purpose: ModelPurpose): string {
+	const notes = [purpose === 'chat' && card.capabilities?.audio === true ? 'audio' : '', card.deprecation ? 'deprecated' : ''].filter(Boolean);
+	return notes.length ? `${card.id} (${notes.join(', ')})` : card.id;
+}
+
 export async function searchModels(
 	context: ILoadOptionsFunctions,
 	purpose: ModelPurpose,
@@ -61,7 +70,7 @@ export async function searchModels(
 	const response = await client.get<{ data?: unknown } | null>('/models');
 	const cards = Array.isArray(response?.data) ? response.data : [];
 	const results: INodeListSearchItems[] = selectModels(cards, purpose, filter).map((card) => ({
-		name: card.deprecation ? `${card.id} (deprecated)` : card.id,
+		name: modelLabel(card, purpose),
 		value: card.id,
 		description: typeof card.description === 'string' ? card.description : undefined,
 	}));

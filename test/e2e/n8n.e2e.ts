@@ -309,8 +309,8 @@ describe('the editor (n8n start)', () => {
 	it('offers "Mistral Chat Tool" to AI Agents with a prompt the agent writes, and no "Mistral Embed Tool"', async () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
-		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
-		// Mistral Document AI (documents.e2e.ts) is offered to agents too, as "Mistral Document AI Tool".
+		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions;
+		// Mistral Moderate, Mistral Document AI (documents.e2e.ts) and Mistral Audio (audio.e2e.ts) have theirs.
 		expect(names.sort()).toEqual(
 			[
 				CHAT_TYPE,
@@ -322,6 +322,8 @@ describe('the editor (n8n start)', () => {
 				`${PACKAGE}.mistralModerateTool`,
 				`${PACKAGE}.mistralDocumentAi`,
 				`${PACKAGE}.mistralDocumentAiTool`,
+				`${PACKAGE}.mistralAudio`,
+				`${PACKAGE}.mistralAudioTool`,
 			].sort(),
 		);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
@@ -401,6 +403,8 @@ describe('the example workflows (n8n execute)', () => {
 		'moderate-form-messages.json',
 		// Tested in documents.e2e.ts (it needs a folder of PDFs).
 		'documents-invoices-table.json',
+		// Tested in audio.e2e.ts.
+		'voice-note-summary.json',
 	];
 
 	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {

@@ -76,7 +76,7 @@ export interface TestCredentials {
 	baseUrl: string;
 }
 
-export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings' | 'mistralModerate' | 'mistralDocumentAi';
+export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings' | 'mistralModerate' | 'mistralDocumentAi' | 'mistralAudio';
 
 export interface RunNodeOptions {
 	node: NodeName;

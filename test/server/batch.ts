@@ -84,7 +84,7 @@ const ENDPOINTS = [
 	'/v1/audio/transcriptions',
 ];
 /** The endpoints whose requests the test server runs inside a job. */
-const SERVED_ENDPOINTS: string[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/moderations', '/v1/chat/moderations', '/v1/ocr'];
+const SERVED_ENDPOINTS: string[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/moderations', '/v1/chat/moderations', '/v1/ocr', '/v1/audio/transcriptions'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const str: Schema = { k: 'str' };
@@ -110,7 +110,7 @@ const CreateBatchJobRequest: Schema = {
 	required: ['endpoint'],
 };
 
-type Endpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations' | '/v1/ocr';
+type Endpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations' | '/v1/ocr' | '/v1/audio/transcriptions';
 type Status = 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TIMEOUT_EXCEEDED' | 'CANCELLATION_REQUESTED' | 'CANCELLED';
 
 interface ResultLine {
@@ -571,8 +571,9 @@ export class BatchService {
 		if (!file || file.filename === undefined) return unprocessable([{ type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null }]);
 		const purposeField = fields.find((field) => field.name === 'purpose');
 		const purpose = purposeField ? purposeField.data.toString('utf8') : 'fine-tune';
-		if (!['fine-tune', 'batch', 'ocr'].includes(purpose)) {
-			return unprocessable([{ type: 'enum', loc: ['body', 'purpose'], msg: "Input should be 'fine-tune', 'batch' or 'ocr'", input: purpose, ctx: { expected: "'fine-tune', 'batch' or 'ocr'" } }]);
+		// The spec's FilePurpose lists fine-tune, batch and ocr; its file schema's description adds audio.
+		if (!['fine-tune', 'batch', 'ocr', 'audio'].includes(purpose)) {
+			return unprocessable([{ type: 'enum', loc: ['body', 'purpose'], msg: "Input should be 'fine-tune', 'batch', 'ocr' or 'audio'", input: purpose, ctx: { expected: "'fine-tune', 'batch', 'ocr' or 'audio'" } }]);
 		}
 		const stored: StoredFile = {
 			id: randomUUID(),

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { audioChunkFromBytes, audioChunkFromUrl } from '../../shared/audio/chatAudio';
 import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
@@ -114,6 +115,36 @@ async function documentChunks(context: IExecuteFunctions, itemIndex: number, fil
 	return chunks;
 }
 
+interface AudioEntry {
+	source?: string;
+	binaryProperty?: string;
+	url?: string;
+}
+
+/** The Audio parameter's recordings as `input_audio` chunks (audio-capable models such as Voxtral). */
+async function audioChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
+	const entries = (context.getNodeParameter('audio.recording', itemIndex, []) as AudioEntry[]) ?? [];
+	const chunks: ContentChunk[] = [];
+	for (const [position, entry] of entries.entries()) {
+		if ((entry.source ?? 'binary') !== 'binary') {
+			chunks.push(audioChunkFromUrl(entry.url, `Audio ${position + 1} URL`));
+			continue;
+		}
+		const property = (entry.binaryProperty ?? 'data').trim();
+		const label = `Audio ${position + 1} (binary property "${property}")`;
+		const binary = context.getInputData()[itemIndex]?.binary?.[property];
+		if (!binary) {
+			const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
+			throw new Error(
+				`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`,
+			);
+		}
+		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		chunks.push(audioChunkFromBytes(bytes, label, binary.fileName, binary.mimeType));
+	}
+	return chunks;
+}
+
 function extraMessages(context: IExecuteFunctions, itemIndex: number): ChatMessage[] {
 	const entries = context.getNodeParameter('extraMessages.message', itemIndex, []) as IDataObject[];
 	return entries.map((entry, index) => normalizeMessage(entry, `Extra message ${index + 1}`));
@@ -127,7 +158,7 @@ export async function buildRequest(context: IExecuteFunctions, itemIndex: number
 		history: historyField ? normalizeHistory(item.json[historyField], historyField) : [],
 		extraMessages: extraMessages(context, itemIndex),
 		prompt: context.getNodeParameter('prompt', itemIndex, ''),
-		images: [...(await imageChunks(context, itemIndex)), ...(await documentChunks(context, itemIndex, files))],
+		images: [...(await imageChunks(context, itemIndex)), ...(await audioChunks(context, itemIndex)), ...(await documentChunks(context, itemIndex, files))],
 	});
 	const responseFormat = context.getNodeParameter('responseFormat', itemIndex, 'text') as string;
 	const model = context.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;
