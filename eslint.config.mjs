@@ -25,6 +25,9 @@ export const n8nAdapters = [
 	'nodes/shared/abortableSleep.ts',
 	'nodes/shared/agentTool.ts',
 	'nodes/shared/aiNodeSdk.ts',
+	// The audio and files modules call the client themselves (a small sender interface would make them core).
+	'nodes/shared/audio/uploads.ts',
+	'nodes/shared/audio/voices.ts',
 	'nodes/shared/batch/parameters.ts',
 	'nodes/shared/batch/results.ts',
 	'nodes/shared/batch/runner.ts',
@@ -32,6 +35,8 @@ export const n8nAdapters = [
 	'nodes/shared/commonOptions.ts',
 	'nodes/shared/credentialTest.ts',
 	'nodes/shared/embeddingOptions.ts',
+	'nodes/shared/files/filesApi.ts',
+	'nodes/shared/files/glue.ts',
 	'nodes/shared/itemResults.ts',
 	'nodes/shared/models.ts',
 	'nodes/shared/n8nVersion.ts',

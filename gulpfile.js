@@ -1,7 +1,7 @@
 const { src, dest, parallel } = require('gulp');
 
 // tsc emits only JavaScript. n8n also needs the package's icons (icons/, one pair that every node and
-// the credential point at with a relative `file:` path) and each node's codex file next to it.
+// the credential point at with a relative `file:` path), each node's codex file and output schemas next to it.
 function copyIcons() {
 	return src('icons/*.svg', { base: '.', encoding: false }).pipe(dest('dist'));
 }
@@ -10,4 +10,10 @@ function copyCodex() {
 	return src('nodes/**/*.node.json', { base: '.' }).pipe(dest('dist'));
 }
 
-exports['build:assets'] = parallel(copyIcons, copyCodex);
+// Output schemas (__schema__/v<version>.json beside the node's .js, where n8n looks for them): the
+// editor's schema preview lets users map a node's fields before its first run.
+function copySchemas() {
+	return src('nodes/**/__schema__/**/*.json', { base: '.' }).pipe(dest('dist'));
+}
+
+exports['build:assets'] = parallel(copyIcons, copyCodex, copySchemas);

@@ -58,6 +58,16 @@ const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
 const MODERATE_TEXTS = 10_000;
 const MODERATE_LATENCY_MS = 30;
 const MODERATE_PER_ITEM_CONCURRENCY = 8;
+/** s8: Mistral Document AI, PDFs of DOC_PAGES pages inline, vs a raw client at the same concurrency; one large PDF for memory. */
+const DOC_ITEMS = 200;
+const DOC_PAGES = 5;
+const DOC_CONCURRENCY = 4;
+const DOC_LATENCY_MS = 50;
+const DOC_BIG_MB = 45;
+/** s9: Mistral Audio Transcribe vs a raw fetch + FormData client, same recordings, same concurrency. */
+const TRANSCRIBE_ITEMS = 500;
+const TRANSCRIBE_CONCURRENCY = 8;
+const TRANSCRIBE_LATENCY_MS = 100;
 /** Runs of the short throughput scenarios (s1); the median is reported. */
 const REPEAT = Number(value('repeat') ?? 3);
 // The node's defaults, which the raw client copies.
@@ -242,6 +252,34 @@ async function runScenarios(): Promise<void> {
 			job: { kind: 'per-item-moderate', items: MODERATE_TEXTS, concurrency: MODERATE_PER_ITEM_CONCURRENCY },
 			settings: at30,
 		});
+	}
+
+	if (section('s8')) {
+		const atDoc: ServerSettings = { latencyMs: DOC_LATENCY_MS };
+		await measureGroup(
+			[
+				{ name: 's8.node', label: `Document AI node, ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'node-documents', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+				{ name: 's8.raw', label: `raw fetch client, same OCR bodies, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'raw-ocr', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+			],
+			REPEAT,
+		);
+		await measure({ name: 's8.big', label: `Document AI node, one ${DOC_BIG_MB} MB PDF (upload, OCR by file id, delete)`, job: { kind: 'node-document-memory', megabytes: DOC_BIG_MB }, settings: {} });
+	}
+	if (section('s9')) {
+		const settings: ServerSettings = { latencyMs: TRANSCRIBE_LATENCY_MS };
+		const group: Spec[] = [
+			{ name: 's9.node', label: `node, ${TRANSCRIBE_ITEMS} WAV recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
+			{ name: 's9.raw', label: `raw fetch + FormData client, same recordings, concurrency ${TRANSCRIBE_CONCURRENCY}`, job: { kind: 'raw-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY }, settings },
+		];
+		if (EXPERIMENTS) {
+			group.push({
+				name: 's9.node.keepAlive',
+				label: "node, EXPERIMENT C: n8n's HTTP stack with keep-alive",
+				job: { kind: 'node-transcribe', items: TRANSCRIBE_ITEMS, concurrency: TRANSCRIBE_CONCURRENCY, experiments: ['keep-alive'] },
+				settings,
+			});
+		}
+		await measureGroup(group, REPEAT);
 	}
 
 	if (PROFILE_ALL) {
@@ -607,6 +645,69 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			name: `Moderate >= 20x fewer requests than one request per text (${thousands(MODERATE_TEXTS)} texts), every text on the right output`,
 			holds: ratio >= 20 && moderated.result.mismatches === 0 && moderated.result.failedItems === 0,
 			detail: `${moderated.serverStats.requests} requests vs ${perText.serverStats.requests}: ${fixed(ratio, 1)}x fewer; ${moderated.result.mismatches} on the wrong output, ${moderated.result.failedItems} failed`,
+		});
+	}
+
+	if (get('s8.node') && get('s8.raw')) {
+		const node = get('s8.node')!;
+		const raw = get('s8.raw')!;
+		const big = get('s8.big');
+		const rate = (m: Measured) => m.result.itemsIn / (m.result.wallMs / 1000);
+		out.push('', `== 8. Mistral Document AI: ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, server latency ${DOC_LATENCY_MS} ms, concurrency ${DOC_CONCURRENCY} ==`);
+		out.push(
+			table(
+				['scenario', 'documents', 'requests', 'wall s', 'documents/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'],
+				[node, raw].map((m) => [m.label, m.result.itemsIn, m.serverStats.requests, fixed(m.result.wallMs / 1000, 2), fixed(rate(m), 1), ratio(rate(m) / rate(raw)), fixed(cpuS(m), 2), fixed(m.result.peakRssMb, 0), m.result.failedItems, m.result.mismatches]),
+			),
+		);
+		const vsRaw = rate(node) / rate(raw);
+		derived.s8 = { documentsPerSecond: rate(node), rawDocumentsPerSecond: rate(raw), vsRaw };
+		targets.push({ name: 'Document AI documents/s vs a raw client at the same concurrency', holds: vsRaw >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0, detail: `${ratio(vsRaw)} (goal >= 0.9x)`, profile: 's8.node' });
+		if (big) {
+			const r = big.result;
+			// maxRSS covers the whole process life: when the preparation (writing the PDF) peaked higher, the run's own peak is the sampled one.
+			const runPeak = r.peakRssMb > r.peakBeforeMb ? r.peakRssMb : (r.atPeak?.rssMb ?? r.peakRssMb);
+			const growth = runPeak - r.rssBeforeMb;
+			const times = growth / DOC_BIG_MB;
+			out.push(
+				`One ${DOC_BIG_MB} MB PDF: ${big.serverStats.requests} requests (upload, OCR, delete), ${fixed(r.wallMs / 1000, 2)} s; RSS before the run ${fixed(r.rssBeforeMb, 0)} MiB (the item's base64 already in memory), peak during the run ${fixed(runPeak, 0)} MiB: +${fixed(growth, 0)} MiB = ${ratio(times)} the document${r.failedItems || r.mismatches ? ' (FAILED)' : ''}.`,
+			);
+			derived.s8big = { megabytes: DOC_BIG_MB, peakGrowthMb: growth, timesDocument: times };
+			targets.push({ name: `Document AI peak memory for a ${DOC_BIG_MB} MB document`, holds: times <= 2 && r.failedItems === 0 && r.mismatches === 0, detail: `+${fixed(growth, 0)} MiB over the run = ${ratio(times)} its size (goal <= 2x)` });
+		}
+	}
+
+	// Scenario 9.
+	if (get('s9.node') && get('s9.raw')) {
+		const node = get('s9.node')!;
+		const raw = get('s9.raw')!;
+		const row = (m: Measured) => [
+			m.label,
+			m.result.itemsIn,
+			m.serverStats.requests,
+			fixed(m.result.wallMs / 1000, 2),
+			fixed(itemsPerSecond(m), 1),
+			ratio(div(itemsPerSecond(m), itemsPerSecond(raw))),
+			fixed(cpuS(m), 2),
+			fixed(m.result.peakRssMb, 0),
+			m.result.failedItems,
+			m.result.mismatches,
+		];
+		out.push('', `== 9. Transcribe ${TRANSCRIBE_ITEMS} recordings (1-2 s WAV, multipart uploads), server latency ${TRANSCRIBE_LATENCY_MS} ms, concurrency ${TRANSCRIBE_CONCURRENCY} ==`);
+		const keepAlive = get('s9.node.keepAlive');
+		out.push(table(['scenario', 'items', 'requests', 'wall s', 'items/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'], [row(node), row(raw), ...(keepAlive ? [row(keepAlive)] : [])]));
+		out.push(
+			`Ideal at this latency and concurrency: ${fixed((TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS, 0)} items/s. The node's run includes what n8n does around it ` +
+				'(the harness copies the 500 input items with their base64 audio, n8n opens a new connection per request: no keep-alive); ' +
+				'on a loaded machine CPU time per item decides the ratio.',
+		);
+		const speed = div(itemsPerSecond(node), itemsPerSecond(raw));
+		derived.s9 = { nodeItemsPerS: itemsPerSecond(node), rawItemsPerS: itemsPerSecond(raw), ratio: speed, ideaItemsPerS: (TRANSCRIBE_CONCURRENCY * 1000) / TRANSCRIBE_LATENCY_MS };
+		targets.push({
+			name: `Transcriptions per second >= 0.9x a raw client at concurrency ${TRANSCRIBE_CONCURRENCY}, every transcript right`,
+			holds: speed === undefined ? undefined : speed >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0,
+			detail: `${ratio(speed)} (${fixed(itemsPerSecond(node), 1)} vs ${fixed(itemsPerSecond(raw), 1)} items/s), ${node.result.failedItems} failed, ${node.result.mismatches} wrong`,
+			profile: 's9.node',
 		});
 	}
 

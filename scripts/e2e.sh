@@ -85,7 +85,7 @@ if [ "$#" -eq 0 ] && [ "$runtime_engine_version" != "$engine_version" ]; then
 	say "engine suites through n8n $N8N_PINNED_VERSION's engine (n8n-core $runtime_engine_version; npm test uses $engine_version)"
 	set +e
 	N8N_ENGINE_MODULES="$N8N_HOME/node_modules" rt_with_runtime_node npx jest --forceExit -c test/e2e/jest.engine-on-n8n.config.js \
-		test/foundation.test.ts test/chat.test.ts test/embed.test.ts test/badInput test/faults/secrets.test.ts
+		test/foundation.test.ts test/chat.test.ts test/embed.test.ts test/badInput test/faults/secrets.test.ts test/audio.test.ts
 	engine_rc=$?
 	set -e
 	[ "$engine_rc" = 0 ] || rc=$engine_rc

@@ -26,6 +26,13 @@ export function chatPrompt(i: number): string {
 	return `Summarise ticket ${i}: the customer cannot log in after the password reset and asks for a call back.`;
 }
 
+export const TRANSCRIBE_MODEL = 'voxtral-mini-latest';
+
+/** The recordings of the transcription scenario: 1 to 2 s WAVs at 8 kHz (16 to 32 KB). */
+export function recordingSeconds(i: number): number {
+	return 1 + (i % 5) * 0.25;
+}
+
 export const modelParameter = (value: string) => ({ __rl: true, mode: 'id', value });
 
 // ----- measurements --------------------------------------------------------------------------------
@@ -113,7 +120,17 @@ export type Job =
 	/** Mistral Moderate over `items` texts (packed into few /v1/moderations requests). */
 	| { kind: 'node-moderate'; items: number }
 	/** The same texts, one /v1/moderations request per text (what an HTTP Request node per item does), `concurrency` at a time. */
-	| { kind: 'per-item-moderate'; items: number; concurrency: number };
+	| { kind: 'per-item-moderate'; items: number; concurrency: number }
+	/** Mistral Document AI on `items` PDFs of `pages` pages (binary, inline), or a raw fetch client sending the same OCR bodies. */
+	| { kind: 'node-documents'; items: number; pages: number; concurrency: number }
+	| { kind: 'raw-ocr'; items: number; pages: number; concurrency: number }
+	/** One PDF of `megabytes` through the node (uploaded to the Files API, read by id, deleted). */
+	| { kind: 'node-document-memory'; megabytes: number }
+
+	/** Mistral Audio Transcribe: binary WAV recordings, one multipart request each. */
+	| { kind: 'node-transcribe'; items: number; concurrency: number; experiments?: Array<'keep-alive'> }
+	/** The same multipart requests from a plain fetch + FormData loop at the same concurrency. */
+	| { kind: 'raw-transcribe'; items: number; concurrency: number };
 
 export interface JobResult {
 	/** Wall time of the measured run (the harness's runNode, or the raw loop). */

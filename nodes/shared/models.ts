@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { MistralClient } from './transport/client';
 
-export type ModelPurpose = 'chat' | 'embed' | 'moderation';
+export type ModelPurpose = 'chat' | 'embed' | 'moderation' | 'ocr' | 'transcription' | 'speech';
 
 export interface ModelCard {
 	id: string;
@@ -36,6 +36,9 @@ export function selectModels(entries: readonly unknown[], purpose: ModelPurpose,
 	if (purpose === 'chat' && anyCapabilities) {
 		chosen = chosen.filter((card) => typeof card.capabilities === 'object' && card.capabilities?.completion_chat === true && !isEmbeddingId(card.id));
 	}
+	// Mistral's ModelCapabilities: audio_transcription (Voxtral Transcribe) and audio_speech (Voxtral TTS).
+	if (purpose === 'transcription' && anyCapabilities) chosen = chosen.filter((card) => card.capabilities?.audio_transcription === true);
+	if (purpose === 'speech' && anyCapabilities) chosen = chosen.filter((card) => card.capabilities?.audio_speech === true);
 	if (purpose === 'embed' && anyCapabilities) {
 		// Mistral marks no capability for embedding; its embedding models have "embed" in the id.
 		chosen = chosen.filter((card) => isEmbeddingId(card.id));
@@ -43,10 +46,20 @@ export function selectModels(entries: readonly unknown[], purpose: ModelPurpose,
 	if (purpose === 'moderation' && anyCapabilities) {
 		chosen = chosen.filter((card) => card.capabilities?.moderation === true || /moderation/i.test(card.id));
 	}
+	if (purpose === 'ocr') {
+		// Mistral marks OCR models with the `ocr` capability; a server without capabilities: ids naming "ocr".
+		chosen = chosen.filter((card) => (anyCapabilities ? card.capabilities?.ocr === true : /ocr/i.test(card.id)));
+	}
 	return chosen.sort((a, b) => {
 		if (purpose === 'embed' && isEmbeddingId(a.id) !== isEmbeddingId(b.id)) return isEmbeddingId(a.id) ? -1 : 1;
 		return a.id.localeCompare(b.id);
 	});
+}
+
+/** The model's name in a list: chat models that take audio (capability `audio`) say so. */
+export function modelLabel(card: ModelCard, purpose: ModelPurpose): string {
+	const notes = [purpose === 'chat' && card.capabilities?.audio === true ? 'audio' : '', card.deprecation ? 'deprecated' : ''].filter(Boolean);
+	return notes.length ? `${card.id} (${notes.join(', ')})` : card.id;
 }
 
 export async function searchModels(
@@ -58,7 +71,7 @@ export async function searchModels(
 	const response = await client.get<{ data?: unknown } | null>('/models');
 	const cards = Array.isArray(response?.data) ? response.data : [];
 	const results: INodeListSearchItems[] = selectModels(cards, purpose, filter).map((card) => ({
-		name: card.deprecation ? `${card.id} (deprecated)` : card.id,
+		name: modelLabel(card, purpose),
 		value: card.id,
 		description: typeof card.description === 'string' ? card.description : undefined,
 	}));

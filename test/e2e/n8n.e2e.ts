@@ -248,6 +248,7 @@ describe('the editor (n8n start)', () => {
 		for (const [type, dir, file] of [
 			[CHAT_TYPE, 'MistralChat', 'MistralChat'],
 			[EMBED_TYPE, 'MistralEmbed', 'MistralEmbed'],
+			[`${PACKAGE}.mistralDocumentAi`, 'MistralDocumentAi', 'MistralDocumentAi'],
 		]) {
 			const description = nodeTypes.find((t) => t.name === type);
 			if (!description) throw new Error(`the editor does not list ${type}; n8n-nodes-mistral types: ${nodeTypes.filter((t) => String(t.name).startsWith(PACKAGE)).map((t) => t.name).join(', ') || 'none'}`);
@@ -290,6 +291,7 @@ describe('the editor (n8n start)', () => {
 		for (const [type, expected] of [
 			[CHAT_TYPE, 'mistral-small-latest'],
 			[EMBED_TYPE, 'mistral-embed'],
+			[`${PACKAGE}.mistralDocumentAi`, 'mistral-ocr-latest'],
 		]) {
 			const models = await rest('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
 				nodeTypeAndVersion: { name: type, version: 1 },
@@ -307,7 +309,8 @@ describe('the editor (n8n start)', () => {
 	it('offers "Mistral Chat Tool" to AI Agents with a prompt the agent writes, and no "Mistral Embed Tool"', async () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
-		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
+		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions;
+		// Mistral Moderate, Mistral Document AI (documents.e2e.ts) and Mistral Audio (audio.e2e.ts) have theirs.
 		expect(names.sort()).toEqual(
 			[
 				CHAT_TYPE,
@@ -317,6 +320,10 @@ describe('the editor (n8n start)', () => {
 				`${PACKAGE}.mistralEmbeddings`,
 				`${PACKAGE}.mistralModerate`,
 				`${PACKAGE}.mistralModerateTool`,
+				`${PACKAGE}.mistralDocumentAi`,
+				`${PACKAGE}.mistralDocumentAiTool`,
+				`${PACKAGE}.mistralAudio`,
+				`${PACKAGE}.mistralAudioTool`,
 			].sort(),
 		);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
@@ -394,6 +401,10 @@ describe('the example workflows (n8n execute)', () => {
 		'chat-batch-submit-collect.json',
 		// Tested in moderation.e2e.ts.
 		'moderate-form-messages.json',
+		// Tested in documents.e2e.ts (it needs a folder of PDFs).
+		'documents-invoices-table.json',
+		// Tested in audio.e2e.ts.
+		'voice-note-summary.json',
 	];
 
 	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {

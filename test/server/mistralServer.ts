@@ -5,7 +5,8 @@
  * the extra facts in NOTES.md beside it, and never more lenient than the real API:
  *  - Routes exist only under /v1: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,
  *    POST /v1/embeddings, POST /v1/moderations and /v1/chat/moderations (moderation.ts, which also
- *    applies a chat request's guardrails), and the Batch and Files API (batch.ts: /v1/batch/jobs..., /v1/files...).
+ *    applies a chat request's guardrails), POST /v1/ocr (ocr.ts), and the Batch and Files API (batch.ts:
+ *    /v1/batch/jobs..., /v1/files...); plus GET /signed/{id}, the Files API's signed URLs (no key).
  *    Anything else: 404 {"detail":"Not Found"}; a known path with the wrong method: 405
  *    {"detail":"Method Not Allowed"}.
  *  - Request bodies are validated against the spec's schemas (validation.ts): unknown keys anywhere
@@ -49,10 +50,13 @@ import { ChatCompletionRequest, EmbeddingRequest, validateBody } from './validat
 import type { DetailEntry } from './validation';
 import { encodedEmbedding, seededRandom, sfc32 } from './vectors';
 import { BatchService, batchRouteMethods } from './batch';
+import { AudioService, audioFacts } from './audio';
+import { parseMultipart } from './multipart';
 import { applyGuardrails, moderateChats, moderateTexts } from './moderation';
 import type { ModerationAnswer, ModerationDeps } from './moderation';
 import type { BatchServerOptions } from './batch';
 import type { EmbeddingDtype } from './vectors';
+import { chatDocumentText, handleOcr, type OcrDeps } from './ocr';
 
 export { countEmbeddingTokens, countTokens, truncateToTokens } from './tokens';
 export { embeddingFor, embeddingF32, quantize, embeddingValues, encodedEmbedding, toBase64, fromBase64 } from './vectors';
@@ -60,6 +64,7 @@ export type { EmbeddingDtype } from './vectors';
 export type { DetailEntry } from './validation';
 export type { BatchServerOptions } from './batch';
 export type { ModelCard, ModelCapabilities } from './models';
+export type { AudioService } from './audio';
 
 // ----- public API ----------------------------------------------------------------------------------
 
@@ -97,6 +102,8 @@ export interface ServerOptions {
 	latencyMs?: number;
 	chatLatencyMs?: number;
 	embeddingsLatencyMs?: number;
+	/** Latency of POST /v1/ocr only (default: latencyMs). */
+	ocrLatencyMs?: number;
 	models?: 'mistral' | 'bare';
 	unknownModelStatus?: 400 | 404;
 	faults?: FaultMix;
@@ -133,6 +140,8 @@ export interface RecordedRequest {
 	fault?: '429' | '429-no-retry-after' | '5xx' | 'reset' | 'hang' | 'bad-body-html' | 'bad-body-truncated' | 'rate-limit';
 	/** True if a scripted response answered this request. */
 	scripted?: boolean;
+	/** A multipart request's parts as sent (files by name, content type and size). */
+	multipart?: Array<{ name: string; filename?: string; contentType?: string; bytes: number; value?: string }>;
 }
 
 export interface MistralTestServer {
@@ -145,6 +154,8 @@ export interface MistralTestServer {
 	enqueue(...responses: ScriptedResponse[]): void;
 	/** The Batch and Files API state (jobs, their clock). */
 	batch: BatchService;
+	/** The audio routes' state: recordings the server can "download" by URL, what it transcribed. */
+	audio: AudioService;
 	configure(options: Partial<ServerOptions>): void;
 	reset(): void;
 	close(): Promise<void>;
@@ -194,7 +205,7 @@ interface Outcome {
 	json?: unknown;
 	/** Pre-serialised JSON, sent in pieces (large embedding responses). */
 	parts?: string[];
-	raw?: string;
+	raw?: string | Buffer;
 	reset?: boolean;
 	hang?: boolean;
 	/** Send the JSON body cut in the middle (status forced to 200). */
@@ -282,7 +293,7 @@ function shuffledOrder(n: number, seedText: string): number[] {
 	return order;
 }
 
-type Route = 'models' | 'model' | 'chat' | 'embeddings' | 'batch' | 'moderations' | 'chatModerations';
+type Route = 'models' | 'model' | 'chat' | 'embeddings' | 'batch' | 'moderations' | 'chatModerations' | 'ocr' | 'signed' | 'transcriptions' | 'speech' | 'voices';
 
 // ----- the server ----------------------------------------------------------------------------------
 
@@ -311,12 +322,22 @@ class MistralServerImpl implements MistralTestServer {
 	private embeddingCacheChars = 0;
 	private readonly server: http.Server;
 	readonly batch: BatchService;
+	readonly audio: AudioService;
 
 	constructor(options: ServerOptions) {
 		this.options = { ...options };
 		this.batch = new BatchService({
 			options: () => this.options.batch ?? {},
+			origin: () => this.origin,
 			run: async (endpoint, body) => {
+				if (endpoint === '/v1/ocr') {
+					const answer = await handleOcr(body, this.ocrDeps());
+					return { status: answer.status, body: answer.json };
+				}
+				if (endpoint === '/v1/audio/transcriptions') {
+					const answer = this.audio.transcribeJson(body);
+					return { status: answer.status, body: answer.json };
+				}
 				const outcome: Outcome =
 					endpoint === '/v1/chat/completions'
 						? this.chat(body)
@@ -328,6 +349,15 @@ class MistralServerImpl implements MistralTestServer {
 				return { status: outcome.status, body: outcome.parts ? JSON.parse(outcome.parts.join('')) : outcome.json };
 			},
 			checkModel: (model) => (this.findModel(model) ? undefined : this.unknownModel(model)),
+		});
+		this.audio = new AudioService({
+			model: (id) => {
+				const card = this.findModel(id);
+				// Cards without capabilities (an OpenAI-compatible server) are taken at their word.
+				return { exists: card !== undefined, transcription: card?.capabilities?.audio_transcription ?? true, speech: card?.capabilities?.audio_speech ?? true };
+			},
+			unknownModel: (id) => this.unknownModel(id),
+			file: (id) => this.batch.storedFile(id),
 		});
 		this.reseed();
 		this.refillBucket();
@@ -385,6 +415,7 @@ class MistralServerImpl implements MistralTestServer {
 		this.queue.length = 0;
 		this.toolCallCounter = 0;
 		this.batch.reset();
+		this.audio.reset();
 		this.reseed();
 		this.refillBucket();
 	}
@@ -468,7 +499,23 @@ class MistralServerImpl implements MistralTestServer {
 		return mistralError(400, `Invalid model: ${model}`, 'invalid_model', '1500');
 	}
 
+	private ocrDeps(): OcrDeps {
+		return {
+			findModel: (id) => {
+				const card = this.findModel(id);
+				return card && { id: card.id, capabilities: card.capabilities ? { ...card.capabilities } : undefined };
+			},
+			unknownModel: (id) => {
+				const outcome = this.unknownModel(id);
+				return { status: outcome.status, json: outcome.json };
+			},
+			storedFile: (id) => this.batch.storedFile(id),
+			signedFile: (url) => this.batch.signedFile(url),
+		};
+	}
+
 	private latencyFor(route: Route | null): number {
+		if (route === 'ocr' && this.options.ocrLatencyMs !== undefined) return this.options.ocrLatencyMs;
 		if (route === 'chat' && this.options.chatLatencyMs !== undefined) return this.options.chatLatencyMs;
 		if (route === 'embeddings' && this.options.embeddingsLatencyMs !== undefined) return this.options.embeddingsLatencyMs;
 		return this.options.latencyMs ?? 0;
@@ -542,6 +589,18 @@ class MistralServerImpl implements MistralTestServer {
 			parseError = mistralError(413, 'Request body too large', 'invalid_request_error');
 		} else if (size === 0) {
 			parseError = unprocessable([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
+		} else if (contentType.toLowerCase().startsWith('multipart/form-data') && path === '/audio/transcriptions') {
+			// Read by the route (test/server/audio.ts); recorded as its fields, the file by name, type and size.
+			const fields = parseMultipart(buffer, contentType);
+			if (fields && this.options.recordBodies !== false) {
+				record.body = Object.fromEntries(
+					fields.map((field) => [
+						field.name,
+						field.filename !== undefined ? { filename: field.filename, contentType: field.contentType, bytes: field.data.length } : field.data.toString('utf8'),
+					]),
+				);
+				record.multipart = fields.map((field) => ({ name: field.name, filename: field.filename, contentType: field.contentType, bytes: field.data.length, value: field.filename === undefined ? field.data.toString('utf8') : undefined }));
+			}
 		} else if (contentType !== '' && !contentType.toLowerCase().includes('json')) {
 			const text = buffer.toString('utf8');
 			parseError = unprocessable([
@@ -570,10 +629,19 @@ class MistralServerImpl implements MistralTestServer {
 			else if (path === '/embeddings') (route = 'embeddings'), (allowed = 'POST');
 			else if (path === '/moderations') (route = 'moderations'), (allowed = 'POST');
 			else if (path === '/chat/moderations') (route = 'chatModerations'), (allowed = 'POST');
+			else if (path === '/ocr') (route = 'ocr'), (allowed = 'POST');
 			else if (batchRouteMethods(path)) (route = 'batch'), (allowed = batchRouteMethods(path)!.join(', '));
-		}
+			else if (path === '/audio/transcriptions') (route = 'transcriptions'), (allowed = 'POST');
+			else if (path === '/audio/speech') (route = 'speech'), (allowed = 'POST');
+			else if (path === '/audio/voices') (route = 'voices'), (allowed = 'GET');
+		} else if (/^\/signed\/[^/]+$/.test(path)) (route = 'signed'), (allowed = 'GET');
 		if (route === null) return this.send(res, record, { status: 404, json: { detail: 'Not Found' } });
 		if (!allowed.split(', ').includes(method)) return this.send(res, record, { status: 405, json: { detail: 'Method Not Allowed' }, headers: { allow: allowed } });
+
+		if (route === 'signed') {
+			const bytes = this.batch.signedFile(`${this.origin}${rawUrl}`);
+			return this.send(res, record, bytes ? { status: 200, raw: bytes, headers: { 'content-type': 'application/octet-stream' } } : { status: 403, json: { detail: 'Invalid or expired signature' } });
+		}
 
 		// Authentication.
 		const key = this.apiKey;
@@ -676,10 +744,19 @@ class MistralServerImpl implements MistralTestServer {
 		} else if (route === 'batch') {
 			const search = new URLSearchParams(query >= 0 ? rawUrl.slice(query + 1) : '');
 			outcome = await this.batch.handle({ method, path, query: search, parsed, parseError, buffer, contentType });
+		} else if (route === 'transcriptions') {
+			outcome = parseError && size === 0 ? parseError : this.audio.transcribeForm(parseMultipart(buffer, contentType));
+		} else if (route === 'voices') {
+			outcome = this.audio.voices(new URLSearchParams(query >= 0 ? rawUrl.slice(query + 1) : ''));
 		} else if (parseError) outcome = parseError;
+		else if (route === 'speech') outcome = this.audio.speech(parsed);
 		else if (route === 'chat') outcome = this.chat(parsed);
 		else if (route === 'moderations') outcome = moderateTexts(parsed, this.moderationDeps);
 		else if (route === 'chatModerations') outcome = moderateChats(parsed, this.moderationDeps);
+		else if (route === 'ocr') {
+			const answer = await handleOcr(parsed, this.ocrDeps());
+			outcome = { status: answer.status, json: answer.json };
+		}
 		else outcome = await this.embeddings(parsed);
 
 		if (outcome.inputTokens !== undefined) record.inputTokens = outcome.inputTokens;
@@ -716,7 +793,7 @@ class MistralServerImpl implements MistralTestServer {
 			void this.sendEvents(res, record, outcome);
 			return;
 		}
-		let payload: string | string[];
+		let payload: string | Buffer | string[];
 		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId() };
 		if (outcome.raw !== undefined) payload = outcome.raw;
 		else if (outcome.parts) payload = outcome.parts;
@@ -801,6 +878,40 @@ class MistralServerImpl implements MistralTestServer {
 			return badRequest(`Model ${card.id} does not support image input`, 'invalid_request_error', '3051');
 		}
 
+		// Documents (document_url and file chunks): read, so the answer can name what it got.
+		const documentTexts: string[] = [];
+		// Audio (input_audio: base64 of the recording, or a URL the server downloads).
+		const heard: string[] = [];
+		for (let i = 0; i < messages.length; i++) {
+			const content = messages[i].content;
+			if (!Array.isArray(content)) continue;
+			for (const chunk of content) {
+				if (chunk.type === 'document_url' || chunk.type === 'file') {
+					const read = chatDocumentText(chunk, this.ocrDeps());
+					if ('problem' in read) return badRequest(`Invalid document in message ${i}: ${read.problem}`, 'invalid_request_error', '3051');
+					documentTexts.push(read.text);
+					continue;
+				}
+				if (chunk.type !== 'input_audio') continue;
+				const value: string = chunk.input_audio;
+				let bytes: Buffer | undefined;
+				if (/^https?:\/\//i.test(value)) {
+					bytes = this.audio.hostedAudio.get(value);
+					if (!bytes) return badRequest(`Failed to download the audio in message ${i} from ${value}`);
+				} else if (value.length > 0 && value.length % 4 === 0 && BASE64_RE.test(value)) bytes = Buffer.from(value, 'base64');
+				else return badRequest(`Invalid audio in message ${i}: input_audio must be base64-encoded audio or an http(s) URL`, 'invalid_request_error', '3051');
+				const facts = audioFacts(bytes);
+				if (!facts) return badRequest(`Invalid audio in message ${i}: the data could not be decoded as audio`, 'invalid_request_error', '3051');
+				heard.push(`${facts.format} ${facts.durationSeconds.toFixed(2)} s`);
+			}
+		}
+		if (documentTexts.length > 0 && card.capabilities && !card.capabilities.vision) {
+			return badRequest(`Model ${card.id} does not support document input`, 'invalid_request_error', '3051');
+		}
+		if (heard.length > 0 && card.capabilities && !card.capabilities.audio) {
+			return badRequest(`Model ${card.id} does not support audio input`, 'invalid_request_error', '3051');
+		}
+
 		// Context window.
 		let promptTokens = 0;
 		for (const message of messages) for (const text of messageTexts(message)) promptTokens += countTokens(text);
@@ -821,6 +932,8 @@ class MistralServerImpl implements MistralTestServer {
 		if (lastUser) {
 			const { text: joined, images } = chunkTexts(lastUser.content);
 			text = Array.isArray(lastUser.content) && images > 0 ? `${joined} [images: ${images}]` : joined;
+			if (documentTexts.length > 0) text = `${text} [documents: ${documentTexts.join(' / ')}]`;
+			if (heard.length > 0) text = `${text} [audio: ${heard.join('; ')}]`;
 		}
 		const lastRole = messages[messages.length - 1].role;
 		// What the tools answered since the assistant last called them.

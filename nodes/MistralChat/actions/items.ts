@@ -11,10 +11,17 @@ import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistor
 import { buildChatBody, type ChatOptions } from '../../shared/chat/requestBody';
 import { InputError } from '../../shared/errors';
 import { itemError, stopError } from '../../shared/itemResults';
+import { audioChunkFromBytes, audioChunkFromUrl } from '../../shared/audio/chatAudio';
+import { chatDocumentType, inlineDocumentChunk, urlDocumentChunk } from '../../shared/documents/chatDocuments';
+import { uploadName } from '../../shared/files/filesApi';
+import type { ExecutionFiles } from '../../shared/files/glue';
 import { asNodeError, BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
 import { checkedChoice } from '../../shared/optionRanges';
 import { SAMPLING_OPTIONS } from '../../shared/samplingOptions';
 import { CHAT_OPTIONS } from '../description';
+
+/** Documents up to this size go inline as data URLs; larger ones are uploaded. */
+const INLINE_DOCUMENT_BYTES = 10 * 1024 * 1024;
 
 interface ImageEntry {
 	source?: string;
@@ -61,6 +68,75 @@ async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promi
 	return chunks;
 }
 
+interface DocumentEntry {
+	source?: string;
+	binaryProperty?: string;
+	url?: string;
+}
+
+/**
+ * The item's documents as `document_url` chunks: small files inline, large ones (realtime only)
+ * uploaded to the Files API and read by Mistral through a signed URL, deleted when the node is done.
+ */
+async function documentChunks(context: IExecuteFunctions, itemIndex: number, files?: ExecutionFiles): Promise<ContentChunk[]> {
+	const entries = (context.getNodeParameter('documents.document', itemIndex, []) as DocumentEntry[]) ?? [];
+	const chunks: ContentChunk[] = [];
+	for (const [position, entry] of entries.entries()) {
+		if ((entry.source ?? 'binary') !== 'binary') {
+			chunks.push(urlDocumentChunk(entry.url, `Document ${position + 1} URL`));
+			continue;
+		}
+		const property = (entry.binaryProperty ?? 'data').trim() || 'data';
+		const label = `Document ${position + 1} (binary property "${property}")`;
+		const binary = context.getInputData()[itemIndex]?.binary?.[property];
+		if (!binary) {
+			const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
+			throw new InputError(`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`);
+		}
+		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		const type = chatDocumentType(bytes, label, binary.mimeType);
+		const name = uploadName(binary.fileName, type.extension);
+		if (bytes.length <= INLINE_DOCUMENT_BYTES) {
+			chunks.push(inlineDocumentChunk(bytes, type, name));
+			continue;
+		}
+		if (!files) throw new InputError(`${label} is ${(bytes.length / 1024 / 1024).toFixed(1)} MB: in batch mode documents go inline, up to 10 MB. Give it as a URL, or use realtime processing`);
+		const uploaded = files.uploads.track(await files.files.upload(bytes, name, type.mimeType, 'ocr', itemIndex));
+		chunks.push({ type: 'document_url', document_url: await files.files.signedUrl(uploaded.id, 1, itemIndex), document_name: name });
+	}
+	return chunks;
+}
+
+interface AudioEntry {
+	source?: string;
+	binaryProperty?: string;
+	url?: string;
+}
+
+/** The Audio parameter's recordings as `input_audio` chunks (audio-capable models such as Voxtral). */
+async function audioChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
+	const entries = (context.getNodeParameter('audio.recording', itemIndex, []) as AudioEntry[]) ?? [];
+	const chunks: ContentChunk[] = [];
+	for (const [position, entry] of entries.entries()) {
+		if ((entry.source ?? 'binary') !== 'binary') {
+			chunks.push(audioChunkFromUrl(entry.url, `Audio ${position + 1} URL`));
+			continue;
+		}
+		const property = (entry.binaryProperty ?? 'data').trim();
+		const label = `Audio ${position + 1} (binary property "${property}")`;
+		const binary = context.getInputData()[itemIndex]?.binary?.[property];
+		if (!binary) {
+			const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
+			throw new InputError(
+				`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`,
+			);
+		}
+		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		chunks.push(audioChunkFromBytes(bytes, label, binary.fileName, binary.mimeType));
+	}
+	return chunks;
+}
+
 function extraMessages(context: IExecuteFunctions, itemIndex: number): ChatMessage[] {
 	const entries = context.getNodeParameter('extraMessages.message', itemIndex, []) as IDataObject[];
 	return entries.map((entry, index) => normalizeMessage(entry, `Extra message ${index + 1}`));
@@ -74,7 +150,7 @@ export interface ChatItemRequest {
 }
 
 /** Item N's chat request, built from the node's parameters: the same in realtime and batch mode. */
-export async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject): Promise<ChatItemRequest> {
+export async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject, files?: ExecutionFiles): Promise<ChatItemRequest> {
 	const historyField = typeof options.historyField === 'string' ? options.historyField.trim() : '';
 	const item = context.getInputData()[itemIndex];
 	const messages = buildConversation({
@@ -82,7 +158,7 @@ export async function buildRequest(context: IExecuteFunctions, itemIndex: number
 		history: historyField ? normalizeHistory(item.json[historyField], historyField) : [],
 		extraMessages: extraMessages(context, itemIndex),
 		prompt: context.getNodeParameter('prompt', itemIndex, ''),
-		images: await imageChunks(context, itemIndex),
+		images: [...(await imageChunks(context, itemIndex)), ...(await audioChunks(context, itemIndex)), ...(await documentChunks(context, itemIndex, files))],
 	});
 	const responseFormat = context.getNodeParameter('responseFormat', itemIndex, 'text') as string;
 	const model = context.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;

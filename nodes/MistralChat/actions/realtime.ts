@@ -7,6 +7,7 @@ import { readChatStream } from '../../shared/chat/stream';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { AnswerError } from '../../shared/errors';
+import { deleteUploads, executionFiles } from '../../shared/files/glue';
 import { collectOutput, itemError } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { answerItems, buildRequest, type ChatItemRequest, inputFieldsKept } from './items';
@@ -47,25 +48,30 @@ export async function executeChatRealtime(this: IExecuteFunctions): Promise<INod
 	const streaming = items.length === 1 && shouldStream(this);
 	const keepInputFields = inputFieldsKept(this);
 
-	const outcomes = await settleWithConcurrency(
-		items,
-		transport.maxConcurrency,
-		async (item, itemIndex): Promise<INodeExecutionData[]> => {
-			const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
-			let request: ChatItemRequest;
-			try {
-				request = await buildRequest(this, itemIndex, options);
-			} catch (error) {
-				throw itemError(this.getNode(), error, itemIndex);
-			}
-			const response =
-				streaming && request.body.n === undefined
-					? await streamAnswer(this, client, request, itemIndex)
-					: await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
-			return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify, keepInputFields(itemIndex));
-		},
-		!this.continueOnFail(),
-	);
-	this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
-	return [collectOutput(this, outcomes, keepInputFields)];
+	const files = executionFiles(this, transport);
+	try {
+		const outcomes = await settleWithConcurrency(
+			items,
+			transport.maxConcurrency,
+			async (item, itemIndex): Promise<INodeExecutionData[]> => {
+				const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
+				let request: ChatItemRequest;
+				try {
+					request = await buildRequest(this, itemIndex, options, files);
+				} catch (error) {
+					throw itemError(this.getNode(), error, itemIndex);
+				}
+				const response =
+					streaming && request.body.n === undefined
+						? await streamAnswer(this, client, request, itemIndex)
+						: await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
+				return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify, keepInputFields(itemIndex));
+			},
+			!this.continueOnFail(),
+		);
+		this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
+		return [collectOutput(this, outcomes, keepInputFields)];
+	} finally {
+		await deleteUploads(this, files, 'Mistral Chat');
+	}
 }

@@ -8,7 +8,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { planJobs, type RequestResult } from '../../shared/batch/jobs';
-import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
+import { newBatchRunner, reportBatchRun, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
 import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
@@ -82,6 +82,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 		problems.forEach((problem, itemIndex) => {
 			if (problem) outcomes[itemIndex] = { ok: false, error: itemError(this.getNode(), problem, itemIndex) };
 		});
+		reportBatchRun(this, runner, 'collect', outcomes, (itemIndex) => partOf.get(slotsOf(inputs[itemIndex])[0])?.jobId);
 		return [collectOutput(this, outcomes, () => keepInput)];
 	}
 
@@ -108,6 +109,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 			if (settings.outputDimension !== undefined) reference.outputDimension = settings.outputDimension;
 			return { ok: true, value: [{ json: { ...items[itemIndex].json, [field]: reference }, pairedItem: { item: itemIndex } }] };
 		});
+		reportBatchRun(this, runner, 'submit', outcomes, () => undefined);
 		return [collectOutput(this, outcomes, () => keepInput)];
 	}
 
@@ -122,6 +124,8 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	fillSlotResults(this, results, partOf, () => settings.dtype, settings.model, slotResults);
 	this.logger.debug(`Mistral Embed (batch): ${slots.length} text(s) in ${packs.length} request(s), ${runner.describeStats()}`);
 	const outcomes = embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json);
+	// The job of the item's first text (after any follow-up job that retried it).
+	reportBatchRun(this, runner, 'wait', outcomes, (itemIndex) => partOf.get(slotsOf(inputs[itemIndex])[0])?.jobId);
 	return [collectOutput(this, outcomes, () => keepInput)];
 }
 

@@ -7,7 +7,12 @@ import { parseJson } from '../json';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
-export type ContentChunk = { type: 'text'; text: string } | { type: 'image_url'; image_url: string | { url: string; detail?: string } };
+export type ContentChunk =
+	| { type: 'text'; text: string }
+	| { type: 'image_url'; image_url: string | { url: string; detail?: string } }
+	| { type: 'document_url'; document_url: string; document_name?: string }
+	| { type: 'file'; file_id: string }
+	| { type: 'input_audio'; input_audio: string };
 
 export interface ChatMessage {
 	role: Role;
