@@ -3,10 +3,14 @@ import type { EmbedSlot } from './inputs';
 export interface BatchLimits {
 	maxInputs: number;
 	maxTokens: number;
+	/** The tokens a slot is packed as (the calibration's tokensOf); its estimate when not given. */
+	tokensOf?: (slot: EmbedSlot) => number;
 }
 
+const estimateOf = (slot: EmbedSlot) => slot.estimatedTokens;
+
 /** How many inputs that do not fit the budget a batch may pass over to fill itself with later ones. */
-const LOOKAHEAD = 8;
+const LOOKAHEAD = 32;
 
 /**
  * Hands out inputs as batches, one at a time, each packed when it is about to be sent: so a batch
@@ -30,17 +34,19 @@ export class BatchQueue {
 		while (this.position < this.slots.length && this.taken[this.position]) this.position++;
 		if (this.position >= this.slots.length) return undefined;
 		const batch: EmbedSlot[] = [];
+		const tokensOf = limits.tokensOf ?? estimateOf;
 		let tokens = 0;
 		let passed = 0;
 		for (let i = this.position; i < this.slots.length && batch.length < limits.maxInputs && passed < LOOKAHEAD; i++) {
 			if (this.taken[i]) continue;
 			const slot = this.slots[i];
-			if (batch.length > 0 && tokens + slot.estimatedTokens > limits.maxTokens) {
+			const slotTokens = tokensOf(slot);
+			if (batch.length > 0 && tokens + slotTokens > limits.maxTokens) {
 				passed++;
 				continue;
 			}
 			batch.push(slot);
-			tokens += slot.estimatedTokens;
+			tokens += slotTokens;
 			this.taken[i] = 1;
 		}
 		return batch;
@@ -55,18 +61,16 @@ export function packBatches(slots: readonly EmbedSlot[], limits: BatchLimits): E
 	return batches;
 }
 
-export const estimatedTokensOf = (batch: readonly EmbedSlot[]) => batch.reduce((sum, slot) => sum + slot.estimatedTokens, 0);
-
 export function halve<T>(batch: readonly T[]): [T[], T[]] {
 	const middle = Math.ceil(batch.length / 2);
 	return [batch.slice(0, middle), batch.slice(middle)];
 }
 
 /**
- * A batch refused for too many tokens, cut again under the budget learned from the refusal: into
- * pieces that each fit it, and never fewer than two.
+ * A batch refused for too many tokens, cut again under the ratios learned from the refusal: into
+ * pieces that each fit, and never fewer than two.
  */
-export function splitUnderBudget(batch: readonly EmbedSlot[], maxTokens: number): EmbedSlot[][] {
-	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens });
+export function splitUnderBudget(batch: readonly EmbedSlot[], maxTokens: number, tokensOf?: (slot: EmbedSlot) => number): EmbedSlot[][] {
+	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens, tokensOf });
 	return pieces.length >= 2 ? pieces : halve(batch);
 }

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { settlePulled, type Settled } from '../../shared/concurrency';
 import { failureInfoOf, type FailureInfo, type MistralClient } from '../../shared/transport/client';
-import { BatchQueue, estimatedTokensOf, halve, splitUnderBudget } from './batching';
+import { BatchQueue, halve, splitUnderBudget } from './batching';
 import { saysTooManyTokensInRequest, type TokenCalibration } from './calibration';
 import type { EmbedSlot } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
@@ -64,8 +64,8 @@ export async function embedSlots(
 			if (!blamesAnInput(info)) throw error as Error;
 			if (batch.length === 1) return options.onFailure(batch, error, 'input');
 			if (saysTooManyTokensInRequest(info?.message)) {
-				calibration.rejected(estimatedTokensOf(batch), info?.message);
-				for (const piece of splitUnderBudget(batch, calibration.budget())) await embed(piece);
+				calibration.rejected(batch, info?.message);
+				for (const piece of splitUnderBudget(batch, calibration.cap, calibration.tokensOf)) await embed(piece);
 				return;
 			}
 			const [left, right] = halve(batch);
@@ -80,12 +80,12 @@ export async function embedSlots(
 			return options.onFailure(batch, error, 'response');
 		}
 		const usage = (response as { usage?: IDataObject }).usage;
-		calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens ?? usage?.total_tokens);
+		calibration.observe(batch, usage?.prompt_tokens ?? usage?.total_tokens);
 		options.onVectors(batch, vectors, usage);
 	};
 
 	const queue = new BatchQueue(slots);
-	const nextBatch = () => queue.take({ maxInputs: options.maxInputs, maxTokens: calibration.budget() });
+	const nextBatch = () => queue.take({ maxInputs: options.maxInputs, maxTokens: calibration.cap, tokensOf: calibration.tokensOf });
 	let firstAnswered: Promise<void> | undefined;
 	const embedCalibrating = (batch: EmbedSlot[]) => {
 		const done = embed(batch);
