@@ -20,6 +20,8 @@ import path from 'node:path';
 
 import type { Job, JobResult, ServerSettings, ServerStats } from './lib/common';
 import { DIMENSION, OUT_ROOT, PACKAGE_ROOT } from './lib/common';
+import { PANELS, SCENARIOS, type Spec } from './figures';
+import { barChartSvg } from './lib/chart';
 import { ServerProcess, runWorker } from './lib/processes';
 import { summarize, type ProfileSummary } from './lib/profile';
 import { fixed, ratio, table, thousands } from './lib/table';
@@ -85,12 +87,6 @@ interface Measured {
 const measured = new Map<string, Measured>();
 const server = new ServerProcess();
 
-interface Spec {
-	name: string;
-	label: string;
-	job: Job;
-	settings: ServerSettings;
-}
 
 function record(spec: Spec, runs: Array<{ result: JobResult; server: ServerStats }>, loadBefore: number, profile?: ProfileSummary): Measured {
 	const sorted = [...runs].sort((a, b) => a.result.wallMs - b.result.wallMs);
@@ -174,6 +170,12 @@ async function runScenarios(): Promise<void> {
 		await measureGroup(group, REPEAT);
 		await measure({ name: 's1.perItem', label: `per item, all at once, fetch (${thousands(PER_ITEM_ITEMS)}), base64`, job: { kind: 'per-item-embed', items: PER_ITEM_ITEMS, transport: 'base64' }, settings: at30 });
 		await measure({ name: 's1.perItem.n8n', label: `per item, all at once, n8n HTTP stack (${thousands(PER_ITEM_N8N_ITEMS)}), base64`, job: { kind: 'per-item-embed', items: PER_ITEM_N8N_ITEMS, transport: 'base64', client: 'n8n' }, settings: at30 });
+		await measure({
+			name: 's1.builtin512',
+			label: 'count-only batches of 512, base64 (as LangChain MistralAIEmbeddings, behind n8n\'s Embeddings Mistral Cloud)',
+			job: { ...rawEmbed(EMBED_ITEMS, 'base64'), batchSize: 512, maxTokens: Number.MAX_SAFE_INTEGER },
+			settings: at30,
+		});
 		await measure({ name: 's1.floor.alloc', label: `memory floor: ${thousands(EMBED_ITEMS)} arrays filled in-process, no HTTP`, job: { kind: 'memory-floor', items: EMBED_ITEMS, mode: 'alloc' }, settings: {} });
 		await measure({ name: 's1.floor.decode', label: `memory floor: ${thousands(EMBED_ITEMS)} arrays decoded from base64, no HTTP`, job: { kind: 'memory-floor', items: EMBED_ITEMS, mode: 'decode' }, settings: {} });
 	}
@@ -228,6 +230,8 @@ async function runScenarios(): Promise<void> {
 		await measure({ name: 's6.realtime', label: `realtime, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true }, settings: limited });
 		await measure({ name: 's6.batch', label: `batch API, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true, processing: 'batch' }, settings: limited });
 	}
+
+	for (const group of SCENARIOS) if (section(group.section)) await measureGroup(group.specs, group.repeat ?? 1);
 
 	if (PROFILE_ALL) {
 		for (const name of ['s1.node.base64', 's1.node.float', 's3.node', 's4.node.embed', 's4.node.chat']) await profileRun(name);
@@ -589,6 +593,40 @@ function profileText(m: Measured): string {
 	return lines.join('\n');
 }
 
+// ----- figures -------------------------------------------------------------------------------------
+
+/**
+ * The panels of bench/figures.ts from this run: docs/bench.svg (the README's chart) when the main
+ * scenarios ran, and a table for the report.
+ */
+function writeFigures(): string {
+	const panels = PANELS.map((panel) => ({
+		title: panel.title,
+		unit: panel.unit,
+		bars: panel.bars.map((bar) => {
+			const m = get(bar.scenario);
+			return { label: bar.label, value: m && bar.value(m), note: m && bar.note?.(m), ours: bar.ours };
+		}),
+	}));
+	const rows = panels.flatMap((panel) => panel.bars.map((bar) => [panel.title, bar.label, fixed(bar.value, bar.value !== undefined && bar.value < 10 ? 2 : 0), panel.unit, bar.note ?? '']));
+	const measuredBars = panels.flatMap((panel) => panel.bars).filter((bar) => bar.value !== undefined).length;
+	if (get('s1.node.base64') && get('s1.raw.base64')) {
+		const subtitle = `npm run bench, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, Node ${process.version}, loopback server (test/server), n8n-core ${n8nCoreVersion()}; medians of ${REPEAT} interleaved runs for the Embed node and the raw client`;
+		mkdirSync(path.join(PACKAGE_ROOT, 'docs'), { recursive: true });
+		writeFileSync(path.join(PACKAGE_ROOT, 'docs', 'bench.svg'), barChartSvg('n8n-nodes-mistral: throughput and memory', subtitle, panels));
+	}
+	return `${table(['figure', 'scenario', 'value', 'unit', 'note'], rows)}\n(${measuredBars} bars measured in this run${get('s1.node.base64') ? '; chart written to docs/bench.svg' : '; docs/bench.svg left as it was (s1 not run)'})`;
+}
+
+function n8nCoreVersion(): string {
+	try {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		return (require(require.resolve('n8n-core/package.json', { paths: [PACKAGE_ROOT] })) as { version: string }).version;
+	} catch {
+		return '?';
+	}
+}
+
 // ----- main ----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -611,6 +649,8 @@ async function main(): Promise<void> {
 		await server.close();
 	}
 
+	const figures = writeFigures();
+	text = `${text}\n\n== Figures (docs/bench.svg) ==\n${figures}`;
 	const profiled = [...measured.values()].filter((m) => m.profile);
 	const fullText = [text, ...profiled.map(profileText)].join('\n');
 	process.stdout.write(`\n${fullText}\n`);
