@@ -20,16 +20,17 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			typeOptions: { minValue: 0, maxValue: 20 },
 			default: DEFAULT_MAX_RETRIES,
 			description:
-				'How often a request is retried after the server said it did not do the work: a rate limit (429) or a server error (500, 502, 503, 504). Waits grow exponentially; a Retry-After from the server is honoured. A wrong key, URL or model is never retried. Read once per execution.',
+				'How often a request is retried after the server said it did not do the work: a rate limit (429) or "service unavailable" (503); for embeddings and reads also a server error (500, 502, 504). Waits grow exponentially; a Retry-After from the server is honoured. A wrong key, URL or model is never retried. Read once per execution.',
 		},
 		{
-			displayName: 'Max Retries After Timeouts',
+			// Saved as maxAmbiguousRetries since 0.2 ("Max Retries After Timeouts"): the name stays so saved values keep working.
+			displayName: 'Max Ambiguous Retries',
 			name: 'maxAmbiguousRetries',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 20 },
 			default: DEFAULT_MAX_AMBIGUOUS_RETRIES,
 			description:
-				'How often a request is retried after a timeout, a connection dropped after sending, or an answer cut short. The server may have done (and billed) that work already, so the default is once. Never more than Max Retries. Read once per execution.',
+				'How often a request is retried after a failure that may come after the work was done, and billed: a timeout, a connection dropped after sending, an answer cut short, or a 500, 502 or 504 after a request that generates (chat, OCR, audio, batch job creation). The default is once. Embeddings, uploads and reads retry a 500, 502 or 504 up to Max Retries. Never more than Max Retries. Read once per execution.',
 		},
 		{
 			displayName: 'Timeout (Seconds)',

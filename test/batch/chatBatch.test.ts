@@ -206,11 +206,48 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(result.items.map((item) => (item.json.error ? 'error' : item.json.content))).toEqual(items.map((item, i) => (i === 5 ? 'error' : `Echo: ${item.json.prompt}`)));
 	});
 
-	it('a job submission cut off after it was sent is not sent again (a job sent twice is billed twice), and the node says where to look', async () => {
-		server.enqueue({ path: '/batch/jobs', reset: true });
+	const jobsAtServer = () => server.batch.jobSummaries();
+	const lookups = () => server.requests.filter((request) => request.path === '/batch/jobs' && request.method === 'GET');
+
+	it('creation answered 502, 502, 200 by a gateway (each 502 after the job was created): exactly one job, found by its tag, and the items get its answers', async () => {
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, gatewayErrorsAfterCreate: [502, 502] } });
+		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(3), credentials: credentials() });
+		console.log(`[batch] creation answered 502 after creating: ${jobCreations().length} POST(s), ${jobsAtServer().length} job(s) at the server, ${lookups().length} lookup(s)`);
+		expect(result.error).toBeUndefined();
+		expect(jobsAtServer()).toHaveLength(1);
+		expect(jobCreations()).toHaveLength(1);
+		expect(lookups()).toHaveLength(1);
+		// The lookup asks for the caller's recent jobs; the tag is matched on what comes back.
+		expect(lookups()[0].rawPath).toBe('/v1/batch/jobs');
+		expect(jobsAtServer()[0].metadata?.n8n_submission).toMatch(/^[0-9a-f-]{36}$/);
+		expect(result.items.map((item) => item.json.content)).toEqual(itemsOf(3).map((item) => `Echo: ${item.json.prompt}`));
+		expect(result.logs.join('\n')).toMatch(/the answer to creating batch job [0-9a-f-]{36} was lost .*not sent again/);
+	});
+
+	it('a 502 before the job was created, then a 502 after: looked up twice, sent twice, exactly one job', async () => {
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, gatewayErrorsAfterCreate: [502] } });
+		server.enqueue({ path: '/batch/jobs', method: 'POST', status: 502, rawBody: '<html><body>502 Bad Gateway</body></html>', headers: { 'content-type': 'text/html' } });
+		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(2), credentials: credentials() });
+		expect(result.error).toBeUndefined();
+		expect(jobCreations()).toHaveLength(2);
+		expect(lookups()).toHaveLength(2);
+		expect(jobsAtServer()).toHaveLength(1);
+		expect(result.items.map((item) => item.json.content)).toEqual(itemsOf(2).map((item) => `Echo: ${item.json.prompt}`));
+	});
+
+	it('a submission cut off before the server saw it (reset): Mistral lists no job with its tag, so it is sent again: one job', async () => {
+		server.enqueue({ path: '/batch/jobs', method: 'POST', reset: true });
+		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(2), credentials: credentials() });
+		expect(result.error).toBeUndefined();
+		expect(jobCreations()).toHaveLength(2);
+		expect(jobsAtServer()).toHaveLength(1);
+	});
+
+	it('when the lookup fails too, nothing is sent again (a job sent twice is billed twice), and the node says where to look', async () => {
+		server.enqueue({ path: '/batch/jobs', method: 'POST', reset: true }, { path: '/batch/jobs', method: 'GET', status: 400, body: { object: 'error', message: 'lookup refused', type: 'invalid_request_error', param: null, code: null } });
 		const result = await runNode({ node: 'mistralChat', parameters: batchParameters(), items: itemsOf(2), credentials: credentials() });
 		expect(jobCreations()).toHaveLength(1);
-		expect(result.error?.description).toMatch(/may have been created anyway, so it was not sent again.*Mistral console/);
+		expect(result.error?.description).toMatch(/Looking the job up failed too.*may have been created anyway, so it was not sent again.*Mistral console/);
 	});
 
 	it('as "Mistral Chat Tool" under an AI Agent it answers in realtime even with Processing set to Batch API', async () => {

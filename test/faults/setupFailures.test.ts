@@ -401,7 +401,31 @@ describe('a billed call is not silently repeated', () => {
 		expect(result.items[0].json.error).toMatch(pattern);
 	});
 
-	it('"Max Retries After Timeouts" raises the limit for ambiguous failures', async () => {
+	it.each([500, 502, 504])('a chat answered %i (a gateway, the model may have run) is POSTed at most twice by default (counted at the server)', async (status) => {
+		server.enqueue(...Array.from({ length: 6 }, () => serverError(status)));
+		const result = await runNode({ node: 'mistralChat', parameters: { model: chatModel }, items: chatItems(1), credentials: { apiKey: server.apiKey as string, baseUrl: server.url }, continueOnFail: true });
+		const posts = server.requests.filter((request) => request.method === 'POST' && request.path === '/chat/completions');
+		console.log(`[retries] chat answered ${status}: ${posts.length} POST(s) at the server`);
+		expect(posts).toHaveLength(2);
+		expect(result.items[0].json.error).toMatch(new RegExp(`^The Mistral server failed \\(${status}\\) after 2 attempts`));
+		expect(result.items[0].json.errorDescription).toMatch(/may have done \(and billed\) the work anyway.*"Max Ambiguous Retries"/);
+	});
+
+	it('a chat answered 504 with Max Ambiguous Retries 0 is POSTed once', async () => {
+		server.enqueue(...Array.from({ length: 6 }, () => serverError(504)));
+		await runNode({ node: 'mistralChat', parameters: { model: chatModel, options: { maxAmbiguousRetries: 0 } }, items: chatItems(1), credentials: { apiKey: server.apiKey as string, baseUrl: server.url }, continueOnFail: true });
+		expect(server.requests.filter((request) => request.path === '/chat/completions')).toHaveLength(1);
+	});
+
+	it.each([500, 502, 504])('embeddings answered %i are cheap to repeat: every retry of Max Retries, then the vectors', async (status) => {
+		server.enqueue(...Array.from({ length: 5 }, () => ({ ...serverError(status), path: '/embeddings' })));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: embedModel }, items: embedItems(2), credentials: { apiKey: server.apiKey as string, baseUrl: server.url } });
+		expect(result.error).toBeUndefined();
+		expect(server.requests.filter((request) => request.path === '/embeddings')).toHaveLength(6);
+		expect(result.items.map((item) => (item.json.embedding as number[]).length)).toEqual([1024, 1024]);
+	});
+
+	it('"Max Ambiguous Retries" (saved as maxAmbiguousRetries) raises the limit for ambiguous failures', async () => {
 		server.enqueue(...Array.from({ length: 4 }, () => ({ path: '/chat/completions' as const, reset: true })));
 		const result = await runNode({ node: 'mistralChat', parameters: { model: chatModel, options: { maxAmbiguousRetries: 2 } }, items: chatItems(1), credentials: { apiKey: server.apiKey as string, baseUrl: server.url }, continueOnFail: true });
 		expect(server.requests).toHaveLength(3);

@@ -800,6 +800,39 @@ function credentialTestFunction(
 	return undefined;
 }
 
+/**
+ * An ExecuteContext of n8n's real engine for a bare node that holds the test credential: for tests that
+ * drive a transport piece (e.g. MistralClient) directly through n8n's authenticated HTTP helpers.
+ */
+export async function executeContextFor(credentials: TestCredentials): Promise<ExecuteContext> {
+	const current = await engine();
+	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(credentials));
+	const node: INode = {
+		id: 'transport-test',
+		parameters: {},
+		name: 'Transport Test',
+		type: NO_OP_DESCRIPTION.name,
+		typeVersion: 1,
+		position: [0, 0],
+		credentials: { [CREDENTIAL_TYPE]: { id: TEST_CREDENTIAL_ID, name: TEST_CREDENTIAL_NAME } },
+	};
+	const nodeType: INodeType = { description: { ...NO_OP_DESCRIPTION, credentials: [{ name: CREDENTIAL_TYPE, required: true }] } };
+	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: mockNodeTypes({ [NO_OP_DESCRIPTION.name]: nodeType }) });
+	const inputData: ITaskDataConnections = { main: [[{ json: {} }]] };
+	return new ExecuteContext(
+		workflow,
+		node,
+		additionalDataFor(credentialsHelper, undefined),
+		'internal',
+		createRunExecutionData({ executionData: null }),
+		0,
+		[],
+		inputData,
+		{ node, data: {}, source: null },
+		[],
+	);
+}
+
 export async function testCredential(credentials: TestCredentials): Promise<{ status: 'OK' | 'Error'; message: string }> {
 	const current = await engine();
 	const credentialsHelper = new TestCredentialsHelper(current.loader, credentialStore(credentials));

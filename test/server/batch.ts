@@ -1,7 +1,8 @@
 /**
  * The Batch API and the Files API of the local Mistral-compatible server, per Mistral's spec
  * (CreateBatchJobRequest, BatchJob, BatchRequest, FileSchema):
- *  - POST /v1/batch/jobs (inline `requests`, at most 10,000, or `input_files` of JSONL), GET /v1/batch/jobs,
+ *  - POST /v1/batch/jobs (inline `requests`, at most 10,000, or `input_files` of JSONL), GET /v1/batch/jobs
+ *    (filters: created_after, created_by_me, model, status, metadata as JSON; pages; order_by),
  *    GET /v1/batch/jobs/{id} (`?inline=true` adds `outputs`), DELETE /v1/batch/jobs/{id},
  *    POST /v1/batch/jobs/{id}/cancel;
  *  - POST /v1/files (multipart: file, purpose, expiry, visibility), GET /v1/files/{id},
@@ -18,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { parseMultipart } from './multipart';
 import { type DetailEntry, type Schema, validateBody } from './validation';
 
 export interface BatchServerOptions {
@@ -38,6 +40,11 @@ export interface BatchServerOptions {
 	failJobAfter?: { requests: number; message?: string };
 	/** Whether `?inline=true` returns `outputs` (default true); off, results come only as files. */
 	inlineOutputs?: boolean;
+	/**
+	 * Statuses a gateway answers to the next job creations (one each, in order) AFTER the server
+	 * created the job, as a proxy that times out or loses the answer does. Consumed as used.
+	 */
+	gatewayErrorsAfterCreate?: number[];
 }
 
 export interface BatchOutcome {
@@ -231,11 +238,7 @@ export class BatchService {
 			if (fileMatch[2]) return { status: 200, raw: file.content, headers: { 'content-type': 'application/octet-stream' } };
 			return { status: 200, json: this.fileSchema(file) };
 		}
-		if (path === '/batch/jobs' && method === 'GET') {
-			for (const job of this.jobs.values()) await this.progress(job);
-			const data = [...this.jobs.values()].reverse().map((job) => this.jobSchema(job, false));
-			return { status: 200, json: { data, object: 'list', total: data.length } };
-		}
+		if (path === '/batch/jobs' && method === 'GET') return await this.list(query);
 		if (path === '/batch/jobs' && method === 'POST') {
 			if (request.parseError) return request.parseError;
 			return await this.create(request.parsed);
@@ -264,6 +267,77 @@ export class BatchService {
 		}
 		const inline = inlineParam !== null && ['true', '1'].includes(inlineParam.toLowerCase());
 		return { status: 200, json: this.jobSchema(job, inline) };
+	}
+
+	// ----- listing -----------------------------------------------------------------------------------
+
+	/**
+	 * GET /v1/batch/jobs with the spec's query parameters: page, page_size, model, agent_id, metadata,
+	 * created_after (date-time), created_by_me (boolean; every job here is the caller's), status (repeated),
+	 * order_by (created | -created, default -created). The spec types `metadata` as an object without
+	 * saying how a query string carries it: this server reads JSON (`metadata={"k":"v"}`) and keeps the
+	 * jobs whose metadata holds every pair; any other form is a 422.
+	 */
+	private async list(query: URLSearchParams): Promise<BatchOutcome> {
+		const errors: DetailEntry[] = [];
+		const integer = (name: string, fallback: number, min: number): number => {
+			const raw = query.get(name);
+			if (raw === null) return fallback;
+			if (!/^-?\d+$/.test(raw.trim())) {
+				errors.push({ type: 'int_parsing', loc: ['query', name], msg: 'Input should be a valid integer, unable to parse string as an integer', input: raw });
+				return fallback;
+			}
+			const value = Number(raw);
+			if (value < min) errors.push({ type: 'greater_than_equal', loc: ['query', name], msg: `Input should be greater than or equal to ${min}`, input: raw, ctx: { ge: min } });
+			return value;
+		};
+		const page = integer('page', 0, 0);
+		const pageSize = integer('page_size', 100, 1);
+		let createdAfter: number | undefined;
+		const createdAfterRaw = query.get('created_after');
+		if (createdAfterRaw !== null) {
+			createdAfter = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(createdAfterRaw) ? Date.parse(createdAfterRaw) : NaN;
+			if (Number.isNaN(createdAfter)) errors.push({ type: 'datetime_from_date_parsing', loc: ['query', 'created_after'], msg: 'Input should be a valid datetime or date', input: createdAfterRaw });
+		}
+		const createdByMe = query.get('created_by_me');
+		if (createdByMe !== null && !['true', 'false', '1', '0'].includes(createdByMe.toLowerCase())) {
+			errors.push({ type: 'bool_parsing', loc: ['query', 'created_by_me'], msg: 'Input should be a valid boolean, unable to interpret input', input: createdByMe });
+		}
+		let metadataFilter: Record<string, unknown> | undefined;
+		const metadataRaw = query.get('metadata');
+		if (metadataRaw !== null) {
+			try {
+				const parsed: unknown = JSON.parse(metadataRaw);
+				if (isObject(parsed)) metadataFilter = parsed;
+			} catch {
+				// Reported below.
+			}
+			if (!metadataFilter) errors.push({ type: 'dict_type', loc: ['query', 'metadata'], msg: 'Input should be a valid dictionary', input: metadataRaw });
+		}
+		const statuses = query.getAll('status');
+		const known: Status[] = ['QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT_EXCEEDED', 'CANCELLATION_REQUESTED', 'CANCELLED'];
+		for (const status of statuses) {
+			if (!known.includes(status as Status)) errors.push({ type: 'enum', loc: ['query', 'status', 0], msg: `Input should be ${known.map((entry) => `'${entry}'`).join(', ')}`, input: status });
+		}
+		const orderBy = query.get('order_by') ?? '-created';
+		if (orderBy !== 'created' && orderBy !== '-created') {
+			errors.push({ type: 'enum', loc: ['query', 'order_by'], msg: "Input should be 'created' or '-created'", input: orderBy });
+		}
+		if (errors.length > 0) return unprocessable(errors);
+
+		for (const job of this.jobs.values()) await this.progress(job);
+		const model = query.get('model');
+		const matching = [...this.jobs.values()].filter(
+			(job) =>
+				(model === null || job.model === model) &&
+				(createdAfter === undefined || job.createdAt > createdAfter) &&
+				(statuses.length === 0 || statuses.includes(job.status)) &&
+				(metadataFilter === undefined || Object.entries(metadataFilter).every(([key, value]) => job.metadata?.[key] === value)),
+		);
+		// Creation order is insertion order (the clock may stand still between two jobs).
+		if (orderBy === '-created') matching.reverse();
+		const data = matching.slice(page * pageSize, (page + 1) * pageSize).map((job) => this.jobSchema(job, false));
+		return { status: 200, json: { data, object: 'list', total: matching.length } };
 	}
 
 	// ----- creation ----------------------------------------------------------------------------------
@@ -354,6 +428,11 @@ export class BatchService {
 			busy: Promise.resolve(),
 		};
 		this.jobs.set(job.id, job);
+		const gatewayError = options.gatewayErrorsAfterCreate?.shift();
+		if (gatewayError !== undefined) {
+			// The job exists, but a gateway in front of the API lost the answer.
+			return { status: gatewayError, raw: `<html><head><title>${gatewayError}</title></head><body><center><h1>${gatewayError} Bad Gateway</h1></center></body></html>`, headers: { 'content-type': 'text/html' } };
+		}
 		return { status: 200, json: this.jobSchema(job, false) };
 	}
 
@@ -487,11 +566,8 @@ export class BatchService {
 	// ----- files -------------------------------------------------------------------------------------
 
 	private upload(buffer: Buffer, contentType: string): BatchOutcome {
-		const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-		if (!contentType.toLowerCase().startsWith('multipart/form-data') || !boundary) {
-			return unprocessable([{ type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null }]);
-		}
-		const fields = parseMultipart(buffer, boundary[1] ?? boundary[2]);
+		const fields = parseMultipart(buffer, contentType);
+		if (!fields) return unprocessable([{ type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null }]);
 		const file = fields.find((field) => field.name === 'file');
 		if (!file || file.filename === undefined) return unprocessable([{ type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null }]);
 		const purposeField = fields.find((field) => field.name === 'purpose');
@@ -534,32 +610,3 @@ function uuidError(loc: Array<string | number>, input: string): DetailEntry {
 	return { type: 'uuid_parsing', loc, msg: 'Input should be a valid UUID, invalid length or character', input, ctx: { error: 'invalid character or length' } };
 }
 
-interface MultipartField {
-	name: string;
-	filename?: string;
-	contentType?: string;
-	data: Buffer;
-}
-
-function parseMultipart(buffer: Buffer, boundary: string): MultipartField[] {
-	const fields: MultipartField[] = [];
-	const delimiter = Buffer.from(`--${boundary}`);
-	let start = buffer.indexOf(delimiter);
-	while (start !== -1) {
-		const next = buffer.indexOf(delimiter, start + delimiter.length);
-		if (next === -1) break;
-		let part = buffer.subarray(start + delimiter.length, next);
-		if (part.subarray(0, 2).toString() === '\r\n') part = part.subarray(2);
-		if (part.subarray(part.length - 2).toString() === '\r\n') part = part.subarray(0, part.length - 2);
-		const headerEnd = part.indexOf('\r\n\r\n');
-		if (headerEnd !== -1) {
-			const headers = part.subarray(0, headerEnd).toString('utf8');
-			const name = /name="([^"]*)"/i.exec(headers)?.[1];
-			const filename = /filename="([^"]*)"/i.exec(headers)?.[1];
-			const contentType = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim();
-			if (name !== undefined) fields.push({ name, filename, contentType, data: part.subarray(headerEnd + 4) });
-		}
-		start = next;
-	}
-	return fields;
-}

@@ -78,6 +78,8 @@ export interface FaultMix {
 
 export interface ScriptedResponse {
 	path?: '/models' | '/chat/completions' | '/embeddings' | '/batch/jobs' | '/files' | (string & {});
+	/** Only requests with this method take it (default: any). */
+	method?: 'GET' | 'POST' | 'DELETE';
 	status?: number;
 	body?: unknown;
 	rawBody?: string;
@@ -517,12 +519,13 @@ class MistralServerImpl implements MistralTestServer {
 		// Parse once; what the handlers validate is exactly what is recorded.
 		let parsed: unknown;
 		let parseError: Outcome | undefined;
-		const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
+		// As sent: a multipart boundary is case-sensitive.
+		const contentType = String(req.headers['content-type'] ?? '');
 		if (tooLarge) {
 			parseError = mistralError(413, 'Request body too large', 'invalid_request_error');
 		} else if (size === 0) {
 			parseError = unprocessable([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
-		} else if (contentType !== '' && !contentType.includes('json')) {
+		} else if (contentType !== '' && !contentType.toLowerCase().includes('json')) {
 			const text = buffer.toString('utf8');
 			parseError = unprocessable([
 				{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: text.length > 1000 ? `${text.slice(0, 1000)}...` : text },
@@ -565,7 +568,7 @@ class MistralServerImpl implements MistralTestServer {
 		}
 
 		// Scripted responses.
-		const scriptIndex = this.queue.findIndex((s) => s.path === undefined || s.path === path);
+		const scriptIndex = this.queue.findIndex((s) => (s.path === undefined || s.path === path) && (s.method === undefined || s.method === method));
 		if (scriptIndex >= 0) {
 			const [script] = this.queue.splice(scriptIndex, 1);
 			record.scripted = true;

@@ -12,6 +12,7 @@ const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1000, maxDelayMs: 8000, m
 const now = Date.parse('2026-11-25T12:00:00Z');
 const fresh = { answeredBefore: false };
 const running = { answeredBefore: true };
+const repeatable = { answeredBefore: true, repeatable: true };
 
 /** How many attempts a request makes when every attempt ends with `outcome`. */
 function attemptsFor(outcome: AttemptOutcome, maxRetries = 5, maxAmbiguousRetries = 1, state = running): number {
@@ -26,14 +27,29 @@ function attemptsFor(outcome: AttemptOutcome, maxRetries = 5, maxAmbiguousRetrie
 }
 
 describe('retry policy', () => {
-	it.each([429, 500, 502, 503, 504])('HTTP %i says the work was not done: every retry of Max Retries', (status) => {
+	it.each([429, 503])('HTTP %i says the work was not started: every retry of Max Retries, for any request', (status) => {
 		expect(classifyFailure({ kind: 'http', status }, running)).toBe('not-processed');
 		expect(attemptsFor({ kind: 'http', status })).toBe(6);
 		expect(attemptsFor({ kind: 'http', status }, 2)).toBe(3);
+		expect(attemptsFor({ kind: 'http', status }, 5, 1, repeatable)).toBe(6);
 	});
 
-	it('a 5xx proxy page (HTML) is an answer too: full retries', () => {
-		expect(attemptsFor({ kind: 'invalid-body', status: 502 })).toBe(6);
+	it.each([500, 502, 504])('HTTP %i after a generating POST (the default) may come after the work was done: retried once by default', (status) => {
+		expect(classifyFailure({ kind: 'http', status }, running)).toBe('ambiguous');
+		expect(attemptsFor({ kind: 'http', status })).toBe(2);
+		expect(attemptsFor({ kind: 'http', status }, 5, 0)).toBe(1);
+		expect(attemptsFor({ kind: 'http', status }, 5, 3)).toBe(4);
+	});
+
+	it.each([500, 502, 504])('HTTP %i after a repeatable request (embeddings, reads): every retry of Max Retries', (status) => {
+		expect(classifyFailure({ kind: 'http', status }, repeatable)).toBe('not-processed');
+		expect(attemptsFor({ kind: 'http', status }, 5, 1, repeatable)).toBe(6);
+	});
+
+	it('a 5xx proxy page (HTML) is judged by its status as any answer', () => {
+		expect(attemptsFor({ kind: 'invalid-body', status: 502 })).toBe(2);
+		expect(attemptsFor({ kind: 'invalid-body', status: 502 }, 5, 1, repeatable)).toBe(6);
+		expect(attemptsFor({ kind: 'invalid-body', status: 503 })).toBe(6);
 	});
 
 	it.each<[string, AttemptOutcome]>([

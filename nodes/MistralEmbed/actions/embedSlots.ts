@@ -56,7 +56,8 @@ export async function embedSlots(
 			response = await client.post(
 				'/embeddings',
 				options.body(batch.map((slot) => slot.text)),
-				{ model: options.model },
+				// Cheap to send twice, unlike a generation: a 502 is retried as a 503 is.
+				{ model: options.model, repeatable: true },
 				batch.length === 1 ? options.itemIndexOf?.(batch[0]) : undefined,
 			);
 		} catch (error) {

@@ -33,6 +33,7 @@ export interface BatchJobInfo {
 	outputs?: unknown[] | null;
 	output_file?: string | null;
 	error_file?: string | null;
+	metadata?: Record<string, unknown> | null;
 }
 
 /** What one request of a job came to: its response body, or why it failed. */
@@ -69,7 +70,33 @@ export function readJob(raw: unknown): BatchJobInfo {
 		outputs: Array.isArray(raw.outputs) ? raw.outputs : null,
 		output_file: typeof raw.output_file === 'string' ? raw.output_file : null,
 		error_file: typeof raw.error_file === 'string' ? raw.error_file : null,
+		metadata: isObject(raw.metadata) ? raw.metadata : null,
 	};
+}
+
+/** The metadata key that tags one submission, so a job created by a request whose answer was lost can be found. */
+export const SUBMISSION_TAG_KEY = 'n8n_submission';
+
+/**
+ * The query that lists the caller's jobs created since `sinceMs` (a minute earlier, for clocks that
+ * differ), newest first. The spec leaves open how its `metadata` filter is encoded in a query string,
+ * so the tag is matched on the jobs returned (see `jobsTagged`).
+ */
+export function recentJobsQuery(sinceMs: number, page: number, pageSize: number): string {
+	const createdAfter = new Date(sinceMs - 60_000).toISOString();
+	return `?created_after=${encodeURIComponent(createdAfter)}&created_by_me=true&order_by=-created&page=${page}&page_size=${pageSize}`;
+}
+
+/** The jobs of a list answer (ListBatchJobsResponse) whose metadata carries `tag`; and whether the page was full. */
+export function jobsTagged(listAnswer: unknown, tag: string, pageSize: number): { jobs: BatchJobInfo[]; fullPage: boolean } {
+	const data = isObject(listAnswer) && Array.isArray(listAnswer.data) ? listAnswer.data : undefined;
+	if (!data) throw new Error('The server answered the batch job list without a "data" list.');
+	const jobs: BatchJobInfo[] = [];
+	for (const entry of data) {
+		if (!isObject(entry) || !isObject(entry.metadata) || entry.metadata[SUBMISSION_TAG_KEY] !== tag) continue;
+		jobs.push(readJob(entry));
+	}
+	return { jobs, fullPage: data.length >= pageSize };
 }
 
 /** Groups requests into jobs: one model per job, at most `max` requests each, order kept. */

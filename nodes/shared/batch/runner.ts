@@ -3,6 +3,8 @@
  * each time), cancel the jobs when the execution is cancelled or when nobody will collect them, and
  * fetch their results (inline, or from the output and error files).
  */
+import { randomUUID } from 'node:crypto';
+
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
@@ -16,12 +18,18 @@ import {
 	createJobBody,
 	describeProgress,
 	isFinished,
+	jobsTagged,
+	recentJobsQuery,
+	SUBMISSION_TAG_KEY,
 	parseJsonLines,
 	pollDelayMs,
 	readJob,
 	readResultLines,
 	type RequestResult,
 } from './jobs';
+
+/** Pages of recent jobs read to find a submission whose answer was lost (100 jobs each). */
+const MAX_LOOKUP_PAGES = 5;
 
 export interface PlannedJob {
 	model: string;
@@ -87,8 +95,9 @@ export class BatchRunner {
 		try {
 			for (const [index, job] of jobs.entries()) {
 				const partMetadata = jobs.length > 1 ? { ...metadata, part: `${index + 1}/${jobs.length}` } : metadata;
-				const body = createJobBody({ endpoint, model: job.model, requests: job.requests, metadata: partMetadata, timeoutHours });
-				const created = this.read(await this.submitter.post<unknown>('/batch/jobs', body as never, { model: job.model }));
+				const tagged = { ...partMetadata, [SUBMISSION_TAG_KEY]: randomUUID() };
+				const body = createJobBody({ endpoint, model: job.model, requests: job.requests, metadata: tagged, timeoutHours });
+				const created = await this.createOnce(body, job.model, tagged[SUBMISSION_TAG_KEY]);
 				submitted.push(created);
 				this.log(`submitted ${describeProgress({ ...created, total_requests: created.total_requests || job.requests.length })}`);
 			}
@@ -100,19 +109,70 @@ export class BatchRunner {
 					description: 'Batch mode needs Mistral\'s API (https://api.mistral.ai/v1). For other OpenAI-compatible servers, set "Processing" to "Realtime".',
 				});
 			}
-			const info = failureInfoOf(error);
-			const mayExist = info?.kind === 'timeout' || info?.kind === 'invalid-response' || (info?.kind === 'network' && info.code === 'ECONNRESET');
-			if (mayExist) {
-				const failure = error as Error & { description?: string };
-				throw new NodeOperationError(this.context.getNode(), failure.message, {
-					description:
-						`${failure.description ? `${failure.description} ` : ''}The batch job may have been created anyway, so it was not sent again ` +
-						'(a job sent twice is billed twice). Look for it in the Mistral console (Batch jobs, metadata n8n_execution) before running the node again.',
-				});
-			}
 			throw this.cancelledOr(error, submitted.map((job) => job.id));
 		}
 		return submitted;
+	}
+
+	/**
+	 * Creates one job, exactly once. The submitter never repeats a creation that may have gone through
+	 * (a timeout, a dropped connection, a gateway's 500/502/504): the job it may have created is looked
+	 * up by the submission's tag instead. Found: that job is the one. Not there: the creation is sent
+	 * again, as many times as Max Retries allows. Should a slow server list two jobs with the tag later,
+	 * the newer ones are cancelled. When the lookup itself fails, nothing is sent again.
+	 */
+	private async createOnce(body: Record<string, unknown>, model: string, tag: string): Promise<BatchJobInfo> {
+		const since = Date.now();
+		for (let resubmissions = 0; ; resubmissions++) {
+			let failure: unknown;
+			try {
+				return this.read(await this.submitter.post<unknown>('/batch/jobs', body as never, { model }));
+			} catch (error) {
+				failure = error;
+			}
+			if (failureInfoOf(failure)?.mayHaveRun !== true) throw failure as Error;
+			let found: BatchJobInfo[];
+			try {
+				found = await this.findTagged(tag, since);
+			} catch (lookupError) {
+				throw this.mayExist(failure, `Looking the job up failed too (${(lookupError as Error).message}).`);
+			}
+			if (found.length > 0) {
+				const [oldest, ...extra] = found;
+				this.log(`the answer to creating batch job ${oldest.id} was lost (${(failure as Error).message}); the job exists, so it was not sent again`);
+				if (extra.length > 0) await this.cancel(extra.map((job) => job.id));
+				return oldest;
+			}
+			if (resubmissions >= this.maxResubmissions()) throw this.mayExist(failure, 'The job was not among the jobs Mistral lists, and Max Retries is used up.');
+			this.log(`creating a batch job failed (${(failure as Error).message}) and Mistral lists no job for it: sending it again`);
+		}
+	}
+
+	private maxResubmissions(): number {
+		return this.submitter.maxRetries;
+	}
+
+	/** Jobs created since `sinceMs` whose metadata carries `tag`, oldest first. */
+	private async findTagged(tag: string, sinceMs: number): Promise<BatchJobInfo[]> {
+		const pageSize = 100;
+		const found: BatchJobInfo[] = [];
+		// Newest first: a job created by this submission is on the first page unless 100 jobs followed it.
+		for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+			const answer = await this.client.get<unknown>(`/batch/jobs${recentJobsQuery(sinceMs, page, pageSize)}`);
+			const { jobs, fullPage } = jobsTagged(answer, tag, pageSize);
+			found.push(...jobs);
+			if (!fullPage) break;
+		}
+		return found.reverse();
+	}
+
+	private mayExist(failure: unknown, why: string): NodeOperationError {
+		const error = failure as Error & { description?: string };
+		return new NodeOperationError(this.context.getNode(), error.message, {
+			description:
+				`${error.description ? `${error.description} ` : ''}${why} The batch job may have been created anyway, so it was not sent again ` +
+				`(a job sent twice is billed twice). Look for it in the Mistral console (Batch jobs, metadata ${SUBMISSION_TAG_KEY}) before running the node again.`,
+		});
 	}
 
 	/**

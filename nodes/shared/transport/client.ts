@@ -14,6 +14,7 @@ import {
 	type TransportError,
 	transportErrorOf,
 } from './httpAttempt';
+import type { MultipartBody } from './multipart';
 import { RateLimitGate } from './rateLimitGate';
 import { Redactor } from './redaction';
 import {
@@ -49,6 +50,13 @@ export interface ClientStats {
 export interface RequestMeta {
 	/** Named in "model not found" errors; a 403 or unknown model ends only this model's requests. */
 	model?: string;
+	/**
+	 * A POST that is cheap and harmless to send twice (embeddings, a file upload): its 500, 502 and
+	 * 504 are retried up to Max Retries. Without it a POST counts as generating (billed): those
+	 * answers may come after the work was done, so it is retried at most Max Ambiguous Retries times.
+	 * GETs and DELETEs are always repeatable.
+	 */
+	repeatable?: boolean;
 }
 
 /** What the node can learn from a failed request (kept on NodeApiError.context.mistral). */
@@ -63,6 +71,8 @@ export interface FailureInfo {
 	fields?: string[];
 	/** True when this request was never sent: an earlier one of the execution failed for a reason all share. */
 	notSent?: boolean;
+	/** True when the last attempt's failure may have come after the server did the work (a timeout, a dropped connection, a gateway 502 after a generating POST). */
+	mayHaveRun?: boolean;
 }
 
 /** What `postStream` opened: server-sent events, or a plain JSON answer from a server that ignored `stream: true`. */
@@ -109,12 +119,26 @@ export class MistralClient {
 		};
 	}
 
+	/** Retries after a failure the server says it did not start (Max Retries). */
+	get maxRetries(): number {
+		return this.policy.maxRetries;
+	}
+
 	async post<T>(path: string, body: IDataObject, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
 		return await this.request<T>('POST', path, body, meta, itemIndex);
 	}
 
 	async get<T>(path: string, meta: RequestMeta = {}): Promise<T> {
 		return await this.request<T>('GET', path, undefined, meta);
+	}
+
+	/** A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. */
+	async postMultipart<T>(path: string, body: MultipartBody, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
+		return await this.request<T>('POST', path, body, meta, itemIndex);
+	}
+
+	async delete<T>(path: string, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
+		return await this.request<T>('DELETE', path, undefined, meta, itemIndex);
 	}
 
 	/**
@@ -159,7 +183,7 @@ export class MistralClient {
 	private async request<T>(
 		method: IHttpRequestMethods,
 		path: string,
-		body: IDataObject | undefined,
+		body: IDataObject | MultipartBody | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
 		accept: ResponseKind | 'stream' = 'json',
@@ -180,7 +204,7 @@ export class MistralClient {
 	private async send<T>(
 		method: IHttpRequestMethods,
 		path: string,
-		body: IDataObject | undefined,
+		body: IDataObject | MultipartBody | undefined,
 		meta: RequestMeta,
 		itemIndex?: number,
 		accept: ResponseKind | 'stream' = 'json',
@@ -203,7 +227,7 @@ export class MistralClient {
 			this.stats.requests++;
 			const result =
 				accept === 'stream'
-					? await sendStreamAttempt(this.context, url, body ?? {}, this.options.timeoutMs)
+					? await sendStreamAttempt(this.context, url, (body ?? {}) as IDataObject, this.options.timeoutMs)
 					: await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
 			if ('events' in result) {
 				this.answered = true;
@@ -228,7 +252,7 @@ export class MistralClient {
 				outcome = answered;
 			}
 			// Judged before this answer counts: a refused first connection is a setup failure.
-			const state = { answeredBefore: this.answered };
+			const state = { answeredBefore: this.answered, repeatable: method !== 'POST' || meta.repeatable === true };
 			if (response) this.answered = true;
 
 			if (shouldRetry(outcome, state, this.policy, retries, ambiguousRetries)) {
@@ -245,7 +269,8 @@ export class MistralClient {
 				}
 				continue;
 			}
-			const error = this.finalError(outcome, response, transportError, url, meta, retries + 1, itemIndex);
+			const error = this.finalError(outcome, response, transportError, url, meta, retries + 1, state.repeatable, itemIndex);
+			if (classifyFailure(outcome, state) === 'ambiguous') (error.context.mistral as FailureInfo).mayHaveRun = true;
 			if (endsExecution(outcome, state)) {
 				const status = outcome.kind === 'http' ? outcome.status : undefined;
 				const modelMissing = outcome.kind === 'http' && outcome.modelMissing === true;
@@ -322,6 +347,7 @@ export class MistralClient {
 		url: string,
 		meta: RequestMeta,
 		attempts: number,
+		repeatable: boolean,
 		itemIndex?: number,
 	): NodeApiError {
 		const host = hostOf(url);
@@ -353,7 +379,7 @@ export class MistralClient {
 				itemIndex,
 			);
 		}
-		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts });
+		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts, billed: !repeatable });
 		const parsed = parseErrorBody(response?.body);
 		return this.failure(
 			{

@@ -100,6 +100,8 @@ export interface HttpErrorContext {
 	url: string;
 	model?: string;
 	attempts: number;
+	/** A generating POST: a 500, 502 or 504 may come after the work was done, so it was retried at most Max Ambiguous Retries times. */
+	billed?: boolean;
 }
 
 export interface ErrorText {
@@ -168,9 +170,12 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 		};
 	}
 	if (status >= 500) {
+		const mayHaveRun = context.billed === true && (status === 500 || status === 502 || status === 504);
 		return {
 			message: `The Mistral server failed (${status})${afterRetries(attempts)}`,
-			description: `This is usually temporary. Try again later or raise "Max Retries".${said}`,
+			description: mayHaveRun
+				? `A server or gateway error after a request that generates: the server may have done (and billed) the work anyway, so it is retried at most "Max Ambiguous Retries" times. Try again later.${said}`
+				: `This is usually temporary. Try again later or raise "Max Retries".${said}`,
 		};
 	}
 	return {

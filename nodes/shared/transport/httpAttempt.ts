@@ -4,6 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
+import { isMultipartBody, type MultipartBody } from './multipart';
 import type { AttemptOutcome } from './retryPolicy';
 
 export const CREDENTIAL_TYPE = 'mistralAiApi';
@@ -31,10 +32,11 @@ export async function sendAttempt(
 	context: CallerContext,
 	method: IHttpRequestMethods,
 	url: string,
-	body: IDataObject | undefined,
+	body: IDataObject | MultipartBody | undefined,
 	timeoutMs: number,
 	accept: ResponseKind = 'json',
 ): Promise<AttemptResult> {
+	const multipart = isMultipartBody(body);
 	try {
 		// Every status is an answer here, never a thrown error. This also keeps n8n-core from sending a
 		// request that failed with 401 a second time (httpRequestWithAuthentication re-sends it after
@@ -42,7 +44,9 @@ export async function sendAttempt(
 		const response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
 			method,
 			url,
-			body,
+			// A multipart body goes as its bytes under its own content type; the answer is still JSON.
+			body: multipart ? body.body : body,
+			...(multipart ? { headers: { 'content-type': body.contentType } } : {}),
 			json: accept === 'json',
 			...(accept === 'text' ? { encoding: 'text' as const } : {}),
 			timeout: timeoutMs,

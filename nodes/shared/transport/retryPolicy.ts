@@ -3,10 +3,14 @@
  * the execution: pure functions, no I/O.
  *
  * A failed attempt falls in one of four classes:
- *  - not-processed: the server says it did not do the work (429; 500, 502, 503, 504), or the
- *    request never reached it: retried up to Max Retries, with backoff.
+ *  - not-processed: the server says it did not do the work (429, 503), or the request never reached
+ *    it: retried up to Max Retries, with backoff.
  *  - ambiguous: the work may have been done, and billed (a timeout, a connection dropped after the
- *    request was sent, a 2xx body cut short): retried at most `maxAmbiguousRetries` times.
+ *    request was sent, a 2xx body cut short, and a 500, 502 or 504 after a POST that generates:
+ *    a gateway says so when the model behind it is still working): retried at most
+ *    `maxAmbiguousRetries` times. Every POST counts as generating unless its caller marks it
+ *    `repeatable` (embeddings, file uploads): cheap to do twice, so their 500/502/504 are retried
+ *    up to Max Retries. GETs and DELETEs are repeatable.
  *  - setup: the same answer awaits every request (wrong key, Base URL, host, certificate, model):
  *    not retried, and the client fails the execution's other requests at once (see SetupLatch).
  *  - final: this request's own problem (400, 422, …): not retried.
@@ -45,12 +49,27 @@ export type AttemptOutcome =
 
 export type FailureClass = 'not-processed' | 'ambiguous' | 'setup' | 'final';
 
-/** Whether any request of this execution has had an answer from the server (of any status). */
+/** What the policy needs to know beside the outcome. */
 export interface ExecutionState {
+	/** Whether any request of this execution has had an answer from the server (of any status). */
 	answeredBefore: boolean;
+	/**
+	 * True when doing the request twice costs nothing that matters (a GET, embeddings, an upload);
+	 * false or absent for a POST that generates and bills (chat, batch job creation, OCR, audio, …).
+	 */
+	repeatable?: boolean;
 }
 
-const NOT_PROCESSED_STATUS = new Set([429, 500, 502, 503, 504]);
+/** The server says it did not start the work, whatever the request. */
+const NOT_STARTED_STATUS = new Set([429, 503]);
+/** A server or gateway failure: the model behind it may have run (and billed) anyway. */
+const GATEWAY_STATUS = new Set([500, 502, 504]);
+
+function serverFailureClass(status: number, state: ExecutionState): FailureClass | undefined {
+	if (NOT_STARTED_STATUS.has(status)) return 'not-processed';
+	if (GATEWAY_STATUS.has(status)) return state.repeatable === true ? 'not-processed' : 'ambiguous';
+	return undefined;
+}
 
 export const TIMEOUT_CODES = new Set([
 	'ECONNABORTED',
@@ -107,17 +126,21 @@ function looksDropped(message: string | undefined): boolean {
 
 export function classifyFailure(outcome: AttemptOutcome, state: ExecutionState): FailureClass {
 	switch (outcome.kind) {
-		case 'http':
-			if (NOT_PROCESSED_STATUS.has(outcome.status)) return 'not-processed';
+		case 'http': {
+			const server = serverFailureClass(outcome.status, state);
+			if (server) return server;
 			if (outcome.status === 401 || outcome.status === 403 || outcome.status === 404 || outcome.status === 407) return 'setup';
 			if (outcome.modelMissing) return 'setup';
 			return 'final';
-		case 'invalid-body':
+		}
+		case 'invalid-body': {
 			if (outcome.truncated && outcome.status < 300) return 'ambiguous';
-			if (NOT_PROCESSED_STATUS.has(outcome.status)) return 'not-processed';
+			const server = serverFailureClass(outcome.status, state);
+			if (server) return server;
 			// A web page or plain text on a 2xx: the Base URL points at something that is not the API.
 			if (outcome.status >= 200 && outcome.status < 300) return 'setup';
 			return outcome.truncated ? 'ambiguous' : 'final';
+		}
 		case 'network': {
 			const { code } = outcome;
 			if (code === undefined) return looksDropped(outcome.message) ? 'ambiguous' : 'final';
