@@ -85,6 +85,10 @@ describe('vectors', () => {
 		expect(decodeBase64Vector(encoded, 'float')).toEqual(Array.from(floats));
 		expect(decodeBase64Vector(Buffer.from([255, 1]).toString('base64'), 'int8')).toEqual([-1, 1]);
 		expect(decodeBase64Vector(Buffer.from([255, 1]).toString('base64'), 'uint8')).toEqual([255, 1]);
+		// Longer than the first scratch buffer (16 KiB), then a short one again: nothing left over.
+		const long = Float32Array.from({ length: 6000 }, (_, i) => Math.sin(i));
+		expect(decodeBase64Vector(Buffer.from(long.buffer).toString('base64'), 'float')).toEqual(Array.from(long));
+		expect(decodeBase64Vector(encoded, 'float')).toEqual(Array.from(floats));
 	});
 });
 
