@@ -35,7 +35,7 @@ export class MistralEmbedder {
 		private readonly client: MistralClient,
 		private readonly settings: EmbedderSettings,
 	) {
-		this.calibration = new TokenCalibration(settings.limits.maxTokens);
+		this.calibration = new TokenCalibration(settings.limits.maxTokens, true);
 	}
 
 	async embedDocuments(texts: string[]): Promise<number[][]> {
