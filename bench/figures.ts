@@ -76,6 +76,14 @@ export const PANELS: FigurePanel[] = [
 		],
 	},
 	{
+		title: 'Moderation: the same texts, requests sent',
+		unit: 'HTTP requests, lower is better',
+		bars: [
+			{ label: 'Mistral Moderate (token-packed batches)', scenario: 's7.node', value: (m) => m.serverStats.requests, ours: true },
+			{ label: 'one request per text', scenario: 's7.perItem', value: (m) => m.serverStats.requests },
+		],
+	},
+	{
 		title: 'Chat, 1,000 items, 100 ms server latency',
 		unit: 'items/s, higher is better',
 		bars: [

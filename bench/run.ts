@@ -56,6 +56,10 @@ const BATCH_TEXTS = 20_000;
 const BATCH_RATE = 5;
 /** The job clock runs this much faster than real time: a real job takes minutes to hours. */
 const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
+/** s7: moderation, our node against one request per text. */
+const MODERATE_TEXTS = 10_000;
+const MODERATE_LATENCY_MS = 30;
+const MODERATE_PER_ITEM_CONCURRENCY = 8;
 /** Runs of the short throughput scenarios (s1); the median is reported. */
 const REPEAT = Number(value('repeat') ?? 3);
 // The node's defaults, which the raw client copies.
@@ -229,6 +233,17 @@ async function runScenarios(): Promise<void> {
 		const limited: ServerSettings = { latencyMs: EMBED_LATENCY_MS, rateLimitPerSecond: BATCH_RATE, batch: BATCH_CLOCK };
 		await measure({ name: 's6.realtime', label: `realtime, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true }, settings: limited });
 		await measure({ name: 's6.batch', label: `batch API, ${thousands(BATCH_TEXTS)} texts, ${BATCH_RATE} req/s limit`, job: { ...nodeEmbed(BATCH_TEXTS), continueOnFail: true, processing: 'batch' }, settings: limited });
+	}
+
+	if (section('s7')) {
+		const at30: ServerSettings = { latencyMs: MODERATE_LATENCY_MS };
+		await measure({ name: 's7.node', label: `Mistral Moderate, ${thousands(MODERATE_TEXTS)} texts`, job: { kind: 'node-moderate', items: MODERATE_TEXTS }, settings: at30 });
+		await measure({
+			name: 's7.perItem',
+			label: `one request per text, ${MODERATE_PER_ITEM_CONCURRENCY} at a time (fetch)`,
+			job: { kind: 'per-item-moderate', items: MODERATE_TEXTS, concurrency: MODERATE_PER_ITEM_CONCURRENCY },
+			settings: at30,
+		});
 	}
 
 	for (const group of SCENARIOS) if (section(group.section)) await measureGroup(group.specs, group.repeat ?? 1);
@@ -588,6 +603,29 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 		});
 	}
 
+	const moderated = get('s7.node');
+	const perText = get('s7.perItem');
+	if (moderated && perText) {
+		const row = (m: Measured) => [
+			m.label,
+			thousands(m.result.itemsIn),
+			m.serverStats.requests,
+			fixed(m.result.wallMs / 1000, 2),
+			fixed(m.result.itemsIn / (m.result.wallMs / 1000), 0),
+			`${m.result.mismatches}/${m.result.checked}`,
+			m.result.failedItems,
+		];
+		out.push('', `== 7. Moderation: ${thousands(MODERATE_TEXTS)} texts, latency ${MODERATE_LATENCY_MS} ms, requests counted at the server ==`);
+		out.push(table(['scenario', 'texts', 'requests', 'wall s', 'texts/s', 'wrong output', 'failed'], [row(moderated), row(perText)]));
+		const ratio = perText.serverStats.requests / Math.max(1, moderated.serverStats.requests);
+		derived.s7 = { nodeRequests: moderated.serverStats.requests, perItemRequests: perText.serverStats.requests, requestsRatio: ratio };
+		targets.push({
+			name: `Moderate >= 20x fewer requests than one request per text (${thousands(MODERATE_TEXTS)} texts), every text on the right output`,
+			holds: ratio >= 20 && moderated.result.mismatches === 0 && moderated.result.failedItems === 0,
+			detail: `${moderated.serverStats.requests} requests vs ${perText.serverStats.requests}: ${fixed(ratio, 1)}x fewer; ${moderated.result.mismatches} on the wrong output, ${moderated.result.failedItems} failed`,
+		});
+	}
+
 	out.push('', '== Targets (not tests) ==');
 	for (const target of targets) out.push(`[${target.holds === undefined ? ' ?  ' : target.holds ? 'HOLD' : 'MISS'}] ${target.name}: ${target.detail}`);
 	return { text: out.join('\n'), targets, derived };
@@ -687,7 +725,7 @@ async function main(): Promise<void> {
 			}
 		})(),
 		environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: totalmem() / 2 ** 30, platform: process.platform },
-		config: { BATCH_TEXTS, BATCH_RATE, BATCH_CLOCK, EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
+		config: { MODERATE_TEXTS, MODERATE_LATENCY_MS, MODERATE_PER_ITEM_CONCURRENCY, BATCH_TEXTS, BATCH_RATE, BATCH_CLOCK, EMBED_ITEMS, EMBED_LATENCY_MS, PER_ITEM_ITEMS, EMBED_RATE, PACED_SLICE, CHAT_ITEMS, CHAT_CONCURRENCY, CHAT_LATENCY_MS, SEQUENTIAL_ITEMS, CHAT_RATE, CPU_EMBED_ITEMS, CPU_CHAT_ITEMS, SCALES, BATCH_SIZE, MAX_TOKENS, EMBED_CONCURRENCY, DIMENSION },
 		units: { memory: 'MiB (peak RSS = getrusage maxRSS of the scenario process)', time: 'ms unless named *S' },
 		scenarios: Object.fromEntries([...measured].map(([name, m]) => [name, { label: m.label, job: m.job, server: m.server, result: m.result, serverStats: m.serverStats, profile: m.profile }])),
 		derived,

@@ -51,6 +51,12 @@ const inputs = require(path.join(OUT_ROOT, 'dist/nodes/MistralEmbed/actions/inpu
 };
 
 const SAMPLES = 25;
+const MODERATION_MODEL = 'mistral-moderation-latest';
+const MODERATION_WORDS = ['kill', 'hate', 'suicide', 'passport', 'invest'];
+/** Every 7th text carries a word the local server flags. */
+const moderationFlagged = (i: number) => i % 7 === 3;
+const moderationText = (i: number) =>
+	moderationFlagged(i) ? `Message ${i}: they wrote ${MODERATION_WORDS[i % MODERATION_WORDS.length]} in the form` : `Message ${i}: a question about order ${i * 13}`;
 
 function sampleIndices(n: number): number[] {
 	const out = new Set<number>([0, n - 1]);
@@ -354,6 +360,61 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 						engineMs: result!.durationMs,
 					};
 				},
+			};
+		}
+		case 'node-moderate': {
+			const run = await loadEngine();
+			const parameters = { model: modelParameter(MODERATION_MODEL) };
+			const makeItems = (n: number) => Array.from({ length: n }, (_, i) => ({ json: { id: i, text: moderationText(i) } }));
+			await run({ node: 'mistralModerate', parameters, items: makeItems(2), credentials });
+			const items = makeItems(job.items);
+			let result: Awaited<ReturnType<RunNode>> | undefined;
+			return {
+				run: async () => {
+					result = await run({ node: 'mistralModerate', parameters, items, credentials });
+				},
+				check: () => {
+					const [passed = [], flagged = []] = result!.outputs;
+					let mismatches = 0;
+					for (const item of passed) if (moderationFlagged(item.json.id as number)) mismatches++;
+					for (const item of flagged) if (!moderationFlagged(item.json.id as number)) mismatches++;
+					return {
+						itemsIn: job.items,
+						itemsOut: passed.length + flagged.length,
+						failedItems: result!.error ? job.items : job.items - passed.length - flagged.length,
+						checked: passed.length + flagged.length,
+						mismatches,
+						error: result!.error?.message,
+						engineMs: result!.durationMs,
+						clientStats: clientStatsFrom(result!.logs),
+					};
+				},
+			};
+		}
+		case 'per-item-moderate': {
+			const endpoint = `${url}/moderations`;
+			await postJson(endpoint, { model: MODERATION_MODEL, input: ['warm up'] });
+			const verdicts: Array<boolean | undefined> = new Array(job.items);
+			let failedItems = 0;
+			return {
+				run: async () => {
+					await pool(
+						Array.from({ length: job.items }, (_, i) => i),
+						job.concurrency,
+						async (i) => {
+							const { status, json } = await postJson(endpoint, { model: MODERATION_MODEL, input: [moderationText(i)] });
+							if (status === 200) verdicts[i] = Object.values(json.results[0].categories as Record<string, boolean>).some(Boolean);
+							else failedItems++;
+						},
+					);
+				},
+				check: () => ({
+					itemsIn: job.items,
+					itemsOut: verdicts.filter((verdict) => verdict !== undefined).length,
+					failedItems,
+					checked: job.items,
+					mismatches: verdicts.filter((verdict, i) => verdict !== undefined && verdict !== moderationFlagged(i)).length,
+				}),
 			};
 		}
 		case 'raw-chat': {

@@ -31,7 +31,13 @@ describe('without @n8n/ai-node-sdk', () => {
 
 	it('loads every node of the package, the sub-nodes included', async () => {
 		const { loader } = await loadPackage();
-		expect(Object.keys(loader.nodeTypes).sort()).toEqual(['mistralChat', 'mistralChatModel', 'mistralEmbed', 'mistralEmbeddings']);
+		// Every node package.json lists (Mistral Chat, Embed, Chat Model, Embeddings, Moderate, ...).
+		const listed = (require('../package.json') as { n8n: { nodes: string[] } }).n8n.nodes.map((file) => {
+			const name = /([^/]+)\.node\.js$/.exec(file)![1];
+			return name[0].toLowerCase() + name.slice(1);
+		});
+		expect(listed).toEqual(expect.arrayContaining(['mistralChat', 'mistralChatModel', 'mistralEmbed', 'mistralEmbeddings', 'mistralModerate']));
+		expect(Object.keys(loader.nodeTypes).sort()).toEqual(listed.sort());
 	});
 
 	it('runs the Mistral Chat and Mistral Embed nodes', async () => {

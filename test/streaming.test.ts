@@ -2,6 +2,9 @@
  * Streaming in the regular Mistral Chat node, through n8n's engine with streaming switched on as a
  * streaming Webhook or Chat Trigger switches it on (additionalData.streamingEnabled + a sendChunk hook).
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { runNode } from './harness/engine';
 import { startMistralServer, type MistralTestServer } from './server/mistralServer';
 
@@ -163,7 +166,97 @@ describe('Mistral Chat streams a single item when n8n streams', () => {
 			credentials: credentials(),
 			streaming: true,
 		});
-		expect(result.error?.message).toMatch(/stalled: nothing came for 1 s/);
+		// Timeout covers the whole answer: here the stall and the whole-answer deadline coincide.
+		expect(result.error?.message).toMatch(/did not finish within 1 s|stalled: nothing came for 1 s/);
 		expect(result.durationMs).toBeLessThan(2400);
+	});
+});
+
+describe('a stream has an overall deadline and a size cap', () => {
+	let hostile: http.Server;
+	let url = '';
+	let behaviour: (res: http.ServerResponse) => void = () => undefined;
+	const sockets = new Set<import('node:net').Socket>();
+	let bytesSent = 0;
+	let pings = 0;
+
+	beforeAll(async () => {
+		hostile = http.createServer((req, res) => {
+			req.resume();
+			req.on('end', () => {
+				res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+				behaviour(res);
+			});
+		});
+		hostile.on('connection', (socket) => {
+			sockets.add(socket);
+			socket.on('close', () => sockets.delete(socket));
+		});
+		await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+		url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}/v1`;
+	});
+	afterAll(async () => {
+		for (const socket of sockets) socket.destroy();
+		await new Promise<void>((resolve) => hostile.close(() => resolve()));
+	});
+	beforeEach(() => {
+		bytesSent = 0;
+		pings = 0;
+	});
+
+	it('a keep-alive-only stream (": ping" every 200 ms, forever) ends at Timeout with a clear error', async () => {
+		behaviour = (res) => {
+			const timer = setInterval(() => {
+				if (res.destroyed) return clearInterval(timer);
+				pings++;
+				res.write(': ping\n\n');
+			}, 200);
+			res.on('close', () => clearInterval(timer));
+		};
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model(), options: { timeout: 2, maxRetries: 0 } }, items: [{ json: { prompt: 'x' } }], credentials: { apiKey: 'sk-test', baseUrl: url }, streaming: true });
+		console.log(`[streaming] keep-alive only, Timeout 2 s: ended after ${result.durationMs} ms, ${pings} pings sent`);
+		expect(result.error?.message).toMatch(/^The streamed answer from 127\.0\.0\.1:\d+ did not finish within 2 s \[item 0\]$/);
+		expect(result.error?.description).toMatch(/keep-alive messages do not extend it/);
+		// The pings kept coming (the stall check alone would never have fired), and the run ended at Timeout
+		// (plus the run's own start-up, which a loaded machine stretches).
+		expect(pings).toBeGreaterThanOrEqual(4);
+		expect(result.durationMs).toBeGreaterThanOrEqual(1900);
+		expect(result.durationMs).toBeLessThan(5000);
+	});
+
+	it('an endless stream ends when it passes 200 MB, before Timeout, so memory stays bounded', async () => {
+		// Comment lines: counted like any bytes of the stream, and the test itself keeps no 200 MB of answer text.
+		const burst = `: ${'p'.repeat(256 * 1024)}\n`;
+		behaviour = (res) => {
+			const send = () => {
+				while (!res.destroyed && bytesSent < 400_000_000) {
+					bytesSent += burst.length;
+					if (!res.write(burst)) return void res.once('drain', send);
+				}
+			};
+			send();
+		};
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model(), options: { maxRetries: 0 } }, items: [{ json: { prompt: 'x' } }], credentials: { apiKey: 'sk-test', baseUrl: url }, streaming: true });
+		console.log(`[streaming] endless stream: ended after ${result.durationMs} ms, ${(bytesSent / 1e6).toFixed(0)} MB sent`);
+		expect(result.error?.message).toMatch(/^The stream from 127\.0\.0\.1:\d+ sent more than 200 MB \[item 0\]$/);
+		expect(bytesSent).toBeLessThan(400_000_000);
+	});
+
+	it('a 20 MB line without a newline ends with a clear error, in under 2 s', async () => {
+		const piece = 'x'.repeat(64 * 1024);
+		behaviour = (res) => {
+			res.write('data: ');
+			const send = () => {
+				while (!res.destroyed && bytesSent < 20 * 1024 * 1024) {
+					bytesSent += piece.length;
+					if (!res.write(piece)) return void res.once('drain', send);
+				}
+			};
+			send();
+		};
+		const result = await runNode({ node: 'mistralChat', parameters: { model: model(), options: { maxRetries: 0 } }, items: [{ json: { prompt: 'x' } }], credentials: { apiKey: 'sk-test', baseUrl: url }, streaming: true });
+		console.log(`[streaming] 20 MB line without a newline: ended after ${result.durationMs} ms, ${(bytesSent / 1e6).toFixed(1)} MB sent`);
+		expect(result.error?.message).toMatch(/^The stream from 127\.0\.0\.1:\d+ sent an event longer than 8 million characters \[item 0\]$/);
+		expect(result.durationMs).toBeLessThan(2000);
 	});
 });

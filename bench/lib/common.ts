@@ -109,7 +109,11 @@ export type Job =
 	/** The memory floor: 10k x 1024-d number arrays built in-process, no HTTP ('alloc': filled directly; 'decode': from base64 strings, the fastest way). */
 	| { kind: 'memory-floor'; items: number; mode: 'alloc' | 'decode' }
 	| { kind: 'node-chat'; items: number; concurrency: number; continueOnFail?: boolean; experiments?: Array<'keep-alive'> }
-	| { kind: 'raw-chat'; items: number; concurrency: number };
+	| { kind: 'raw-chat'; items: number; concurrency: number }
+	/** Mistral Moderate over `items` texts (packed into few /v1/moderations requests). */
+	| { kind: 'node-moderate'; items: number }
+	/** The same texts, one /v1/moderations request per text (what an HTTP Request node per item does), `concurrency` at a time. */
+	| { kind: 'per-item-moderate'; items: number; concurrency: number };
 
 export interface JobResult {
 	/** Wall time of the measured run (the harness's runNode, or the raw loop). */

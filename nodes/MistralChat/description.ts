@@ -4,6 +4,7 @@ import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 import {
+	guardrailsOption,
 	maxTokensOption,
 	randomSeedOption,
 	reasoningEffortOption,
@@ -249,6 +250,7 @@ export const chatProperties: INodeProperties[] = [
 				default: 0,
 				description: 'Positive values make the model repeat words less (-2 to 2)',
 			},
+			guardrailsOption,
 			maxTokensOption,
 			{
 				displayName: 'Number of Completions',

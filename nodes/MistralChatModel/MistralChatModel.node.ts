@@ -51,6 +51,7 @@ export class MistralChatModel implements INodeType {
 			maxTokens: options.maxTokens as number | undefined,
 			randomSeed: options.randomSeed as number | undefined,
 			safePrompt: options.safePrompt as boolean | undefined,
+			guardrails: options.guardrails,
 			reasoningMode: options.reasoningMode as boolean | undefined,
 			reasoningEffort: options.reasoningEffort as string | undefined,
 		};

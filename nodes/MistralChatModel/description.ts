@@ -4,6 +4,7 @@ import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
 import {
+	guardrailsOption,
 	maxTokensOption,
 	randomSeedOption,
 	reasoningEffortOption,
@@ -27,6 +28,7 @@ export const chatModelProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			guardrailsOption,
 			{
 				displayName: 'JSON Mode',
 				name: 'jsonMode',

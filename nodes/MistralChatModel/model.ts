@@ -17,7 +17,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { buildChatBody, type ChatOptions } from '../MistralChat/actions/requestBody';
 import { StreamedAnswer } from '../MistralChat/actions/streamedAnswer';
-import type { MistralClient } from '../shared/transport/client';
+import { isGuardrailBlockMessage } from '../shared/moderation/guardrails';
+import { failureInfoOf, type MistralClient } from '../shared/transport/client';
 import { finishReasonOf, toGenerateResult, toMistralMessages, usageOf } from './conversation';
 
 export interface MistralModelSettings {
@@ -66,13 +67,21 @@ export class MistralChatModel extends BaseChatModel {
 
 	async generate(messages: Message[], config?: ChatModelConfig): Promise<GenerateResult> {
 		const body = this.requestBody(messages, config);
-		const response = await this.client.post<IDataObject>('/chat/completions', body as IDataObject, { model: this.settings.model }, this.settings.itemIndex);
-		return toGenerateResult(response);
+		const sent = await settle(this.client.post<IDataObject>('/chat/completions', body as IDataObject, { model: this.settings.model }, this.settings.itemIndex));
+		if (!sent.ok) return guardrailAnswer(sent.error) ?? Promise.reject(sent.error);
+		return toGenerateResult(sent.value);
 	}
 
 	async *stream(messages: Message[], config?: ChatModelConfig): AsyncIterable<StreamChunk> {
 		const body = this.requestBody(messages, config);
-		const answer = await this.client.postStream('/chat/completions', { ...body, stream: true } as IDataObject, { model: this.settings.model }, this.settings.itemIndex);
+		const opened = await settle(this.client.postStream('/chat/completions', { ...body, stream: true } as IDataObject, { model: this.settings.model }, this.settings.itemIndex));
+		if (!opened.ok) {
+			const blocked = guardrailAnswer(opened.error);
+			if (!blocked) return yield* rejected(opened.error);
+			yield* resultAsChunks(blocked);
+			return;
+		}
+		const answer = opened.value;
 		if (answer.kind === 'json') {
 			yield* resultAsChunks(toGenerateResult(answer.body));
 			return;
@@ -100,6 +109,35 @@ export class MistralChatModel extends BaseChatModel {
 		}
 		yield { type: 'finish', finishReason: finishReasonOf((response.choices as Array<{ finish_reason?: unknown }>)[0]?.finish_reason), usage: usageOf(response.usage) };
 	}
+}
+
+async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+	return await promise.then(
+		(value) => ({ ok: true as const, value }),
+		(error: unknown) => ({ ok: false as const, error }),
+	);
+}
+
+/** Fails the stream with the transport's own error (already a NodeApiError naming the item). */
+// eslint-disable-next-line require-yield
+async function* rejected(error: unknown): AsyncGenerator<StreamChunk> {
+	await Promise.reject(error);
+}
+
+/**
+ * A request Mistral's guardrail refused, as the model's answer: the agent (and the chat user) read
+ * that the message was blocked and why, instead of the whole execution failing.
+ */
+function guardrailAnswer(error: unknown): GenerateResult | undefined {
+	const info = failureInfoOf(error);
+	const message = (error as Error)?.message;
+	if (info?.status !== 403 || !isGuardrailBlockMessage(message)) return undefined;
+	const text = `${message.replace(/ \[item \d+\]$/, '')}. The request was not answered.`;
+	return {
+		finishReason: 'content-filter',
+		message: { role: 'assistant', content: [{ type: 'text', text }] },
+		providerMetadata: { model_provider: 'mistral', guardrail_blocked: true },
+	};
 }
 
 function* resultAsChunks(result: GenerateResult): Generator<StreamChunk> {

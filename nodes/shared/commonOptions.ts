@@ -30,7 +30,7 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			typeOptions: { minValue: 0, maxValue: 20 },
 			default: DEFAULT_MAX_AMBIGUOUS_RETRIES,
 			description:
-				'How often a request is retried after a failure that may come after the work was done, and billed: a timeout, a connection dropped after sending, an answer cut short, or a 500, 502 or 504 after a request that generates (chat, OCR, audio, batch job creation). The default is once. Embeddings, uploads and reads retry a 500, 502 or 504 up to Max Retries. Never more than Max Retries. Read once per execution.',
+				'How often a request is retried after a failure that may come after the work was done, and billed: a timeout, a connection dropped after sending, an answer cut short, or a 500, 502 or 504 after a request that generates (chat, OCR, audio, batch job creation). The default is once. Embeddings, uploads and reads cost nothing that matters when repeated: they retry these up to Max Retries. Never more than Max Retries. Read once per execution.',
 		},
 		{
 			displayName: 'Timeout (Seconds)',

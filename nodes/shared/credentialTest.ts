@@ -5,10 +5,10 @@
  */
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { apiUrl, hostOf, normalizeBaseUrl } from './transport/baseUrl';
+import { apiUrl, hostOf } from './transport/baseUrl';
+import { credentialAccess } from './transport/credentialAccess';
 import { parseErrorBody, truncate } from './transport/errorMessages';
 import { transportErrorOf } from './transport/httpAttempt';
-import { Redactor } from './transport/redaction';
 import { describeTransportFailure, isTimeout } from './transport/transportErrors';
 
 export const CREDENTIAL_TEST_METHOD = 'mistralAiApiTest';
@@ -64,11 +64,9 @@ export async function testMistralCredential(
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	const data = credential.data ?? {};
-	const apiKey = typeof data.apiKey === 'string' ? data.apiKey : '';
-	const normalized = normalizeBaseUrl(data.baseUrl);
-	if ('error' in normalized) return { status: 'Error', message: new Redactor(apiKey).text(normalized.error) };
-	const redactor = new Redactor(apiKey, normalized.secrets);
-	const url = apiUrl(normalized.url, '/models');
+	const { apiKey, baseUrl, redactor } = credentialAccess(data);
+	if ('error' in baseUrl) return { status: 'Error', message: baseUrl.error };
+	const url = apiUrl(baseUrl.url, '/models');
 	const host = hostOf(url);
 
 	let answer: TestAnswer;

@@ -2,7 +2,7 @@ import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult
 
 import { MistralClient } from './transport/client';
 
-export type ModelPurpose = 'chat' | 'embed';
+export type ModelPurpose = 'chat' | 'embed' | 'moderation';
 
 export interface ModelCard {
 	id: string;
@@ -30,6 +30,9 @@ export function selectModels(cards: ModelCard[], purpose: ModelPurpose, filter?:
 	if (purpose === 'embed' && anyCapabilities) {
 		// Mistral marks no capability for embedding; its embedding models have "embed" in the id.
 		chosen = chosen.filter((card) => isEmbeddingId(card.id));
+	}
+	if (purpose === 'moderation' && anyCapabilities) {
+		chosen = chosen.filter((card) => card.capabilities?.moderation === true || /moderation/i.test(card.id));
 	}
 	return chosen.sort((a, b) => {
 		if (purpose === 'embed' && isEmbeddingId(a.id) !== isEmbeddingId(b.id)) return isEmbeddingId(a.id) ? -1 : 1;

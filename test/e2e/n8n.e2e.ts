@@ -308,7 +308,17 @@ describe('the editor (n8n start)', () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
 		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
-		expect(names.sort()).toEqual([CHAT_TYPE, `${PACKAGE}.mistralChatModel`, `${CHAT_TYPE}Tool`, EMBED_TYPE, `${PACKAGE}.mistralEmbeddings`]);
+		expect(names.sort()).toEqual(
+			[
+				CHAT_TYPE,
+				`${PACKAGE}.mistralChatModel`,
+				`${CHAT_TYPE}Tool`,
+				EMBED_TYPE,
+				`${PACKAGE}.mistralEmbeddings`,
+				`${PACKAGE}.mistralModerate`,
+				`${PACKAGE}.mistralModerateTool`,
+			].sort(),
+		);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
 		expect(tool.displayName).toBe('Mistral Chat Tool');
 		expect(tool.outputs).toEqual(['ai_tool']);
@@ -377,7 +387,14 @@ describe('the editor (n8n start)', () => {
 
 describe('the example workflows (n8n execute)', () => {
 	// chat-batch-submit-collect.json has its test in batch.e2e.ts (with the Batch API's server clock).
-	const covered = ['chat-classify-rows.json', 'embed-table.json', 'vision-image.json', 'chat-batch-submit-collect.json'];
+	const covered = [
+		'chat-classify-rows.json',
+		'embed-table.json',
+		'vision-image.json',
+		'chat-batch-submit-collect.json',
+		// Tested in moderation.e2e.ts.
+		'moderate-form-messages.json',
+	];
 
 	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {
 		const startScript = fs.readFileSync(path.join(ROOT, 'scripts', 'start.sh'), 'utf8');

@@ -69,7 +69,10 @@ const HARSH: FaultMix = {
 };
 
 const CHAT_TIMEOUT_S = 1;
-const EMBED_TIMEOUT_S = 2;
+// Timeout covers the whole answer (not only pauses between bytes): on a loaded machine a 50-vector
+// answer can take over 2 s to arrive and be read, and a request aborted then is sent again (embeddings
+// are repeatable), so its texts would be embedded twice at the server.
+const EMBED_TIMEOUT_S = 4;
 const MAX_RETRIES_DEFAULT = 5;
 
 const embedModel = { __rl: true, mode: 'id', value: 'mistral-embed' };
@@ -79,19 +82,25 @@ const chatPrompt = (i: number) => `Question ${i}: what is the status of order ${
 
 jest.setTimeout(FULL ? 15 * 60_000 : 60_000);
 
-/** Failures after which the request may have been processed and billed: retried once at most. */
-const AMBIGUOUS_FAULTS = new Set(['reset', 'hang', 'bad-body-truncated']);
-
-/** Logical requests that were sent again after more than one ambiguous failure (must be none). */
-function silentlyRepeated(groups: Map<string, AttemptGroup>): string[] {
-	return [...groups.values()]
-		.filter((group) => group.attempts.slice(0, -1).filter((attempt) => AMBIGUOUS_FAULTS.has(attempt.fault ?? '')).length > 1)
-		.map((group) => group.key);
+/**
+ * Failures after which a chat completion may have been processed and billed: retried once at most.
+ * A 500 or 502 (JSON or a proxy's HTML page) is one of them: a gateway answers so while the model
+ * behind it may still run. A 503 says the work was not started. (Embeddings are cheap to repeat:
+ * every failure of theirs is retried up to Max Retries.)
+ */
+function ambiguousForChat(attempt: RecordedRequest): boolean {
+	if (attempt.fault === 'reset' || attempt.fault === 'hang' || attempt.fault === 'bad-body-truncated' || attempt.fault === 'bad-body-html') return true;
+	return attempt.fault === '5xx' && attempt.status !== 503;
 }
 
-/** A request whose two attempts both ended ambiguously: the one way a mild-mix item may fail. */
+/** Chat requests that were sent again after more than one ambiguous failure (must be none). */
+function silentlyRepeated(groups: Map<string, AttemptGroup>): string[] {
+	return [...groups.values()].filter((group) => group.attempts.slice(0, -1).filter(ambiguousForChat).length > 1).map((group) => group.key);
+}
+
+/** A chat request whose two attempts both ended ambiguously: the one way a mild-mix item may fail. */
 function twiceAmbiguous(group: AttemptGroup): boolean {
-	return !group.succeeded && group.attempts.filter((attempt) => AMBIGUOUS_FAULTS.has(attempt.fault ?? '')).length === 2 && AMBIGUOUS_FAULTS.has(group.last.fault ?? '');
+	return !group.succeeded && group.attempts.filter(ambiguousForChat).length === 2 && ambiguousForChat(group.last);
 }
 
 /** Compares an output vector with the server's own vector for the text; returns a problem or undefined. */
@@ -193,7 +202,6 @@ describe(`fault injection (${MODE})`, () => {
 			// total stays close to what a 16% failure rate costs (expected about 1.19 attempts each).
 			expect(groups.size).toBe(Math.ceil(n / batchSize));
 			expect(Math.max(...[...groups.values()].map((group) => group.attempts.length))).toBeLessThanOrEqual(1 + MAX_RETRIES_DEFAULT);
-			expect(silentlyRepeated(groups)).toEqual([]);
 			expect(requests.length).toBeLessThanOrEqual(Math.ceil(groups.size * 1.5));
 			expect(requests.length).toBeGreaterThan(groups.size); // the mix did inject faults
 			expect(server.maxInFlight).toBeLessThanOrEqual(4);

@@ -4,6 +4,7 @@
  * engine, over real sockets: a closed port, a plain-HTTP port asked for HTTPS, a server that does not
  * speak HTTP, servers answering 401/403/404/unknown model, and a server that goes away mid-run.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -43,6 +44,82 @@ function requestCountOf(result: RunNodeResult): number {
 	const line = result.logs.find((entry) => /Mistral (Chat|Embed):.*request\(s\)/.test(entry)) ?? '';
 	return Number(/(\d+) request\(s\)/.exec(line)?.[1] ?? NaN);
 }
+
+/**
+ * A host that drops packets, built on loopback only: a child process listens with a backlog of 1 and
+ * never accepts (its event loop is blocked), two connections fill its accept queue, and Linux then
+ * drops every further SYN, so a connection attempt hangs as it would against a blackholed address.
+ */
+async function startBlackhole(): Promise<{ port: number; close: () => void }> {
+	const code =
+		"const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{process.stdout.write(s.address().port+'\\n',()=>Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0));});";
+	const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const port = await new Promise<number>((resolve, reject) => {
+		child.stdout.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
+		child.once('exit', () => reject(new Error('the blackhole process ended')));
+	});
+	const fillers = [net.connect(port, '127.0.0.1'), net.connect(port, '127.0.0.1')];
+	await Promise.all(fillers.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+	// Proof that it is a blackhole: a third connection attempt gets no answer.
+	const probe = net.connect(port, '127.0.0.1');
+	const connected = await Promise.race([new Promise((resolve) => probe.once('connect', () => resolve(true))), new Promise((resolve) => setTimeout(() => resolve(false), 500))]);
+	probe.destroy();
+	if (connected) throw new Error('the loopback blackhole accepted a connection');
+	return {
+		port,
+		close: () => {
+			for (const socket of fillers) socket.destroy();
+			child.kill('SIGKILL');
+		},
+	};
+}
+
+describe('a host that drops packets (a loopback blackhole) is a setup failure, latched like a refused port', () => {
+	let blackhole: Awaited<ReturnType<typeof startBlackhole>>;
+	beforeAll(async () => {
+		blackhole = await startBlackhole();
+	});
+	afterAll(() => blackhole.close());
+
+	it.each([
+		['mistralChat', { model: chatModel }, chatItems(40)],
+		['mistralEmbed', { model: embedModel, options: { batchSize: 5 } }, embedItems(40)],
+	] as Array<[NodeName, INodeParameters, INodeExecutionData[]]>)('%s, 40 items, default Timeout and retries: every item fails within one connect timeout (8 s), not 40 × Timeout', async (node, parameters, items) => {
+		const result = await runNode({ node, parameters, items, credentials: { apiKey: 'k', baseUrl: `http://127.0.0.1:${blackhole.port}/v1` }, continueOnFail: true });
+		console.log(`[setup] blackhole, 40 ${node} items: ${result.durationMs} ms, ${requestCountOf(result)} request(s) begun (the first and its model-list check)`);
+		expectEveryItemFailed(result, 40, /^Could not connect to 127\.0\.0\.1:\d+: no answer within 8 s/);
+		expect(result.items[0].json.errorDescription).toMatch(/drops the connection attempts/);
+		expect(result.items[39].json.errorDescription).toMatch(/not sent: an earlier request of this execution already failed this way/);
+		expect(result.durationMs).toBeGreaterThanOrEqual(7500);
+		expect(result.durationMs).toBeLessThan(12_000);
+		expect(requestCountOf(result)).toBe(2);
+	});
+});
+
+describe('a non-streamed answer has an overall deadline too', () => {
+	it('a body trickled one byte every 200 ms ends at Timeout (2 s), retried once as a timeout may have been billed', async () => {
+		let bodiesStarted = 0;
+		const trickle = http.createServer((req, res) => {
+			req.resume();
+			bodiesStarted++;
+			res.writeHead(200, { 'content-type': 'application/json' });
+			const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 200);
+			res.on('close', () => clearInterval(timer));
+		});
+		await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+		try {
+			const baseUrl = `http://127.0.0.1:${(trickle.address() as net.AddressInfo).port}/v1`;
+			const result = await runNode({ node: 'mistralChat', parameters: { model: chatModel, options: { timeout: 2 } }, items: chatItems(1), credentials: { apiKey: 'k', baseUrl }, continueOnFail: true });
+			console.log(`[deadline] trickled body, Timeout 2 s: ${result.durationMs} ms, ${bodiesStarted} request(s) at the server`);
+			expect(result.items[0].json.error).toMatch(/^No answer from 127\.0\.0\.1:\d+ within 2 s \(2 attempts\)/);
+			expect(bodiesStarted).toBe(2);
+			expect(result.durationMs).toBeLessThan(8000);
+		} finally {
+			trickle.closeAllConnections();
+			await new Promise<void>((resolve) => trickle.close(() => resolve()));
+		}
+	});
+});
 
 describe('setup failures end the execution at once', () => {
 	describe('closed port: 40 chat items', () => {
@@ -409,6 +486,18 @@ describe('a billed call is not silently repeated', () => {
 		expect(posts).toHaveLength(2);
 		expect(result.items[0].json.error).toMatch(new RegExp(`^The Mistral server failed \\(${status}\\) after 2 attempts`));
 		expect(result.items[0].json.errorDescription).toMatch(/may have done \(and billed\) the work anyway.*"Max Ambiguous Retries"/);
+	});
+
+	it('a first request slower than the connect check (6 s) is not given up: the host answers its model list, and the answer comes', async () => {
+		server.configure({ chatLatencyMs: 6000 });
+		try {
+			const result = await runNode({ node: 'mistralChat', parameters: { model: chatModel }, items: chatItems(1), credentials: { apiKey: server.apiKey as string, baseUrl: server.url } });
+			expect(result.error).toBeUndefined();
+			expect(result.items[0].json.content).toBe('Echo: Question 0');
+			expect(server.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual(['POST /chat/completions 200', 'GET /models 200']);
+		} finally {
+			server.configure({ chatLatencyMs: 0 });
+		}
 	});
 
 	it('a chat answered 504 with Max Ambiguous Retries 0 is POSTed once', async () => {

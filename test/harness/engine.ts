@@ -76,7 +76,7 @@ export interface TestCredentials {
 	baseUrl: string;
 }
 
-export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings';
+export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings' | 'mistralModerate';
 
 export interface RunNodeOptions {
 	node: NodeName;
@@ -100,6 +100,8 @@ export interface RunNodeOptions {
 export interface RunNodeResult {
 	/** The node's main output 0 (empty if it failed). */
 	items: INodeExecutionData[];
+	/** Every main output of the node, as n8n routed them (with errorOutput, n8n's error output is the last). */
+	outputs: INodeExecutionData[][];
 	/** With errorOutput: the error output (main output 1), as n8n routed it. */
 	errorItems: INodeExecutionData[];
 	/** The node's error if the run failed (the error object n8n stores on the run, with its own message/description/context). */
@@ -679,6 +681,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 
 	return {
 		items: outputItems,
+		outputs: (taskData?.data?.main ?? []).map((output) => output ?? []),
 		errorItems: options.errorOutput ? (taskData?.data?.main?.[1] ?? []) : [],
 		error,
 		status: run.status,

@@ -178,6 +178,47 @@ describe('job progress on the server clock', () => {
 	});
 });
 
+describe('GET /v1/batch/jobs: the spec\'s filters and pages', () => {
+	it('filters by created_after, model, status and metadata (as JSON), newest first, in pages; created_by_me is accepted', async () => {
+		await createChatJob([chatLine('a', 'x')], { metadata: { n8n_submission: 'tag-1' } });
+		server.batch.advance(10_000);
+		const between = new Date(server.batch.now()).toISOString();
+		server.batch.advance(10_000);
+		await createChatJob([chatLine('b', 'y')], { metadata: { n8n_submission: 'tag-2', part: '1/2' } });
+		await call('POST', '/batch/jobs', { endpoint: '/v1/embeddings', model: 'mistral-embed', requests: [{ custom_id: 'e', body: { input: ['z'] } }] });
+		const list = async (query: string) => (await call('GET', `/batch/jobs?${query}`)).json;
+		expect((await list('created_by_me=true')).total).toBe(3);
+		expect((await list('created_by_me=true')).data.map((job: any) => job.metadata?.n8n_submission ?? null)).toEqual([null, 'tag-2', 'tag-1']);
+		expect((await list('order_by=created')).data.map((job: any) => job.metadata?.n8n_submission ?? null)).toEqual(['tag-1', 'tag-2', null]);
+		expect((await list(`created_after=${encodeURIComponent(between)}&created_by_me=true`)).total).toBe(2);
+		expect((await list('model=mistral-embed')).total).toBe(1);
+		// The first job ran its one request while the clock moved 20 s; the two others are still queued.
+		expect((await list('status=QUEUED&status=RUNNING')).total).toBe(2);
+		expect((await list('status=SUCCESS')).total).toBe(1);
+		expect((await list(`metadata=${encodeURIComponent(JSON.stringify({ n8n_submission: 'tag-2' }))}`)).data).toHaveLength(1);
+		const page = await list('page=1&page_size=2');
+		expect(page).toMatchObject({ object: 'list', total: 3 });
+		expect(page.data).toHaveLength(1);
+	});
+
+	it('422 for values the spec does not allow', async () => {
+		for (const query of ['created_after=yesterday', 'created_by_me=maybe', 'page=-1', 'page_size=0', 'page=x', 'status=DONE', 'order_by=name', 'metadata=tag-1']) {
+			const answer = await call('GET', `/batch/jobs?${query}`);
+			expect([query, answer.status]).toEqual([query, 422]);
+			expect(answer.json.message.detail[0].loc[0]).toBe('query');
+		}
+	});
+
+	it('a gateway error after creation: the job exists, the answer is a 502 page', async () => {
+		server.configure({ batch: { speed: 0, queueSeconds: 10, requestsPerSecond: 2, gatewayErrorsAfterCreate: [502] } });
+		const lost = await createChatJob([chatLine('a', 'x')], { metadata: { n8n_submission: 'tag-9' } });
+		expect(lost.status).toBe(502);
+		expect(lost.type).toMatch(/text\/html/);
+		expect((await call('GET', '/batch/jobs')).json.data.map((job: any) => job.metadata.n8n_submission)).toEqual(['tag-9']);
+		expect((await createChatJob([chatLine('a', 'x')])).status).toBe(200);
+	});
+});
+
 describe('the file form: POST /v1/files (multipart) and input_files', () => {
 	it('uploads a JSONL file with purpose batch and runs a job from it', async () => {
 		const jsonl = [chatLine('first', 'alpha'), chatLine('second', 'beta')].map((line) => JSON.stringify(line)).join('\n');

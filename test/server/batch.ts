@@ -62,7 +62,7 @@ export interface RealtimeAnswer {
 export interface BatchDeps {
 	options: () => BatchServerOptions;
 	/** Runs one request through the realtime handler of the endpoint. */
-	run: (endpoint: '/v1/chat/completions' | '/v1/embeddings', body: Record<string, unknown>) => Promise<RealtimeAnswer>;
+	run: (endpoint: Endpoint, body: Record<string, unknown>) => Promise<RealtimeAnswer>;
 	/** Undefined if the model exists, else the realtime "unknown model" answer. */
 	checkModel: (model: string) => BatchOutcome | undefined;
 }
@@ -80,6 +80,8 @@ const ENDPOINTS = [
 	'/v1/conversations',
 	'/v1/audio/transcriptions',
 ];
+/** The endpoints whose requests the test server runs inside a job. */
+const SERVED_ENDPOINTS: string[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/moderations', '/v1/chat/moderations'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const str: Schema = { k: 'str' };
@@ -105,7 +107,7 @@ const CreateBatchJobRequest: Schema = {
 	required: ['endpoint'],
 };
 
-type Endpoint = '/v1/chat/completions' | '/v1/embeddings';
+type Endpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations';
 type Status = 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TIMEOUT_EXCEEDED' | 'CANCELLATION_REQUESTED' | 'CANCELLED';
 
 interface ResultLine {
@@ -366,7 +368,7 @@ export class BatchService {
 		const hasFiles = Array.isArray(input.input_files) && input.input_files.length > 0;
 		if (hasRequests === hasFiles) return mistralError(400, 'Provide exactly one of "requests" or "input_files"');
 		if (hasRequests && input.requests.length === 0) return mistralError(400, 'A batch job needs at least one request');
-		if (input.endpoint !== '/v1/chat/completions' && input.endpoint !== '/v1/embeddings') {
+		if (!SERVED_ENDPOINTS.includes(input.endpoint)) {
 			return mistralError(400, `Endpoint ${input.endpoint} is not supported by the test server`);
 		}
 		if (typeof input.model !== 'string' && typeof input.agent_id !== 'string') return mistralError(400, 'A batch job needs a "model" (or an "agent_id")');

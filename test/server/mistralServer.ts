@@ -4,7 +4,8 @@
  * Faithful to Mistral's OpenAPI spec (/work/shared/mistral-openapi/openapi-public-doc.yaml) and to
  * the extra facts in NOTES.md beside it, and never more lenient than the real API:
  *  - Routes exist only under /v1: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,
- *    POST /v1/embeddings, and the Batch and Files API (batch.ts: /v1/batch/jobs..., /v1/files...).
+ *    POST /v1/embeddings, POST /v1/moderations and /v1/chat/moderations (moderation.ts, which also
+ *    applies a chat request's guardrails), and the Batch and Files API (batch.ts: /v1/batch/jobs..., /v1/files...).
  *    Anything else: 404 {"detail":"Not Found"}; a known path with the wrong method: 405
  *    {"detail":"Method Not Allowed"}.
  *  - Request bodies are validated against the spec's schemas (validation.ts): unknown keys anywhere
@@ -48,6 +49,8 @@ import { ChatCompletionRequest, EmbeddingRequest, validateBody } from './validat
 import type { DetailEntry } from './validation';
 import { encodedEmbedding, seededRandom, sfc32 } from './vectors';
 import { BatchService, batchRouteMethods } from './batch';
+import { applyGuardrails, moderateChats, moderateTexts } from './moderation';
+import type { ModerationAnswer, ModerationDeps } from './moderation';
 import type { BatchServerOptions } from './batch';
 import type { EmbeddingDtype } from './vectors';
 
@@ -279,7 +282,7 @@ function shuffledOrder(n: number, seedText: string): number[] {
 	return order;
 }
 
-type Route = 'models' | 'model' | 'chat' | 'embeddings' | 'batch';
+type Route = 'models' | 'model' | 'chat' | 'embeddings' | 'batch' | 'moderations' | 'chatModerations';
 
 // ----- the server ----------------------------------------------------------------------------------
 
@@ -314,7 +317,14 @@ class MistralServerImpl implements MistralTestServer {
 		this.batch = new BatchService({
 			options: () => this.options.batch ?? {},
 			run: async (endpoint, body) => {
-				const outcome = endpoint === '/v1/chat/completions' ? this.chat(body) : await this.embeddings(body);
+				const outcome: Outcome =
+					endpoint === '/v1/chat/completions'
+						? this.chat(body)
+						: endpoint === '/v1/moderations'
+							? moderateTexts(body, this.moderationDeps)
+							: endpoint === '/v1/chat/moderations'
+								? moderateChats(body, this.moderationDeps)
+								: await this.embeddings(body);
 				return { status: outcome.status, body: outcome.parts ? JSON.parse(outcome.parts.join('')) : outcome.json };
 			},
 			checkModel: (model) => (this.findModel(model) ? undefined : this.unknownModel(model)),
@@ -444,6 +454,13 @@ class MistralServerImpl implements MistralTestServer {
 		return this.cards().find((card) => card.id === id);
 	}
 
+	private readonly moderationDeps: ModerationDeps = {
+		findModel: (id) => this.findModel(id),
+		unknownModel: (id) => this.unknownModel(id) as ModerationAnswer,
+		unprocessable: (detail) => unprocessable(detail) as ModerationAnswer,
+		badRequest: (message, type, code) => badRequest(message, type, code) as ModerationAnswer,
+	};
+
 	private unknownModel(model: string): Outcome {
 		if (this.options.unknownModelStatus === 404) {
 			return mistralError(404, `Model ${model} not found`, 'invalid_model', '1500');
@@ -551,6 +568,8 @@ class MistralServerImpl implements MistralTestServer {
 			else if (/^\/models\/[^/]+$/.test(path)) (route = 'model'), (allowed = 'GET');
 			else if (path === '/chat/completions') (route = 'chat'), (allowed = 'POST');
 			else if (path === '/embeddings') (route = 'embeddings'), (allowed = 'POST');
+			else if (path === '/moderations') (route = 'moderations'), (allowed = 'POST');
+			else if (path === '/chat/moderations') (route = 'chatModerations'), (allowed = 'POST');
 			else if (batchRouteMethods(path)) (route = 'batch'), (allowed = batchRouteMethods(path)!.join(', '));
 		}
 		if (route === null) return this.send(res, record, { status: 404, json: { detail: 'Not Found' } });
@@ -659,6 +678,8 @@ class MistralServerImpl implements MistralTestServer {
 			outcome = await this.batch.handle({ method, path, query: search, parsed, parseError, buffer, contentType });
 		} else if (parseError) outcome = parseError;
 		else if (route === 'chat') outcome = this.chat(parsed);
+		else if (route === 'moderations') outcome = moderateTexts(parsed, this.moderationDeps);
+		else if (route === 'chatModerations') outcome = moderateChats(parsed, this.moderationDeps);
 		else outcome = await this.embeddings(parsed);
 
 		if (outcome.inputTokens !== undefined) record.inputTokens = outcome.inputTokens;
@@ -738,6 +759,9 @@ class MistralServerImpl implements MistralTestServer {
 		if (orderError) return orderError;
 		const idError = checkToolCallIds(messages);
 		if (idError) return idError;
+		// Guardrails moderate the input before the model sees it (moderation.ts).
+		const guardrail = applyGuardrails(body.guardrails, messages);
+		if (guardrail.blocked) return { status: 403, json: guardrail.body };
 
 		// Tools.
 		const tools: Array<Record<string, any>> = body.tools ?? [];

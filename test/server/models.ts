@@ -155,6 +155,14 @@ const FAMILIES: Family[] = [
 		temperature: null,
 	},
 	{
+		ids: ['mistral-moderation-2603'],
+		name: 'Mistral Moderation 2603',
+		description: 'Moderation classifier (dangerous, criminal and jailbreaking categories)',
+		capabilities: caps({ moderation: true, classification: true }),
+		context: 32768,
+		temperature: null,
+	},
+	{
 		ids: ['mistral-ocr-2505', 'mistral-ocr-latest'],
 		name: 'Mistral OCR',
 		description: 'Document OCR',

@@ -179,10 +179,26 @@ const ResponseFormat = obj('ResponseFormat', {
 	json_schema: nul(JsonSchema),
 });
 const Prediction = obj('Prediction', { type: lit('content'), content: str });
-// GuardrailConfig is not marked additionalProperties: false in the spec: extra keys are ignored.
+// GuardrailConfig, ModerationLLMV1Config / V2Config and their threshold objects are not marked
+// additionalProperties: false in the spec: extra keys are accepted (and ignored).
+const thresholdsOf = (title: string, categories: string[]) =>
+	obj(title, Object.fromEntries(categories.map((category) => [category, nul(num())])), [], true);
+const V1_THRESHOLD_KEYS = ['sexual', 'hate_and_discrimination', 'violence_and_threats', 'dangerous_and_criminal_content', 'selfharm', 'health', 'financial', 'law', 'pii'];
+const V2_THRESHOLD_KEYS = ['sexual', 'hate_and_discrimination', 'violence_and_threats', 'dangerous', 'criminal', 'selfharm', 'health', 'financial', 'law', 'pii', 'jailbreaking'];
+const moderationLlmConfig = (title: string, thresholds: Schema) =>
+	obj(
+		title,
+		{ model_name: str, custom_category_thresholds: nul(thresholds), ignore_other_categories: bool, action: enumOf('none', 'block') },
+		[],
+		true,
+	);
 const GuardrailConfig = obj(
 	'GuardrailConfig',
-	{ block_on_error: bool, moderation_llm_v1: nul(dict), moderation_llm_v2: nul(dict) },
+	{
+		block_on_error: bool,
+		moderation_llm_v1: nul(moderationLlmConfig('ModerationLLMV1Config', thresholdsOf('ModerationLLMV1CategoryThresholds', V1_THRESHOLD_KEYS))),
+		moderation_llm_v2: nul(moderationLlmConfig('ModerationLLMV2Config', thresholdsOf('ModerationLLMV2CategoryThresholds', V2_THRESHOLD_KEYS))),
+	},
 	[],
 	true,
 );
@@ -231,6 +247,28 @@ export const EmbeddingRequest = obj(
 	['input', 'model'],
 );
 
+/** /v1/moderations and /v1/classifications. */
+export const ClassificationRequest = obj(
+	'ClassificationRequest',
+	{
+		model: str,
+		metadata: nul(dict),
+		// As for embeddings: an empty list is refused (422 too_short).
+		input: anyOf(str, list(str, 1)),
+	},
+	['input', 'model'],
+);
+
+/** /v1/chat/moderations: one conversation (a list of messages) or several (a list of such lists). */
+export const ChatModerationRequest = obj(
+	'ChatModerationRequest',
+	{
+		input: anyOf(list(Message, 1), list(list(Message, 1), 1)),
+		model: str,
+	},
+	['input', 'model'],
+);
+
 // ----- the validator -------------------------------------------------------------------------------
 function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -262,7 +300,8 @@ function accepts(schema: Schema, value: unknown): boolean {
 		case 'tagged':
 			return isPlainObject(value);
 		case 'list':
-			return Array.isArray(value);
+			// Looks one level in, so anyOf(list of X, list of lists of X) tells the two apart.
+			return Array.isArray(value) && (value.length === 0 || accepts(schema.of, value[0]));
 		case 'any':
 			return true;
 		case 'nullable':

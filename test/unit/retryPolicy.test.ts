@@ -68,6 +68,11 @@ describe('retry policy', () => {
 		expect(attemptsFor(outcome, 0, 3)).toBe(1);
 	});
 
+	it('a repeatable request (embeddings, reads) retries a timeout or a drop up to Max Retries: nothing billed is repeated', () => {
+		expect(attemptsFor({ kind: 'network', code: 'ETIMEDOUT' }, 5, 1, repeatable)).toBe(6);
+		expect(attemptsFor({ kind: 'network', code: 'ECONNRESET' }, 2, 0, repeatable)).toBe(3);
+	});
+
 	it('counts ambiguous retries apart: a 503 after a timeout is still retried', () => {
 		const timeout: AttemptOutcome = { kind: 'network', code: 'ETIMEDOUT' };
 		const unavailable: AttemptOutcome = { kind: 'http', status: 503 };

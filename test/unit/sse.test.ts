@@ -1,4 +1,4 @@
-import { sseData } from '../../nodes/shared/transport/sse';
+import { SseLimitError, sseData } from '../../nodes/shared/transport/sse';
 import { StreamedAnswer } from '../../nodes/MistralChat/actions/streamedAnswer';
 
 async function collect(pieces: string[]): Promise<string[]> {
@@ -10,6 +10,12 @@ async function collect(pieces: string[]): Promise<string[]> {
 	return out;
 }
 
+async function collectFrom(events: AsyncGenerator<string>): Promise<string[]> {
+	const out: string[] = [];
+	for await (const data of events) out.push(data);
+	return out;
+}
+
 describe('server-sent events', () => {
 	it('reads data lines split anywhere, with \\n, \\r\\n or \\r, skipping comments and other fields', async () => {
 		const text = ': keep-alive\r\ndata: {"a":1}\r\n\r\nevent: x\nid: 3\ndata: {"b":\ndata: 2}\n\ndata:[DONE]\r\r';
@@ -18,6 +24,42 @@ describe('server-sent events', () => {
 			for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
 			expect(await collect(pieces)).toEqual(['{"a":1}', '{"b":\n2}', '[DONE]']);
 		}
+	});
+
+	it('is linear in the bytes it reads: a 20 MB line in 64 KB pieces is read in one pass (the old parser took 13 s for 15.6 MB)', async () => {
+		const piece = 'x'.repeat(64 * 1024);
+		const count = Math.ceil((20 * 1024 * 1024) / piece.length);
+		async function* source() {
+			yield 'data: ';
+			for (let i = 0; i < count; i++) yield piece;
+			yield '\n\n';
+		}
+		const started = process.hrtime.bigint();
+		const out: string[] = [];
+		for await (const data of sseData(source())) out.push(data);
+		const ms = Number(process.hrtime.bigint() - started) / 1e6;
+		console.log(`[sse] one ${((count * piece.length) / 1e6).toFixed(1)} MB line in ${count} pieces: ${ms.toFixed(0)} ms`);
+		expect(out).toHaveLength(1);
+		expect(out[0].length).toBe(count * piece.length);
+		// Loose: a pass that rescanned the buffer per piece takes seconds here.
+		expect(ms).toBeLessThan(2000);
+	});
+
+	it('ends with SseLimitError when a line or an event outgrows the cap, before reading the rest', async () => {
+		let piecesRead = 0;
+		async function* endless() {
+			yield 'data: ';
+			for (;;) {
+				piecesRead++;
+				yield 'y'.repeat(1000);
+			}
+		}
+		await expect(collectFrom(sseData(endless(), 10_000))).rejects.toBeInstanceOf(SseLimitError);
+		expect(piecesRead).toBeLessThanOrEqual(11);
+		// An event of many data lines counts as a whole.
+		const lines = Array.from({ length: 20 }, () => `data: ${'z'.repeat(1000)}\n`).join('');
+		await expect(collectFrom(sseData((async function* () { yield lines; })(), 10_000))).rejects.toBeInstanceOf(SseLimitError);
+		expect(await collectFrom(sseData((async function* () { yield `${lines}\n`; })(), 50_000))).toHaveLength(1);
 	});
 
 	it('keeps multi-byte characters split between pieces', async () => {

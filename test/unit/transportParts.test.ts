@@ -22,26 +22,70 @@ describe('Base URL', () => {
 		expect(displayUrl('https://me:pw@host:8443/v1/models?key=abc&x=1')).toBe('https://***@host:8443/v1/models?key=***&x=***');
 		expect(displayUrl('https://api.mistral.ai/v1/models')).toBe('https://api.mistral.ai/v1/models');
 		expect(hideUrlSecretsInText('http://me:pw@host:99999/v1?key=abc')).toBe('http://***@host:99999/v1?key=***');
+		// Malformed in every way a password or query can be: "/" or "@" in the password, a space in a value.
+		expect(hideUrlSecretsInText('https://user:pa/ss@host/v1')).toBe('https://***@host/v1');
+		expect(hideUrlSecretsInText('https://user:p@ss@host:99999/v1')).toBe('https://***@host:99999/v1');
+		expect(hideUrlSecretsInText('https://host/v1?key=a b&x=c d#frag')).toBe('https://host/v1?key=***&x=***');
+		expect(hideUrlSecretsInText('https://host/v1?sk-bare-secret')).toBe('https://host/v1?***');
 		expect(hostOf('https://me:pw@host:8443/v1')).toBe('host:8443');
 	});
 
 	it('explains a malformed Base URL without repeating its secrets', () => {
 		expect(normalizeBaseUrl('http://u:topsecret@host:99999/v1')).toEqual({ error: expect.stringContaining('"http://***@host:99999/v1" is not a valid URL') });
 		expect(normalizeBaseUrl('localhost:11434/v1')).toEqual({ error: expect.stringMatching(/must start with http:\/\/ or https:\/\//) });
+		for (const [url, secret] of [
+			['https://user:pa/ss@host/v1', 'pa/ss'],
+			['https://user:p@ss@host:99999/v1', 'p@ss'],
+			['https://host:99999/v1?key=a b', 'a b'],
+			['https://host/v1 ?key=a b', 'a b'],
+		]) {
+			const result = normalizeBaseUrl(url) as { error?: string; url?: string };
+			expect(result.error ?? displayUrl(result.url!)).not.toContain(secret);
+		}
 	});
 });
 
 describe('Redactor', () => {
-	it('replaces the key and URL secrets in text and bodies, longest first', () => {
-		const redactor = new Redactor('sk-live-123456', ['abcd', 'abcdefgh']);
-		expect(redactor.text('key sk-live-123456, url abcdefgh and abcd')).toBe('key ***, url *** and ***');
+	it('replaces the key and long URL secrets anywhere, longest first', () => {
+		const redactor = new Redactor('sk-live-123456', ['abcdefgh', 'abcdefghij']);
+		expect(redactor.text('key sk-live-123456, url abcdefghij and abcdefgh, gluedsk-live-123456x')).toBe('key ***, url *** and ***, glued***x');
 		expect(redactor.body({ message: 'bad key sk-live-123456' })).toEqual({ message: 'bad key ***' });
 		const clean = { message: 'nothing here' };
 		expect(redactor.body(clean)).toBe(clean);
 	});
 
-	it('leaves keys too short to be real alone (they would mangle messages)', () => {
-		expect(new Redactor('k', ['x']).text('ok k x')).toBe('ok k x');
+	it('finds the key JSON-escaped (once and twice) and URL-encoded, also keys holding " or \\', () => {
+		const quoted = new Redactor('k"ey\\9/+ z');
+		const raw = 'k"ey\\9/+ z';
+		const once = JSON.stringify(raw).slice(1, -1);
+		const twice = JSON.stringify(once).slice(1, -1);
+		for (const form of [raw, once, twice, encodeURIComponent(raw), encodeURIComponent(raw).toLowerCase(), encodeURIComponent(raw).replace('%20', '+')]) {
+			expect(quoted.text(`said: ${form} end`)).toBe('said: *** end');
+		}
+		expect(JSON.stringify(quoted.body({ detail: [{ input: raw, msg: `bad ${raw}` }] }))).toBe('{"detail":[{"input":"***","msg":"bad ***"}]}');
+	});
+
+	it('redacts keys of any length as whole tokens', () => {
+		const short = new Redactor('k1');
+		expect(short.text('key k1 is revoked; k10 and ak1 stay; "k1"')).toBe('key *** is revoked; k10 and ak1 stay; "***"');
+	});
+
+	it('redacts short URL secrets where they stand as values, and leaves the same word in ordinary text', () => {
+		const redactor = new Redactor(undefined, ['json', 'pw']);
+		expect(redactor.text('the answer is not json')).toBe('the answer is not json');
+		expect(redactor.text('application/json')).toBe('application/json');
+		expect(redactor.text('GET /v1?format=json&x=1')).toBe('GET /v1?format=***&x=1');
+		expect(redactor.text('{"format": "json"}')).toBe('{"format": "***"}');
+		expect(redactor.text('https://me:pw@host')).toBe('https://me:***@host');
+		expect(redactor.text('password pw rejected; key: json')).toBe('password *** rejected; key: ***');
+	});
+
+	it('walks bodies: strings and keys, numbers untouched, the same object when clean', () => {
+		const redactor = new Redactor('sk-live-123456');
+		const vectors = { data: [{ index: 0, embedding: [0.1, 0.2] }] };
+		expect(redactor.body(vectors)).toBe(vectors);
+		expect(redactor.body({ 'sk-live-123456': 1, list: ['a', 'sk-live-123456'] })).toEqual({ '***': 1, list: ['a', '***'] });
+		expect(new Redactor().body(vectors)).toBe(vectors);
 	});
 });
 

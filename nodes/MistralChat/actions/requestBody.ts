@@ -2,6 +2,7 @@
  * Turns the node's parameters into a chat-completions body with only the fields Mistral's spec
  * names, and only those the user set (pure). Throws ParameterError naming the parameter.
  */
+import { guardrailsField } from '../../shared/moderation/guardrails';
 import type { ChatMessage } from './messages';
 
 export class ParameterError extends Error {}
@@ -16,6 +17,8 @@ export interface ChatOptions {
 	frequencyPenalty?: number;
 	n?: number;
 	safePrompt?: boolean;
+	/** The "Guardrails" option as n8n hands it over (guardrailSettingsOf). */
+	guardrails?: unknown;
 	reasoningMode?: boolean;
 	reasoningEffort?: string;
 	tools?: unknown;
@@ -146,7 +149,13 @@ export function buildChatBody(
 	if (options.presencePenalty !== undefined) body.presence_penalty = inRange(options.presencePenalty, 'Presence Penalty', -2, 2);
 	if (options.frequencyPenalty !== undefined) body.frequency_penalty = inRange(options.frequencyPenalty, 'Frequency Penalty', -2, 2);
 	if (options.n !== undefined && options.n !== 1) body.n = wholeNumber(options.n, 'Number of Completions', 1);
+	// Deprecated by Mistral but still in its spec: sent as before for workflows that set it.
 	if (options.safePrompt) body.safe_prompt = true;
+	if (options.guardrails !== undefined) {
+		const { guardrails, problem } = guardrailsField(options.guardrails);
+		if (problem) throw new ParameterError(problem);
+		if (guardrails) body.guardrails = guardrails;
+	}
 	if (options.reasoningMode) body.prompt_mode = 'reasoning';
 	if (options.reasoningEffort) body.reasoning_effort = options.reasoningEffort;
 	if (options.prediction !== undefined && options.prediction !== '') {

@@ -5,6 +5,7 @@ import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import type { Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
+import { itemFieldReader } from '../../shared/parameterReaders';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import {
 	DEFAULT_BATCH_SIZE,
@@ -47,19 +48,9 @@ export function requestBody(settings: EmbedSettings, texts: string[]): IDataObje
 	return body;
 }
 
-/**
- * n8n evaluates an expression per item through its sandbox (~60 µs each). For the common plain
- * field mapping `{{ $json.name }}` the value is the item's own field, so it is read directly;
- * any other expression or literal goes through n8n as usual.
- */
+/** The "Text" of every item (a plain `{{ $json.field }}` is read without n8n's sandbox). */
 export function textReader(context: IExecuteFunctions, items: INodeExecutionData[]): (itemIndex: number) => unknown {
-	const raw = context.getNode().parameters.text;
-	const plainField = typeof raw === 'string' ? /^=\{\{\s*\$json\.([A-Za-z_$][\w$]*)\s*\}\}$/.exec(raw) : null;
-	if (plainField) {
-		const field = plainField[1];
-		return (itemIndex) => items[itemIndex].json[field];
-	}
-	return (itemIndex) => context.getNodeParameter('text', itemIndex, '');
+	return itemFieldReader(context, items, 'text');
 }
 
 /** The settings every request of a run shares, read once from the node's parameters. */

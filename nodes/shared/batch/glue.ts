@@ -3,9 +3,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN
 
 import { readTransportOptions } from '../commonOptions';
 import type { Settled } from '../concurrency';
-import { normalizeBaseUrl } from '../transport/baseUrl';
 import { CREDENTIAL_TYPE, MistralClient } from '../transport/client';
-import { Redactor } from '../transport/redaction';
 import type { BatchEndpoint, BatchJobInfo, BatchRequestLine } from './jobs';
 import { BatchRunner } from './runner';
 
@@ -22,18 +20,10 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
 	// request of the node's context: they go through a context without that signal. Short, retried once.
 	const credentials = context.getCredentials(CREDENTIAL_TYPE);
 	credentials.catch(() => undefined);
-	// Results of failed requests are answers to a successful GET: the client does not see them as errors.
-	const redactor = credentials.then(
-		(data) => {
-			const baseUrl = normalizeBaseUrl(data.baseUrl);
-			return new Redactor(typeof data.apiKey === 'string' ? data.apiKey : undefined, 'error' in baseUrl ? [] : baseUrl.secrets);
-		},
-		() => new Redactor(),
-	);
 	const cleanup = new MistralClient(detachedFromCancel(context, credentials), { ...transport, timeoutMs: Math.min(transport.timeoutMs, 15_000), maxRetries: 1 });
 	// A job created twice is billed twice: a submission that may have gone through is never re-sent.
 	const submitter = new MistralClient(context, { ...transport, maxAmbiguousRetries: 0 });
-	return new BatchRunner(context, { client, submitter, cleanup }, label, redactor);
+	return new BatchRunner(context, { client, submitter, cleanup }, label);
 }
 
 /**

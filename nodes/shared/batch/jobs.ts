@@ -6,7 +6,7 @@
 /** Mistral accepts at most this many inline requests in one job. */
 export const MAX_REQUESTS_PER_JOB = 10_000;
 
-export type BatchEndpoint = '/v1/chat/completions' | '/v1/embeddings';
+export type BatchEndpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations';
 
 export type BatchJobStatus =
 	| 'QUEUED'

@@ -10,7 +10,6 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { AbortedError, abortableSleep } from '../abortableSleep';
 import { describeStats, failureInfoOf, type MistralClient } from '../transport/client';
-import { Redactor } from '../transport/redaction';
 import {
 	type BatchEndpoint,
 	type BatchJobInfo,
@@ -63,8 +62,6 @@ export class BatchRunner {
 		private readonly context: IExecuteFunctions,
 		clients: BatchClients,
 		private readonly label: string,
-		/** Takes the credential's secrets out of what failed requests say (a hostile server may echo them). */
-		private readonly redactor: Promise<Redactor> = Promise.resolve(new Redactor()),
 	) {
 		this.client = clients.client;
 		this.submitter = clients.submitter;
@@ -86,7 +83,8 @@ export class BatchRunner {
 	}
 
 	private log(message: string): void {
-		this.context.logger.info(`${this.label}: ${message}`);
+		// Job ids, statuses and errors come from the server: redacted at the answer, and again here for any line.
+		this.context.logger.info(this.client.redact(`${this.label}: ${message}`));
 	}
 
 	/** Submits the jobs one after another; if one fails, the ones already submitted are cancelled. */
@@ -221,7 +219,7 @@ export class BatchRunner {
 				const job = readJob(await this.cleanupClient.post<unknown>(`/batch/jobs/${encodeURIComponent(id)}/cancel`, {}));
 				this.log(`cancelled ${describeProgress(job)}`);
 			} catch (error) {
-				this.context.logger.warn(`${this.label}: could not cancel batch job ${id}: ${(error as Error).message}`);
+				this.context.logger.warn(this.client.redact(`${this.label}: could not cancel batch job ${id}: ${(error as Error).message}`));
 			}
 		}
 	}
@@ -238,10 +236,7 @@ export class BatchRunner {
 			if (full.output_file) await this.readFile(full.output_file, results);
 			if (full.error_file) await this.readFile(full.error_file, results);
 		}
-		const redactor = await this.redactor;
-		for (const [customId, result] of results) {
-			if (!result.ok) results.set(customId, { ...result, message: redactor.text(result.message), body: redactor.body(result.body) });
-		}
+		// Every answer (job, inline outputs, files) comes through the client, which takes the credential's secrets out.
 		return results;
 	}
 

@@ -43,9 +43,28 @@ export function displayUrl(url: string): string {
 	return `${parsed.protocol}//${userinfo}${parsed.host}${parsed.pathname}${query ? `?${query}` : ''}`;
 }
 
-/** For text that failed to parse as a URL: hide anything between "//" and "@", and every query value. */
+/**
+ * For text that failed to parse as a URL (or any text holding one): everything before the last "@"
+ * of the authority is userinfo (a password may hold "/" or "@"), every query value is hidden up to
+ * the next "&" (a value may hold spaces), and a fragment is dropped.
+ */
 export function hideUrlSecretsInText(text: string): string {
-	return text.replace(/\/\/[^/\s@"']*@/g, `//${HIDDEN}@`).replace(/([?&][^=&\s"']*=)[^&\s"']*/g, `$1${HIDDEN}`);
+	const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(text)?.[0] ?? '';
+	let rest = text.slice(scheme.length);
+	let query = '';
+	const queryAt = rest.search(/[?#]/);
+	if (queryAt !== -1) {
+		query = rest[queryAt] === '?' ? rest.slice(queryAt + 1).split('#')[0] : '';
+		rest = rest.slice(0, queryAt);
+	}
+	const at = rest.lastIndexOf('@');
+	if (at !== -1) rest = `${HIDDEN}${rest.slice(at)}`;
+	const hiddenQuery = query
+		.split('&')
+		.filter((pair) => pair !== '')
+		.map((pair) => (pair.includes('=') ? `${pair.slice(0, pair.indexOf('=')).replace(/[^\w.-]/g, '')}=${HIDDEN}` : HIDDEN))
+		.join('&');
+	return `${scheme}${rest}${queryAt !== -1 && query !== '' ? `?${hiddenQuery}` : ''}`;
 }
 
 /** host:port of a URL (never its userinfo), or "the server". */

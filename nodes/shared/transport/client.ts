@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } 
 import { NodeApiError } from 'n8n-workflow';
 
 import { abortableSleep } from '../abortableSleep';
-import { apiUrl, hostOf, normalizeBaseUrl } from './baseUrl';
+import { apiUrl, hostOf } from './baseUrl';
+import { credentialAccess } from './credentialAccess';
 import { describeHttpError, isModelMissing, parseErrorBody, truncate } from './errorMessages';
 import {
 	type CallerContext,
@@ -20,14 +21,17 @@ import { Redactor } from './redaction';
 import {
 	type AttemptOutcome,
 	classifyFailure,
+	CONNECT_TIMEOUT_MS,
 	DEFAULT_RETRY_POLICY,
 	endsExecution,
+	NO_CONNECTION_CODE,
 	type RetryPolicy,
 	retryDelayMs,
 	shouldRetry,
 } from './retryPolicy';
 import { type LatchedFailure, scopeOf, SetupLatch } from './setupLatch';
-import { sseData } from './sse';
+import { SseLimitError, sseData } from './sse';
+import { AttemptSignals, fired, withCancelSignal } from './attemptSignals';
 import { sendStreamAttempt } from './streamAttempt';
 import { describeTransportFailure, isTimeout } from './transportErrors';
 
@@ -80,6 +84,12 @@ export type StreamAnswer = { kind: 'events'; events: AsyncGenerator<string> } | 
 
 const CANCEL_CODES = new Set(['ERR_CANCELED', 'ABORT_ERR']);
 
+/** One server-sent event (or a line without its end) longer than this ends the stream with an error. */
+export const MAX_STREAM_EVENT_CHARS = 8_000_000;
+
+/** A whole stream longer than this ends with an error, however small its events (memory stays bounded). */
+export const MAX_STREAM_BYTES = 200_000_000;
+
 const NOT_SENT =
 	' This request was not sent: an earlier request of this execution already failed this way, and every other would too.';
 const NOT_RETRIED = ' This request was not retried further: an earlier request of this execution already failed this way.';
@@ -105,6 +115,9 @@ export class MistralClient {
 
 	/** Whether the server has answered any request of this execution (then a refused connection is a restart). */
 	private answered = false;
+
+	/** Whether the first-contact check ran (once per execution). */
+	private contacted = false;
 
 	private firstRequest?: Promise<void>;
 
@@ -132,7 +145,11 @@ export class MistralClient {
 		return await this.request<T>('GET', path, undefined, meta);
 	}
 
-	/** A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. */
+	/**
+	 * A file upload (`multipartBody` builds the body); the answer is JSON, as for `post`. Billed like any
+	 * POST unless `meta.repeatable` says otherwise: an upload to /files is repeatable, a file sent to
+	 * /audio/transcriptions or /ocr is a generation.
+	 */
 	async postMultipart<T>(path: string, body: MultipartBody, meta: RequestMeta = {}, itemIndex?: number): Promise<T> {
 		return await this.request<T>('POST', path, body, meta, itemIndex);
 	}
@@ -157,17 +174,19 @@ export class MistralClient {
 		return Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
 	}
 
+	/** Text from outside (a server, a log line built from an answer) without the credential's secrets. */
+	redact(text: string): string {
+		return this.redactor.text(text);
+	}
+
 	private async resolveBaseUrl(itemIndex?: number): Promise<string> {
 		if (this.baseUrl) return this.baseUrl;
-		const credentials = await this.context.getCredentials(CREDENTIAL_TYPE);
-		const apiKey = typeof credentials.apiKey === 'string' ? credentials.apiKey : undefined;
-		const normalized = normalizeBaseUrl(credentials.baseUrl);
-		if ('error' in normalized) {
-			this.redactor = new Redactor(apiKey);
-			throw this.failure({ kind: 'configuration' }, normalized.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
+		const access = credentialAccess(await this.context.getCredentials(CREDENTIAL_TYPE));
+		this.redactor = access.redactor;
+		if ('error' in access.baseUrl) {
+			throw this.failure({ kind: 'configuration' }, access.baseUrl.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
 		}
-		this.redactor = new Redactor(apiKey, normalized.secrets);
-		this.baseUrl = normalized.url;
+		this.baseUrl = access.baseUrl.url;
 		return this.baseUrl;
 	}
 
@@ -225,13 +244,17 @@ export class MistralClient {
 			this.throwIfLatched(meta, retries, itemIndex);
 
 			this.stats.requests++;
-			const result =
+			const attempt = new AttemptSignals(this.options.timeoutMs, signal);
+			const context = withCancelSignal(this.context, attempt.signal);
+			const sending =
 				accept === 'stream'
-					? await sendStreamAttempt(this.context, url, (body ?? {}) as IDataObject, this.options.timeoutMs)
-					: await sendAttempt(this.context, method, url, body, this.options.timeoutMs, accept);
+					? sendStreamAttempt(context, url, (body ?? {}) as IDataObject, this.options.timeoutMs)
+					: sendAttempt(context, method, url, body, this.options.timeoutMs, accept);
+			const result = this.answered || this.contacted ? await sending : await this.firstContact(sending, attempt);
 			if ('events' in result) {
 				this.answered = true;
-				const answer: StreamAnswer = { kind: 'events', events: sseData(this.guardStream(result.events, url, itemIndex)) };
+				const events = sseData(this.guardStream(result.events, url, attempt, itemIndex), MAX_STREAM_EVENT_CHARS);
+				const answer: StreamAnswer = { kind: 'events', events: this.redactEvents(events, url, itemIndex) };
 				return answer as T;
 			}
 			let outcome: AttemptOutcome;
@@ -239,7 +262,10 @@ export class MistralClient {
 			let transportError: TransportError | undefined;
 			if ('error' in result) {
 				transportError = result.error;
-				if (signal?.aborted || (transportError.code && CANCEL_CODES.has(transportError.code))) throw this.cancelled(itemIndex);
+				const abortedBy = attempt.abortedBy;
+				if (abortedBy === 'cancel' || (abortedBy === undefined && transportError.code && CANCEL_CODES.has(transportError.code))) throw this.cancelled(itemIndex);
+				if (abortedBy === 'deadline') transportError = { code: 'ETIMEDOUT', message: `the whole answer took longer than the Timeout (${this.options.timeoutMs} ms)` };
+				if (abortedBy === 'given-up') transportError = { code: NO_CONNECTION_CODE, message: 'no connection' };
 				outcome = { kind: 'network', code: transportError.code, message: transportError.message };
 			} else {
 				response = result.response;
@@ -247,7 +273,9 @@ export class MistralClient {
 				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept === 'stream' ? 'json' : accept);
 				if (answered === undefined) {
 					this.answered = true;
-					return (accept === 'stream' ? { kind: 'json', body: response.body } : response.body) as T;
+					// Every answer is text from outside: a server may echo the key into content as into errors.
+					const body = this.redactor.body(response.body);
+					return (accept === 'stream' ? { kind: 'json', body } : body) as T;
 				}
 				outcome = answered;
 			}
@@ -285,13 +313,40 @@ export class MistralClient {
 	}
 
 	/**
-	 * Passes a streamed body through and names what went wrong if it breaks. The request's timeout stays
-	 * on the socket, which n8n resets when it fires; how long the read waited tells that apart from a
-	 * server that hung up. n8n's cancel signal aborts the stream.
+	 * The first request of an execution, until the server has answered anything: a host that drops
+	 * packets would hold it (and every request after it) for the whole Timeout, and n8n's request
+	 * helper tells nobody whether the connection was made. So when no answer has come after
+	 * CONNECT_TIMEOUT_MS, the client asks the same host for its model list (GET /models through the
+	 * same helper: proxies and n8n's network rules apply) with the same short deadline. Any answer to
+	 * that, whatever its status, means the host is there and the first request is only slow: it goes
+	 * on. No answer to either means no connection: the first request is given up, as a setup failure
+	 * that the latch then gives every other request at once.
 	 */
-	private async *guardStream(body: AsyncIterable<Uint8Array>, url: string, itemIndex?: number): AsyncGenerator<Uint8Array> {
+	private async firstContact<R>(sending: Promise<R>, attempt: AttemptSignals): Promise<R> {
+		const settled = sending.then((result) => ({ result }));
+		const early = await Promise.race([settled, fired(AbortSignal.timeout(CONNECT_TIMEOUT_MS)).then(() => undefined)]);
+		if (early) return early.result;
+		this.contacted = true;
+		const probeSignal = AbortSignal.any([AbortSignal.timeout(CONNECT_TIMEOUT_MS), ...(attempt.cancel ? [attempt.cancel] : [])]);
+		this.stats.requests++;
+		const probe = sendAttempt(withCancelSignal(this.context, probeSignal), 'GET', apiUrl(this.baseUrl ?? '', '/models'), undefined, CONNECT_TIMEOUT_MS, 'json');
+		const first = await Promise.race([settled, probe.then((answer) => ({ probe: answer }))]);
+		if ('result' in first) return first.result;
+		if ('response' in first.probe || attempt.cancel?.aborted) return await sending;
+		attempt.giveUp();
+		return await sending;
+	}
+
+	/**
+	 * Passes a streamed body through and names what went wrong if it breaks. The attempt's deadline
+	 * (Timeout, for the whole answer) aborts the stream; so does n8n's cancel signal. The request's
+	 * timeout also stays on the socket as a stall check, which n8n resets when it fires; how long the
+	 * read waited tells that apart from a server that hung up.
+	 */
+	private async *guardStream(body: AsyncIterable<Uint8Array>, url: string, attempt: AttemptSignals, itemIndex?: number): AsyncGenerator<Uint8Array> {
 		const iterator = body[Symbol.asyncIterator]();
 		const signal = this.cancelSignal();
+		let received = 0;
 		try {
 			for (;;) {
 				let next: IteratorResult<Uint8Array> | undefined;
@@ -302,8 +357,21 @@ export class MistralClient {
 				} catch (error) {
 					broken = transportErrorOf(error);
 				}
-				if (broken) throw this.streamBroken(broken, url, signal, Date.now() - waitingSince >= this.options.timeoutMs * 0.95, itemIndex);
+				if (broken) {
+					if (attempt.abortedBy === 'deadline') throw this.streamTooLong(url, itemIndex);
+					throw this.streamBroken(broken, url, signal, Date.now() - waitingSince >= this.options.timeoutMs * 0.95, itemIndex);
+				}
+				if (attempt.abortedBy === 'deadline') throw this.streamTooLong(url, itemIndex);
 				if (!next || next.done) return;
+				received += next.value.length;
+				if (received > MAX_STREAM_BYTES) {
+					throw this.failure(
+						{ kind: 'invalid-response' },
+						`The stream from ${hostOf(url)} sent more than ${MAX_STREAM_BYTES / 1_000_000} MB`,
+						'No chat answer is that long (even the largest, as events, is a fraction of it): the server is broken or not a chat API. The stream was closed.',
+						itemIndex,
+					);
+				}
 				yield next.value;
 			}
 		} finally {
@@ -311,6 +379,15 @@ export class MistralClient {
 			await iterator.return?.();
 			(body as { destroy?: () => void }).destroy?.();
 		}
+	}
+
+	private streamTooLong(url: string, itemIndex?: number): NodeApiError {
+		return this.failure(
+			{ kind: 'timeout', code: 'ETIMEDOUT' },
+			`The streamed answer from ${hostOf(url)} did not finish within ${Math.round(this.options.timeoutMs / 1000)} s`,
+			'The "Timeout" option covers the whole answer, streamed or not; keep-alive messages do not extend it. Raise "Timeout" for long answers. A stream is not retried once it has started.',
+			itemIndex,
+		);
 	}
 
 	private streamBroken(broken: TransportError, url: string, signal: AbortSignal | undefined, stalled: boolean, itemIndex?: number): NodeApiError {
@@ -330,6 +407,23 @@ export class MistralClient {
 			'Part of the answer may be missing. Try again; a stream is not retried once it has started.',
 			itemIndex,
 		);
+	}
+
+	/** Each event's data without the credential's secrets: error events and events that are not JSON become messages. */
+	private async *redactEvents(events: AsyncGenerator<string>, url: string, itemIndex?: number): AsyncGenerator<string> {
+		try {
+			for await (const data of events) yield this.redactor.text(data);
+		} catch (error) {
+			if (!(error instanceof SseLimitError)) throw error as Error;
+			throw this.failure(
+				{ kind: 'invalid-response' },
+				`The stream from ${hostOf(url)} sent an event longer than ${Math.round(error.limitChars / 1_000_000)} million characters`,
+				'A chat answer streams as many small events; one this long means the server is not streaming chat completions (check the Base URL) or is broken. The stream was closed.',
+				itemIndex,
+			);
+		} finally {
+			await events.return(undefined);
+		}
 	}
 
 	/** `attemptsMade` > 0 when this request already failed and waits to retry. */

@@ -16,6 +16,7 @@ export interface ParsedErrorBody {
 	fieldErrors: FieldError[];
 }
 
+import { describeGuardrailBlock, isGuardrailBlock } from '../moderation/guardrails';
 import { displayUrl } from './baseUrl';
 
 type Json = Record<string, unknown>;
@@ -136,6 +137,7 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 			description: `Check the API key in the "Mistral AI API" credential; copy a current key from the Mistral console.${said}`,
 		};
 	}
+	if (isGuardrailBlock(status, context.body)) return describeGuardrailBlock(context.body);
 	if (status === 403) {
 		return {
 			message: `Access denied (403)${model ? ` for model "${model}"` : ''}`,

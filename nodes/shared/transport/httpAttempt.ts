@@ -4,8 +4,9 @@
  */
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
+import { isGuardrailBlock } from '../moderation/guardrails';
 import { isMultipartBody, type MultipartBody } from './multipart';
-import type { AttemptOutcome } from './retryPolicy';
+import { type AttemptOutcome, NO_CONNECTION_CODE } from './retryPolicy';
 
 export const CREDENTIAL_TYPE = 'mistralAiApi';
 
@@ -65,8 +66,10 @@ export function transportErrorOf(error: unknown): TransportError {
 	let code: string | undefined;
 	let message = '';
 	for (let i = 0; i < chain.length && i < 8; i++) {
-		const current = chain[i] as { code?: unknown; httpCode?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
+		const current = chain[i] as { code?: unknown; syscall?: unknown; httpCode?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown } | undefined;
 		if (!current || typeof current !== 'object') continue;
+		// The operating system gave up connecting (the host drops packets): the request never left.
+		if (code === undefined && current.code === 'ETIMEDOUT' && current.syscall === 'connect') code = NO_CONNECTION_CODE;
 		if (code === undefined && typeof current.code === 'string' && current.code !== '') code = current.code;
 		// n8n 1.x wraps a network error in a NodeApiError that keeps its code (ECONNREFUSED, …) only
 		// as httpCode; an HTTP status there is digits, never a code.
@@ -93,7 +96,9 @@ export function outcomeOf(response: FullResponse, modelMissing: boolean, accept:
 	if (!isJson && (success || statusCode >= 500)) {
 		return { kind: 'invalid-body', status: statusCode, truncated: looksLikeTruncatedJson(body) };
 	}
-	return { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after'), modelMissing };
+	const outcome: AttemptOutcome = { kind: 'http', status: statusCode, retryAfter: headerValue(response.headers, 'retry-after'), modelMissing };
+	if (isGuardrailBlock(statusCode, body)) outcome.guardrailBlock = true;
+	return outcome;
 }
 
 function looksLikeTruncatedJson(body: unknown): boolean {

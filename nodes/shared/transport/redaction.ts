@@ -1,44 +1,127 @@
 /**
  * Removes the credential's secrets (the API key, and the userinfo and query values of the Base URL)
- * from any text or body before it reaches an error, a log line or an output item (pure).
+ * from any text or body before it reaches an error, a log line, an output item or run data (pure).
+ *
+ * Each secret is looked for in every form a server may echo it in: as sent, JSON-escaped (once or
+ * twice: a body quoted inside another), and URL-encoded (upper- or lower-case hex, "+" for spaces).
+ * How a form must stand to count:
+ *  - 8 characters or more: anywhere, even inside a longer word (a key glued to other text);
+ *  - a shorter API key: as a whole token (not inside a longer run of letters, digits, "-" or "_");
+ *  - a shorter URL secret (a query value such as `json`, a user name): only where it stands as a
+ *    value: after "=", ":", "//" or a word such as "key" or "password", up to the end of the token.
+ *    Such values are often ordinary words: the word "json" in a message stays.
  */
 
-/** Keys shorter than this are not real keys; replacing them everywhere would mangle messages. */
-const MIN_KEY_LENGTH = 8;
-/** A password or query value in the Base URL is short more often (e.g. "hunter2"). */
-const MIN_URL_SECRET_LENGTH = 4;
+const LONG_SECRET = 8;
+const HIDDEN = '***';
+
+/** Characters that continue a token (a key, a URL value); a whole-token match is not next to one. */
+const TOKEN_CHAR = '[A-Za-z0-9_\\-]';
+/** After a value: not a character that would continue it. */
+const VALUE_END = '(?![A-Za-z0-9_\\-~%+])';
+
+const VALUE_WORDS = ['key', 'apikey', 'api_key', 'api-key', 'token', 'secret', 'password', 'passwd', 'pwd', 'pass', 'user', 'username', 'auth', 'bearer'];
+
+function caseless(word: string): string {
+	return [...word].map((char) => (/[a-z]/.test(char) ? `[${char}${char.toUpperCase()}]` : escapeRegExp(char))).join('');
+}
+
+/** Where a short URL secret stands as a value: "=", ":", "//", or a word such as "key", then spaces or quotes. */
+const VALUE_START = `(?<=(?:^|[=:]|//|(?<![A-Za-z])(?:${VALUE_WORDS.map(caseless).join('|')}))[\\s"'\\\\]*)`;
+
+function escapeRegExp(text: string): string {
+	return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** The forms a secret may be echoed in. */
+export function secretForms(secret: string): string[] {
+	const forms = new Set<string>([secret]);
+	const jsonOnce = JSON.stringify(secret).slice(1, -1);
+	forms.add(jsonOnce);
+	forms.add(JSON.stringify(jsonOnce).slice(1, -1));
+	const encoded = encodeURIComponent(secret);
+	forms.add(encoded);
+	forms.add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+	forms.add(encoded.replace(/%20/g, '+'));
+	return [...forms].filter((form) => form !== '');
+}
+
+function alternation(forms: Iterable<string>): string {
+	// Longest first, so a secret that contains another is replaced whole.
+	return [...new Set(forms)]
+		.sort((a, b) => b.length - a.length)
+		.map(escapeRegExp)
+		.join('|');
+}
 
 export class Redactor {
-	private readonly secrets: string[];
+	private readonly pattern?: RegExp;
+
+	/** Quick test: a text holding none of these cannot need redaction. */
+	private readonly needles: string[];
 
 	constructor(apiKey?: string, urlSecrets: string[] = []) {
-		const all = [
-			...(apiKey && apiKey.length >= MIN_KEY_LENGTH ? [apiKey] : []),
-			...urlSecrets.filter((secret) => secret.length >= MIN_URL_SECRET_LENGTH),
-		];
-		// Longest first, so a secret that contains another is replaced whole.
-		this.secrets = [...new Set(all)].sort((a, b) => b.length - a.length);
+		const anywhere = new Set<string>();
+		const keyTokens = new Set<string>();
+		const urlValues = new Set<string>();
+		const add = (secret: string, short: Set<string>) => {
+			for (const form of secretForms(secret)) (form.length >= LONG_SECRET ? anywhere : short).add(form);
+		};
+		if (apiKey) add(apiKey, keyTokens);
+		for (const secret of urlSecrets) if (secret) add(secret, urlValues);
+		const parts: string[] = [];
+		if (anywhere.size > 0) parts.push(`(?:${alternation(anywhere)})`);
+		if (keyTokens.size > 0) parts.push(`(?<!${TOKEN_CHAR})(?:${alternation(keyTokens)})(?!${TOKEN_CHAR})`);
+		if (urlValues.size > 0) parts.push(`${VALUE_START}(?:${alternation(urlValues)})${VALUE_END}`);
+		this.needles = [...anywhere, ...keyTokens, ...urlValues];
+		if (parts.length > 0) this.pattern = new RegExp(parts.join('|'), 'g');
+	}
+
+	/** True when there is nothing to hide (no key, no URL secrets). */
+	get empty(): boolean {
+		return this.pattern === undefined;
 	}
 
 	text(text: string): string {
-		let clean = text;
-		for (const secret of this.secrets) if (clean.includes(secret)) clean = clean.split(secret).join('***');
-		return clean;
+		if (!this.pattern || !this.needles.some((needle) => text.includes(needle))) return text;
+		return text.replace(this.pattern, HIDDEN);
 	}
 
-	/** A response body with every secret replaced; the same object when it holds none. */
+	/** A body (JSON value or text) with every secret replaced in its strings and keys; the same object when it holds none. */
 	body(body: unknown): unknown {
-		if (this.secrets.length === 0) return body;
+		if (!this.pattern) return body;
 		if (typeof body === 'string') return this.text(body);
-		if (typeof body !== 'object' || body === null) return body;
-		const serialized = JSON.stringify(body);
-		const clean = this.text(serialized);
-		if (clean === serialized) return body;
-		try {
-			return JSON.parse(clean);
-		} catch {
-			// A secret with quotes in it matched across the JSON's structure: keep the text form.
-			return clean;
+		if (Buffer.isBuffer(body)) {
+			const text = body.toString('utf8');
+			const clean = this.text(text);
+			return clean === text ? body : Buffer.from(clean, 'utf8');
 		}
+		return this.walk(body, 0);
+	}
+
+	private walk(value: unknown, depth: number): unknown {
+		if (typeof value === 'string') return this.text(value);
+		if (typeof value !== 'object' || value === null || depth > 64) return value;
+		if (Array.isArray(value)) {
+			let copy: unknown[] | undefined;
+			for (let i = 0; i < value.length; i++) {
+				const entry: unknown = value[i];
+				// Vectors are long lists of numbers: nothing to look at.
+				if (typeof entry === 'number' || typeof entry === 'boolean' || entry === null) continue;
+				const clean = this.walk(entry, depth + 1);
+				if (clean !== entry) (copy ??= value.slice())[i] = clean;
+			}
+			return copy ?? value;
+		}
+		let copy: Record<string, unknown> | undefined;
+		for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+			const cleanKey = this.text(key);
+			const clean = this.walk(entry, depth + 1);
+			if (clean === entry && cleanKey === key) continue;
+			copy ??= { ...(value as Record<string, unknown>) };
+			if (cleanKey !== key) delete copy[key];
+			copy[cleanKey] = clean;
+		}
+		return copy ?? value;
 	}
 }

@@ -9,8 +9,9 @@
  *    request was sent, a 2xx body cut short, and a 500, 502 or 504 after a POST that generates:
  *    a gateway says so when the model behind it is still working): retried at most
  *    `maxAmbiguousRetries` times. Every POST counts as generating unless its caller marks it
- *    `repeatable` (embeddings, file uploads): cheap to do twice, so their 500/502/504 are retried
- *    up to Max Retries. GETs and DELETEs are repeatable.
+ *    `repeatable` (embeddings, file uploads): cheap to do twice, so their 500/502/504 are
+ *    not-processed, and their other ambiguous failures are retried up to Max Retries too. GETs and
+ *    DELETEs are repeatable.
  *  - setup: the same answer awaits every request (wrong key, Base URL, host, certificate, model):
  *    not retried, and the client fails the execution's other requests at once (see SetupLatch).
  *  - final: this request's own problem (400, 422, …): not retried.
@@ -42,7 +43,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** What one attempt ended with, reduced to what the policy needs. */
 export type AttemptOutcome =
-	| { kind: 'http'; status: number; retryAfter?: string; modelMissing?: boolean }
+	| { kind: 'http'; status: number; retryAfter?: string; modelMissing?: boolean; guardrailBlock?: boolean }
 	| { kind: 'network'; code?: string; message?: string }
 	/** A body that is not JSON: an HTML page, plain text, or JSON cut short (`truncated`). */
 	| { kind: 'invalid-body'; status: number; truncated?: boolean };
@@ -84,8 +85,20 @@ export const TIMEOUT_CODES = new Set([
 /** The connection broke while the request or its answer was on the wire. */
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ERR_BAD_RESPONSE', 'ERR_STREAM_PREMATURE_CLOSE']);
 
+/**
+ * No connection could be made at all (the request never left): the host drops packets, a firewall,
+ * a wrong IP. The client's own code for it (first-contact check), also given to an OS connect timeout.
+ */
+export const NO_CONNECTION_CODE = 'ECONNECT_TIMEOUT';
+
+/**
+ * How long the first request of an execution waits for any answer before the client checks that the
+ * host accepts connections at all, and how long that check may take (MistralClient.firstContact).
+ */
+export const CONNECT_TIMEOUT_MS = 4000;
+
 /** Nothing answered at that address: a wrong host or port, or a server that is down. */
-export const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+export const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', NO_CONNECTION_CODE]);
 
 /** A name server that did not answer (as opposed to one that says the host does not exist). */
 const DNS_TEMPORARY_CODES = new Set(['EAI_AGAIN']);
@@ -129,6 +142,8 @@ export function classifyFailure(outcome: AttemptOutcome, state: ExecutionState):
 		case 'http': {
 			const server = serverFailureClass(outcome.status, state);
 			if (server) return server;
+			// A guardrail's 403 refuses this request's content, not the key or model: other items still go.
+			if (outcome.guardrailBlock) return 'final';
 			if (outcome.status === 401 || outcome.status === 403 || outcome.status === 404 || outcome.status === 407) return 'setup';
 			if (outcome.modelMissing) return 'setup';
 			return 'final';
@@ -168,7 +183,8 @@ export function shouldRetry(
 	if (retriesSoFar >= policy.maxRetries) return false;
 	const failure = classifyFailure(outcome, state);
 	if (failure === 'not-processed') return true;
-	if (failure === 'ambiguous') return ambiguousSoFar < policy.maxAmbiguousRetries;
+	// Doing a repeatable request twice costs nothing that matters: only a generating one is held back.
+	if (failure === 'ambiguous') return state.repeatable === true || ambiguousSoFar < policy.maxAmbiguousRetries;
 	return false;
 }
 

@@ -3,7 +3,7 @@
  * n8n cannot send) means, in words a user can act on (pure). Shared by the nodes and the
  * credential test.
  */
-import { isTlsCode, TIMEOUT_CODES, UNREACHABLE_CODES } from './retryPolicy';
+import { CONNECT_TIMEOUT_MS, isTlsCode, NO_CONNECTION_CODE, TIMEOUT_CODES, UNREACHABLE_CODES } from './retryPolicy';
 
 export interface TransportFailure {
 	code?: string;
@@ -38,6 +38,12 @@ export function describeTransportFailure(failure: TransportFailure): FailureText
 			message: `No answer from ${host} within ${Math.round(failure.timeoutMs / 1000)} s${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
 			description:
 				'Raise the "Timeout" option for long answers (reasoning models can take minutes), or check that the server is up. A request that timed out may have been processed and billed, so it is retried once at most.',
+		};
+	}
+	if (code === NO_CONNECTION_CODE) {
+		return {
+			message: `Could not connect to ${host}: no answer within ${Math.round((2 * CONNECT_TIMEOUT_MS) / 1000)} s`,
+			description: `Neither the request nor a check of ${host}'s model list got any answer: the host drops the connection attempts (a wrong IP or port, a firewall, a VPN or proxy that is down). Check the Base URL in ${CREDENTIAL} and that n8n can reach it. The request most likely never reached a server; it was not retried.`,
 		};
 	}
 	if (code === 'ECONNREFUSED') {

@@ -1,0 +1,83 @@
+/** What packing needs of an input: its estimated token count (texts to embed, texts to moderate). */
+export interface PackedSlot {
+	estimatedTokens: number;
+	/** What the text is mostly made of (estimateText): the calibration learns one ratio per shape. */
+	shape?: number;
+}
+
+export interface BatchLimits {
+	maxInputs: number;
+	maxTokens: number;
+	/** The tokens a slot is packed as (the calibration's tokensOf); its estimate when not given. */
+	tokensOf?: (slot: PackedSlot) => number;
+}
+
+const estimateOf = (slot: PackedSlot) => slot.estimatedTokens;
+
+/** How many inputs that do not fit the budget a batch may pass over to fill itself with later ones. */
+const LOOKAHEAD = 32;
+
+/**
+ * Hands out inputs as batches, one at a time, each packed when it is about to be sent: so a batch
+ * packed later can use a budget learned from the answers to earlier ones (pure). A batch starts at
+ * the first input not yet sent and may pass over a few that would overflow it to take smaller ones
+ * after them (answers are matched to inputs, so order within and across requests does not matter).
+ */
+export class BatchQueue<S extends PackedSlot> {
+	private position = 0;
+	private readonly taken: Uint8Array;
+
+	constructor(private readonly slots: readonly S[]) {
+		this.taken = new Uint8Array(slots.length);
+	}
+
+	/**
+	 * The next inputs within both limits, or undefined when none are left. An input estimated over
+	 * the budget on its own still gets a batch of its own: the server has the final word.
+	 */
+	take(limits: BatchLimits): S[] | undefined {
+		while (this.position < this.slots.length && this.taken[this.position]) this.position++;
+		if (this.position >= this.slots.length) return undefined;
+		const batch: S[] = [];
+		const tokensOf = limits.tokensOf ?? estimateOf;
+		let tokens = 0;
+		let passed = 0;
+		for (let i = this.position; i < this.slots.length && batch.length < limits.maxInputs && passed < LOOKAHEAD; i++) {
+			if (this.taken[i]) continue;
+			const slot = this.slots[i];
+			const slotTokens = tokensOf(slot);
+			if (batch.length > 0 && tokens + slotTokens > limits.maxTokens) {
+				passed++;
+				continue;
+			}
+			batch.push(slot);
+			tokens += slotTokens;
+			this.taken[i] = 1;
+		}
+		return batch;
+	}
+}
+
+/** All batches at once, under fixed limits (what BatchQueue gives when the limits never change). */
+export function packBatches<S extends PackedSlot>(slots: readonly S[], limits: BatchLimits): S[][] {
+	const queue = new BatchQueue(slots);
+	const batches: S[][] = [];
+	for (let batch = queue.take(limits); batch; batch = queue.take(limits)) batches.push(batch);
+	return batches;
+}
+
+export const estimatedTokensOf = (batch: readonly PackedSlot[]) => batch.reduce((sum, slot) => sum + slot.estimatedTokens, 0);
+
+export function halve<T>(batch: readonly T[]): [T[], T[]] {
+	const middle = Math.ceil(batch.length / 2);
+	return [batch.slice(0, middle), batch.slice(middle)];
+}
+
+/**
+ * A batch refused for too many tokens, cut again under the budget learned from the refusal: into
+ * pieces that each fit it, and never fewer than two.
+ */
+export function splitUnderBudget<S extends PackedSlot>(batch: readonly S[], maxTokens: number, tokensOf?: (slot: PackedSlot) => number): S[][] {
+	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens, tokensOf });
+	return pieces.length >= 2 ? pieces : halve(batch);
+}

@@ -1,0 +1,92 @@
+import { settlePulled, type Settled } from '../concurrency';
+import { failureInfoOf, type FailureInfo } from '../transport/client';
+import { BatchQueue, halve, type PackedSlot, splitUnderBudget } from './batching';
+import { saysTooManyTokensInRequest, type TokenCalibration } from './calibration';
+
+/**
+ * Whether a rejected batch may be the fault of one of its inputs (too long, empty, invalid) rather
+ * than of the request as a whole (model, dimension, key). Only then is it worth splitting.
+ */
+export function blamesAnInput(info: FailureInfo | undefined): boolean {
+	if (info?.kind !== 'http' || (info.status !== 400 && info.status !== 422)) return false;
+	if (info.fields && info.fields.length > 0) return info.fields.every((field) => field === 'input' || field.startsWith('input.'));
+	if (info.type === 'invalid_model' || info.code === '1500') return false;
+	const said = info.message ?? '';
+	if (/model/i.test(said) && !/token/i.test(said)) return false;
+	return /input|token|batch|empty|too (long|large|many)/i.test(said);
+}
+
+export interface SendPackedOptions<S extends PackedSlot, A> {
+	/** Sends one batch (one request) and gives the server's answer. */
+	send: (batch: S[]) => Promise<unknown>;
+	/** The batch's answers, one per input in the batch's order; throws when the answer is unusable. */
+	read: (response: unknown, batch: S[]) => A[];
+	calibration: TokenCalibration;
+	maxInputs: number;
+	maxConcurrency: number;
+	/** No new batch starts after a failure (a node without Continue On Fail, a vector store). */
+	stopOnError: boolean;
+	onAnswers: (batch: S[], answers: A[], usage: Record<string, unknown> | undefined) => void;
+	/** An input the server rejects on its own, or a batch whose answer is unusable. May throw to stop. */
+	onFailure: (batch: S[], error: unknown, cause: 'input' | 'response') => void;
+}
+
+/**
+ * Sends `slots` in batches packed as they are sent, under a token budget the calibration learns from
+ * the server's token counts (embeddings, moderation). Until the server has reported a count, the
+ * first batch goes alone. A batch refused for too many tokens is cut again under the learned budget;
+ * one refused because of an input is halved until that input stands alone. Errors that blame the
+ * request as a whole are thrown.
+ */
+export async function sendPacked<S extends PackedSlot, A>(
+	slots: readonly S[],
+	options: SendPackedOptions<S, A>,
+): Promise<{ batches: S[][]; outcomes: Array<Settled<void>> }> {
+	const { calibration } = options;
+	const sendOne = async (batch: S[]): Promise<void> => {
+		let response: unknown;
+		try {
+			response = await options.send(batch);
+		} catch (error) {
+			const info = failureInfoOf(error);
+			if (!blamesAnInput(info)) throw error as Error;
+			if (batch.length === 1) return options.onFailure(batch, error, 'input');
+			if (saysTooManyTokensInRequest(info?.message)) {
+				calibration.rejected(batch, info?.message);
+				for (const piece of splitUnderBudget(batch, calibration.cap, calibration.tokensOf)) await sendOne(piece);
+				return;
+			}
+			const [left, right] = halve(batch);
+			await sendOne(left);
+			await sendOne(right);
+			return;
+		}
+		let answers: A[];
+		try {
+			answers = options.read(response, batch);
+		} catch (error) {
+			return options.onFailure(batch, error, 'response');
+		}
+		const usage = (response as { usage?: Record<string, unknown> } | null)?.usage;
+		calibration.observe(batch, usage?.prompt_tokens ?? usage?.total_tokens);
+		options.onAnswers(batch, answers, usage);
+	};
+
+	const queue = new BatchQueue(slots);
+	const nextBatch = () => queue.take({ maxInputs: options.maxInputs, maxTokens: calibration.cap, tokensOf: calibration.tokensOf });
+	let firstAnswered: Promise<void> | undefined;
+	const sendCalibrating = (batch: S[]) => {
+		const done = sendOne(batch);
+		if (calibration.snapshot().reports === 0) {
+			firstAnswered ??= done.then(
+				() => undefined,
+				() => undefined,
+			);
+		}
+		return done;
+	};
+	const { inputs: batches, results: outcomes } = await settlePulled(nextBatch, options.maxConcurrency, sendCalibrating, options.stopOnError, async () => {
+		await firstAnswered;
+	});
+	return { batches, outcomes };
+}
