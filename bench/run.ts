@@ -661,7 +661,10 @@ function writeFigures(): string {
 	const rows = panels.flatMap((panel) => panel.bars.map((bar) => [panel.title, bar.label, fixed(bar.value, bar.value !== undefined && bar.value < 10 ? 2 : 0), panel.unit, bar.note ?? '']));
 	const measuredBars = panels.flatMap((panel) => panel.bars).filter((bar) => bar.value !== undefined).length;
 	if (get('s1.node.base64') && get('s1.raw.base64')) {
-		const subtitle = `npm run bench, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, Node ${process.version}, loopback server (test/server), n8n-core ${n8nCoreVersion()}; medians of ${REPEAT} interleaved runs for the Embed node and the raw client`;
+		const loads = [...measured.values()].map((m) => m.loadBefore);
+		const subtitle =
+			`npm run bench, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (load average ${fixed(Math.min(...loads), 1)}-${fixed(Math.max(...loads), 1)}), Node ${process.version}, ` +
+			`loopback server, n8n-core ${n8nCoreVersion()}; Embed and raw client: medians of ${REPEAT} interleaved runs`;
 		mkdirSync(path.join(PACKAGE_ROOT, 'docs'), { recursive: true });
 		writeFileSync(path.join(PACKAGE_ROOT, 'docs', 'bench.svg'), barChartSvg('n8n-nodes-mistral: throughput and memory', subtitle, panels));
 	}
