@@ -10,6 +10,6 @@ results="$(mktemp "${TMPDIR:-/tmp}/jest-results.XXXXXX.json")"
 trap 'rm -f "$results"' EXIT
 status=0
 npx jest --json --outputFile="$results" "$@" || status=$?
-# One plain closing line for CI: "N passed, N failed".
-node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results" || true
+# One plain closing line for CI: "N passed, N failed, N skipped" (skipped: it.skip, it.todo, and tests left out by -t).
+node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$results" || true
 exit "$status"

@@ -125,6 +125,24 @@ describe('Mistral Moderate through the n8n engine', () => {
 	describe('bad input: a clear error naming the item and the fix, nothing else lost', () => {
 		const items = () => [{ json: { text: 'fine' } }, { json: { text: '   ' } }, { json: { text: 'I hate this' } }];
 
+		it.each([
+			['batchSize', "{{ 'auto' }}", /"Batch Size" is "auto"; it must be a whole number from 1 to 2,048/],
+			['batchSize', '{{ 0 }}', /"Batch Size" is 0/],
+			['maxTokensPerRequest', '{{ 1e6 }}', /"Max Tokens per Request" is 1000000; it must be a whole number from 100 to 16,384/],
+		])('%s typed as %s is an error naming the option and its range, before any request', async (name, expression, message) => {
+			for (const processing of ['realtime', 'batch']) {
+				server.reset();
+				const result = await runNode({
+					node: 'mistralModerate',
+					parameters: { model: model(), processing, options: { [name]: `=${expression}` } },
+					items: items(),
+					credentials: credentials(),
+				});
+				expect(result.error?.message).toMatch(message);
+				expect(server.requests).toHaveLength(0);
+			}
+		});
+
 		it('an empty text stops the node before any request, naming the item', async () => {
 			const result = await runNode({ node: 'mistralModerate', parameters: { model: model() }, items: items(), credentials: credentials() });
 			expect(result.error?.message).toMatch(/"Text" is empty.*filter empty rows out.*\[item 1\]/);

@@ -128,6 +128,9 @@ describe('token budgets against the real tokenizer', () => {
 		expect(figures.rejected).toBeLessThanOrEqual(4);
 		expect(figures.fills.every((fill) => fill <= 1)).toBe(true);
 		expect(figures.fills.slice(-6, -1).every((fill) => fill >= 0.85)).toBe(true);
+		expect(figures.requests).toBeLessThanOrEqual(Math.floor(figures.ideal * 1.25));
+		expect(figures.fills.length).toBeGreaterThan(0);
+		expect(figures.fills.every((fill) => fill > 0 && fill <= 1)).toBe(true);
 	});
 
 	it('plain prose: once calibrated, every request but the last is within 10% of the cap', async () => {
@@ -142,6 +145,8 @@ describe('token budgets against the real tokenizer', () => {
 		expect(figures.rejected).toBe(0);
 		expect(Math.max(...figures.fills)).toBeLessThanOrEqual(1);
 		expect(figures.requests).toBeLessThanOrEqual(Math.floor(figures.ideal * 1.2));
+		expect(figures.fills.length).toBeGreaterThan(0);
+		expect(figures.fills.every((fill) => fill > 0 && fill <= 1)).toBe(true);
 	});
 
 	it('a lower "Max Tokens per Request" holds against the real count', async () => {

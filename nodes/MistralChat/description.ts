@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
+import { editorBounds, type OptionName } from '../shared/optionRanges';
 import { modelParameter } from '../shared/models';
 import {
 	guardrailsOption,
@@ -14,6 +15,8 @@ import {
 } from '../shared/samplingOptions';
 
 export const DEFAULT_CHAT_CONCURRENCY = 4;
+/** The entries of "Options" Mistral Chat checks against the option table, per item, beside the sampling ones. */
+export const CHAT_OPTIONS: readonly OptionName[] = ['frequencyPenalty', 'n', 'presencePenalty', 'toolChoice'];
 /** Reasoning models can think for minutes; Mistral's own SDK waits 300 s. */
 export const DEFAULT_CHAT_TIMEOUT_S = 300;
 
@@ -246,7 +249,7 @@ export const chatProperties: INodeProperties[] = [
 				displayName: 'Frequency Penalty',
 				name: 'frequencyPenalty',
 				type: 'number',
-				typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 2 },
+				typeOptions: { ...editorBounds('frequencyPenalty'), numberPrecision: 2 },
 				default: 0,
 				description: 'Positive values make the model repeat words less (-2 to 2)',
 			},
@@ -256,7 +259,7 @@ export const chatProperties: INodeProperties[] = [
 				displayName: 'Number of Completions',
 				name: 'n',
 				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 16 },
+				typeOptions: editorBounds('n'),
 				default: 1,
 				description: 'How many answers to generate per item; each becomes its own output item. Input tokens are billed once.',
 			},
@@ -279,7 +282,7 @@ export const chatProperties: INodeProperties[] = [
 				displayName: 'Presence Penalty',
 				name: 'presencePenalty',
 				type: 'number',
-				typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 2 },
+				typeOptions: { ...editorBounds('presencePenalty'), numberPrecision: 2 },
 				default: 0,
 				description: 'Positive values push the model toward new topics (-2 to 2)',
 			},

@@ -10,6 +10,8 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { ChatOptions } from '../MistralChat/actions/requestBody';
 import { DEFAULT_CHAT_TIMEOUT_S } from '../MistralChat/description';
 import { readTransportOptions } from '../shared/commonOptions';
+import { checkNodeOptions, TRANSPORT_OPTIONS } from '../shared/nodeOptions';
+import { SAMPLING_OPTIONS } from '../shared/samplingOptions';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import { MistralClient } from '../shared/transport/client';
@@ -41,6 +43,8 @@ export class MistralChatModel implements INodeType {
 		const sdk = loadAiNodeSdk(this.getNode());
 		const { MistralChatModel: Model } = await import('./model');
 
+		// Every option checked before the agent's first call (an error names the option).
+		checkNodeOptions(this, itemIndex, [], [...SAMPLING_OPTIONS, ...TRANSPORT_OPTIONS]);
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
 		const transport = readTransportOptions(options, 1, DEFAULT_CHAT_TIMEOUT_S);
 		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();

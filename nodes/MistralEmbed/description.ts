@@ -2,12 +2,15 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
+import { editorBounds, MISTRAL_MAX_TOKENS_PER_REQUEST, type OptionName } from '../shared/optionRanges';
 import { modelParameter } from '../shared/models';
 
 export const DEFAULT_EMBED_CONCURRENCY = 4;
 export const DEFAULT_EMBED_TIMEOUT_S = 60;
 export const DEFAULT_BATCH_SIZE = 128;
-export const MISTRAL_MAX_TOKENS_PER_REQUEST = 16_384;
+export { MISTRAL_MAX_TOKENS_PER_REQUEST };
+/** The entries of "Options" that Mistral Embed and Mistral Embeddings check against the option table. */
+export const EMBED_OPTIONS: readonly OptionName[] = ['batchSize', 'maxTokensPerRequest', 'outputDimension', 'outputDtype', 'vectorTransport'];
 /**
  * Mistral's own cap: the budget is held by the calibration (usage.prompt_tokens against the
  * estimate, a 3% margin, and a prior 10% margin before the first report), not by a lower setting.
@@ -19,16 +22,16 @@ export const batchSizeOption: INodeProperties = {
 	displayName: 'Batch Size',
 	name: 'batchSize',
 	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 2048 },
+	typeOptions: editorBounds('batchSize'),
 	default: DEFAULT_BATCH_SIZE,
-	description: 'The most inputs sent in one request; requests also stay under the token limit below',
+	description: 'The most inputs sent in one request (1 to 2,048); requests also stay under the token limit below',
 };
 
 export const maxTokensPerRequestOption: INodeProperties = {
 	displayName: 'Max Tokens per Request',
 	name: 'maxTokensPerRequest',
 	type: 'number',
-	typeOptions: { minValue: 100, maxValue: MISTRAL_MAX_TOKENS_PER_REQUEST },
+	typeOptions: editorBounds('maxTokensPerRequest'),
 	default: DEFAULT_MAX_TOKENS_PER_REQUEST,
 	description:
 		"Most tokens one request may hold, as the server counts them (Mistral's limit: 16,384). The node estimates each text's tokens, then learns how far off the estimate is from the token counts the server reports, and packs the next batches to just under this. Lower it for a server with a smaller limit; a batch refused for too many tokens is split and sent again.",
@@ -117,7 +120,7 @@ export const embedProperties: INodeProperties[] = [
 				displayName: 'Output Dimension',
 				name: 'outputDimension',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: editorBounds('outputDimension'),
 				default: 1024,
 				description: 'Length of each vector, for models that support it (e.g. codestral-embed up to 3072)',
 			},

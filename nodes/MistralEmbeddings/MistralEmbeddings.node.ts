@@ -7,13 +7,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import {
-	DEFAULT_BATCH_SIZE,
-	DEFAULT_EMBED_TIMEOUT_S,
-	DEFAULT_MAX_TOKENS_PER_REQUEST,
-	MISTRAL_MAX_TOKENS_PER_REQUEST,
-} from '../MistralEmbed/description';
+import { readBatchLimits } from '../MistralEmbed/actions/execute';
+import { DEFAULT_EMBED_TIMEOUT_S, EMBED_OPTIONS } from '../MistralEmbed/description';
 import { readTransportOptions } from '../shared/commonOptions';
+import { checkNodeOptions, TRANSPORT_OPTIONS } from '../shared/nodeOptions';
+import { checkedChoice, checkedNumber } from '../shared/optionRanges';
 import { mistralNodeMethods } from '../shared/nodeMethods';
 import { MistralClient } from '../shared/transport/client';
 import { embeddingsProperties } from './description';
@@ -44,6 +42,8 @@ export class MistralEmbeddings implements INodeType {
 	methods = mistralNodeMethods('embed');
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
+		// Every option checked before the vector store's first call (an error names the option).
+		checkNodeOptions(this, itemIndex, [], [...EMBED_OPTIONS.filter((name) => name !== 'outputDtype'), ...TRANSPORT_OPTIONS]);
 		const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
 		const transport = readTransportOptions(options, DEFAULT_EMBEDDINGS_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S);
 		const model = (this.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string).trim();
@@ -51,12 +51,9 @@ export class MistralEmbeddings implements INodeType {
 		const client = new MistralClient(this, transport);
 		const embedder = new MistralEmbedder(client, {
 			model,
-			outputDimension: typeof options.outputDimension === 'number' ? options.outputDimension : undefined,
-			base64: (options.vectorTransport ?? 'base64') === 'base64',
-			limits: {
-				maxInputs: Math.max(1, Math.floor(Number(options.batchSize ?? DEFAULT_BATCH_SIZE))),
-				maxTokens: Math.min(MISTRAL_MAX_TOKENS_PER_REQUEST, Math.max(1, Number(options.maxTokensPerRequest ?? DEFAULT_MAX_TOKENS_PER_REQUEST))),
-			},
+			outputDimension: checkedNumber('outputDimension', options.outputDimension),
+			base64: checkedChoice('vectorTransport', options.vectorTransport, 'base64') === 'base64',
+			limits: readBatchLimits(options),
 			maxConcurrency: transport.maxConcurrency,
 		});
 		return { response: withExecutionLog(this, embedder) };

@@ -8,6 +8,7 @@ import {
 } from '../MistralEmbed/description';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
+import { editorBounds } from '../shared/optionRanges';
 
 export const embeddingsProperties: INodeProperties[] = [
 	{
@@ -30,7 +31,7 @@ export const embeddingsProperties: INodeProperties[] = [
 				displayName: 'Output Dimension',
 				name: 'outputDimension',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: editorBounds('outputDimension'),
 				default: 1024,
 				description: 'Length of each vector, for models that support it (e.g. codestral-embed up to 3072). Insert and search must use the same.',
 			},

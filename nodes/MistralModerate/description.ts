@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { processingProperties } from '../shared/batch/parameters';
 import { transportOptions } from '../shared/commonOptions';
 import { modelParameter } from '../shared/models';
+import { editorBounds } from '../shared/optionRanges';
 import { categoryChoices } from '../shared/moderation/categories';
 
 export const DEFAULT_MODERATION_MODEL = 'mistral-moderation-latest';
@@ -180,7 +181,7 @@ export const moderateProperties: INodeProperties[] = [
 				displayName: 'Batch Size',
 				name: 'batchSize',
 				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 1024 },
+				typeOptions: editorBounds('batchSize'),
 				default: DEFAULT_MODERATE_BATCH_SIZE,
 				description: 'The most texts or conversations sent in one request; requests also stay under the token limit below',
 			},
@@ -188,7 +189,7 @@ export const moderateProperties: INodeProperties[] = [
 				displayName: 'Max Tokens per Request',
 				name: 'maxTokensPerRequest',
 				type: 'number',
-				typeOptions: { minValue: 100, maxValue: MAX_MODERATE_TOKENS_PER_REQUEST },
+				typeOptions: editorBounds('maxTokensPerRequest'),
 				default: MAX_MODERATE_TOKENS_PER_REQUEST,
 				description:
 					'Most tokens one request may hold, as the server counts them. The node estimates each text\'s tokens and learns from the counts the server reports; a request refused for size is split and sent again.',

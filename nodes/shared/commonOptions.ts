@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { checkedNumber, editorBounds } from './optionRanges';
 import { DEFAULT_MAX_AMBIGUOUS_RETRIES, DEFAULT_MAX_RETRIES } from './transport/retryPolicy';
 
 /** Options both nodes offer for the HTTP side; read with `readTransportOptions`. */
@@ -9,7 +10,7 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			displayName: 'Max Concurrent Requests',
 			name: 'maxConcurrency',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 64 },
+			typeOptions: editorBounds('maxConcurrency'),
 			default: defaultConcurrency,
 			description: `How many requests may be in flight at once. ${concurrencyHint}. Read once per execution.`,
 		},
@@ -17,7 +18,7 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			displayName: 'Max Retries',
 			name: 'maxRetries',
 			type: 'number',
-			typeOptions: { minValue: 0, maxValue: 20 },
+			typeOptions: editorBounds('maxRetries'),
 			default: DEFAULT_MAX_RETRIES,
 			description:
 				'How often a request is retried after the server said it did not do the work: a rate limit (429) or "service unavailable" (503); for embeddings and reads also a server error (500, 502, 504). Waits grow exponentially; a Retry-After from the server is honoured. A wrong key, URL or model is never retried. Read once per execution.',
@@ -27,7 +28,7 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			displayName: 'Max Ambiguous Retries',
 			name: 'maxAmbiguousRetries',
 			type: 'number',
-			typeOptions: { minValue: 0, maxValue: 20 },
+			typeOptions: editorBounds('maxAmbiguousRetries'),
 			default: DEFAULT_MAX_AMBIGUOUS_RETRIES,
 			description:
 				'How often a request is retried after a failure that may come after the work was done, and billed: a timeout, a connection dropped after sending, an answer cut short, or a 500, 502 or 504 after a request that generates (chat, OCR, audio, batch job creation). The default is once. Embeddings, uploads and reads cost nothing that matters when repeated: they retry these up to Max Retries. Never more than Max Retries. Read once per execution.',
@@ -36,9 +37,9 @@ export function transportOptions(defaultConcurrency: number, concurrencyHint: st
 			displayName: 'Timeout (Seconds)',
 			name: 'timeout',
 			type: 'number',
-			typeOptions: { minValue: 1 },
+			typeOptions: editorBounds('timeout'),
 			default: defaultTimeoutS,
-			description: 'How long to wait for one answer before the attempt counts as failed. Read once per execution.',
+			description: 'How long to wait for one answer before the attempt counts as failed (1 to 3,600). Read once per execution.',
 		},
 	];
 }
@@ -50,15 +51,12 @@ export interface TransportSettings {
 	timeoutMs: number;
 }
 
+/** The transport options, checked against the option table (throws OptionValueError naming the option). */
 export function readTransportOptions(options: Record<string, unknown>, defaultConcurrency: number, defaultTimeoutS: number): TransportSettings {
-	const positive = (value: unknown, fallback: number) =>
-		typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-	const count = (value: unknown, fallback: number) =>
-		typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
 	return {
-		maxConcurrency: Math.floor(positive(options.maxConcurrency, defaultConcurrency)),
-		maxRetries: count(options.maxRetries, DEFAULT_MAX_RETRIES),
-		maxAmbiguousRetries: count(options.maxAmbiguousRetries, DEFAULT_MAX_AMBIGUOUS_RETRIES),
-		timeoutMs: Math.round(positive(options.timeout, defaultTimeoutS) * 1000),
+		maxConcurrency: checkedNumber('maxConcurrency', options.maxConcurrency, defaultConcurrency),
+		maxRetries: checkedNumber('maxRetries', options.maxRetries, DEFAULT_MAX_RETRIES),
+		maxAmbiguousRetries: checkedNumber('maxAmbiguousRetries', options.maxAmbiguousRetries, DEFAULT_MAX_AMBIGUOUS_RETRIES),
+		timeoutMs: Math.round(checkedNumber('timeout', options.timeout, defaultTimeoutS) * 1000),
 	};
 }

@@ -1,3 +1,9 @@
+import { OPTION_RULES } from './optionRanges';
+
+/** Workers started at once, whatever limit a caller passes: each one is a promise and a closure. */
+const MAX_WORKERS = OPTION_RULES.maxConcurrency.max;
+const workerCount = (limit: number, cap = MAX_WORKERS) => Math.max(1, Math.min(Math.floor(limit) || 1, cap, MAX_WORKERS));
+
 export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 /**
@@ -27,8 +33,7 @@ export async function settleWithConcurrency<T, R>(
 		}
 	};
 
-	const workers = Math.max(1, Math.min(Math.floor(limit) || 1, inputs.length));
-	await Promise.all(Array.from({ length: workers }, worker));
+	await Promise.all(Array.from({ length: workerCount(limit, inputs.length) }, worker));
 	return results;
 }
 
@@ -70,6 +75,6 @@ export async function settlePulled<T, R>(
 		}
 	};
 
-	await Promise.all(Array.from({ length: Math.max(1, Math.floor(limit) || 1) }, worker));
+	await Promise.all(Array.from({ length: workerCount(limit) }, worker));
 	return { inputs, results };
 }

@@ -13,19 +13,27 @@ export interface ModelCard {
 
 const isEmbeddingId = (id: string) => /embed/i.test(id);
 
+function isModelCard(entry: unknown): entry is ModelCard {
+	if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return false;
+	const { id } = entry as Record<string, unknown>;
+	return typeof id === 'string' && id.trim() !== '';
+}
+
 /**
  * Chooses and orders the models to offer (pure). Mistral's cards carry `capabilities`; servers such as
  * vLLM, Ollama or LiteLLM send none, and then every model is offered.
  */
-export function selectModels(cards: ModelCard[], purpose: ModelPurpose, filter?: string): ModelCard[] {
+export function selectModels(entries: readonly unknown[], purpose: ModelPurpose, filter?: string): ModelCard[] {
 	const needle = filter?.trim().toLowerCase() ?? '';
+	// Entries of another shape (null, a string, no id) are skipped: one bad entry must not hide the others.
+	const cards = entries.filter((entry): entry is ModelCard => isModelCard(entry));
 	const anyCapabilities = cards.some((card) => card.capabilities && typeof card.capabilities === 'object');
 	const unique = new Map<string, ModelCard>();
-	for (const card of cards) if (typeof card.id === 'string' && !unique.has(card.id)) unique.set(card.id, card);
+	for (const card of cards) if (!unique.has(card.id)) unique.set(card.id, card);
 
 	let chosen = [...unique.values()].filter((card) => needle === '' || card.id.toLowerCase().includes(needle));
 	if (purpose === 'chat' && anyCapabilities) {
-		chosen = chosen.filter((card) => card.capabilities?.completion_chat === true && !isEmbeddingId(card.id));
+		chosen = chosen.filter((card) => typeof card.capabilities === 'object' && card.capabilities?.completion_chat === true && !isEmbeddingId(card.id));
 	}
 	if (purpose === 'embed' && anyCapabilities) {
 		// Mistral marks no capability for embedding; its embedding models have "embed" in the id.
@@ -46,12 +54,12 @@ export async function searchModels(
 	filter?: string,
 ): Promise<INodeListSearchResult> {
 	const client = new MistralClient(context, { timeoutMs: 30_000, maxRetries: 2 });
-	const response = await client.get<{ data?: ModelCard[] }>('/models');
-	const cards = Array.isArray(response.data) ? response.data : [];
+	const response = await client.get<{ data?: unknown } | null>('/models');
+	const cards = Array.isArray(response?.data) ? response.data : [];
 	const results: INodeListSearchItems[] = selectModels(cards, purpose, filter).map((card) => ({
 		name: card.deprecation ? `${card.id} (deprecated)` : card.id,
 		value: card.id,
-		description: card.description ?? undefined,
+		description: typeof card.description === 'string' ? card.description : undefined,
 	}));
 	return { results };
 }

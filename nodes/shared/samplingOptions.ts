@@ -1,6 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { categoryChoices } from './moderation/categories';
+import { editorBounds, type OptionName } from './optionRanges';
+
+/** The sampling options both chat nodes check against the option table before the first request. */
+export const SAMPLING_OPTIONS: readonly OptionName[] = ['maxTokens', 'randomSeed', 'reasoningEffort', 'temperature', 'topP'];
 
 /** Sampling options that Mistral Chat and Mistral Chat Model offer alike (Mistral's field names in requestBody.ts). */
 
@@ -8,18 +12,18 @@ export const maxTokensOption: INodeProperties = {
 	displayName: 'Max Tokens',
 	name: 'maxTokens',
 	type: 'number',
-	typeOptions: { minValue: 1 },
+	typeOptions: editorBounds('maxTokens'),
 	default: 1024,
-	description: 'The most tokens the answer may have',
+	description: 'The most tokens the answer may have (1 to 262,144)',
 };
 
 export const randomSeedOption: INodeProperties = {
 	displayName: 'Random Seed',
 	name: 'randomSeed',
 	type: 'number',
-	typeOptions: { minValue: 0 },
+	typeOptions: editorBounds('randomSeed'),
 	default: 0,
-	description: 'A fixed seed makes sampling repeatable',
+	description: 'A fixed seed makes sampling repeatable (a whole number from 0 to 4,294,967,295)',
 };
 
 export const reasoningEffortOption: INodeProperties = {
@@ -139,7 +143,7 @@ export const temperatureOption: INodeProperties = {
 	displayName: 'Temperature',
 	name: 'temperature',
 	type: 'number',
-	typeOptions: { minValue: 0, maxValue: 1.5, numberPrecision: 2 },
+	typeOptions: { ...editorBounds('temperature'), numberPrecision: 2 },
 	default: 0.3,
 	description:
 		"Sampling temperature, sent only while this option is added: lower is more focused, higher more varied (0 to 1.5; Mistral recommends 0 to 0.7). Remove the option to use the model's own default, which differs by model. Change this or Top P, not both.",
@@ -149,7 +153,7 @@ export const topPOption: INodeProperties = {
 	displayName: 'Top P',
 	name: 'topP',
 	type: 'number',
-	typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+	typeOptions: { ...editorBounds('topP'), numberPrecision: 2 },
 	default: 1,
-	description: 'Nucleus sampling: only the tokens in the top P probability mass are considered (0 to 1)',
+	description: 'Nucleus sampling: only the tokens in the top P probability mass are considered (above 0, at most 1)',
 };

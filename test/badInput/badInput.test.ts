@@ -43,7 +43,7 @@ interface Case {
 	bad: number | 'all';
 	/** What the message must say (the "[item N]" suffix is checked separately). */
 	message: RegExp;
-	/** What to fix: must match the message or the description. */
+	/** What to fix: must match the message or the description, and be more than what `message` already asserts. */
 	fix: RegExp;
 	credentials?: (env: Env) => TestCredentials;
 	/** Runs before each of the two runs (scripted answers, server settings). */
@@ -107,7 +107,7 @@ const cases: Case[] = [
 		items: embedItems(HUGE_TEXT),
 		bad: 1,
 		message: /(too many tokens|has \d+ tokens, exceeding the maximum of 8192 tokens)/i,
-		fix: /8192 tokens/,
+		fix: /Check the node's parameters for this item/,
 	},
 
 	// ----- JSON editors -----------------------------------------------------------------------------
@@ -185,7 +185,7 @@ const cases: Case[] = [
 		parameters: { model: embedModel(), options: { outputDimension: 4096 } },
 		items: allGoodEmbed,
 		bad: 'all',
-		message: /output_dimension 4096 is not supported by model mistral-embed: the maximum is 1024/,
+		message: /output_dimension 4096 is not supported by model mistral-embed/,
 		fix: /the maximum is 1024/,
 		// One batch of three: one request. A 400 that names no input is not split.
 		maxRequests: 1,
@@ -196,8 +196,8 @@ const cases: Case[] = [
 		parameters: { model: chatModel(), options: { temperature: '={{ $json.temperature }}' } },
 		items: chatItems('p1', (i) => ({ temperature: i === 1 ? 3 : 0.2 })),
 		bad: 1,
-		message: /"Temperature" is 3; it must be at least 0 and at most 1.5/,
-		fix: /at most 1.5/,
+		message: /"Temperature" is 3; it must be a number from 0 to 1.5/,
+		fix: /Set "Temperature" to a value in that range/,
 		maxRequests: 2,
 	},
 
@@ -208,9 +208,21 @@ const cases: Case[] = [
 		parameters: { model: chatModel('pixtral-12b-latest'), images: { image: [{ source: 'binary', binaryProperty: 'photo' }] } },
 		items: () => [0, 1, 2].map((i) => binaryItem(PNG, 'image/png', `${i}.png`, { prompt: `p${i}` }, i === 1 ? 'attachment' : 'photo')),
 		bad: 1,
-		message: /Image 1 \(binary property "photo"\) is missing from the input item; it has "attachment"/,
-		fix: /binary property "photo"/,
+		message: /Image 1 \(binary property "photo"\) is missing from the input item/,
+		fix: /it has "attachment"/,
 		good: (json, i) => json.content === `Echo: p${i} [images: 1]`,
+		maxRequests: 2,
+	},
+	{
+		name: 'chat: image Detail typed as an expression that is not one of its choices',
+		node: 'mistralChat',
+		parameters: { model: chatModel('pixtral-12b-latest'), images: { image: [{ source: 'binary', binaryProperty: 'photo', detail: '={{ $json.detail }}' }] } },
+		items: () => [0, 1, 2].map((i) => binaryItem(PNG, 'image/png', `${i}.png`, { prompt: `p${i}`, detail: i === 1 ? 'ultra' : 'low' }, 'photo')),
+		bad: 1,
+		message: /^Image 1: "Detail" is "ultra"; it must be one of "auto", "low", "high"/,
+		fix: /Set "Detail" to a value in that range/,
+		good: (json, i) => json.content === `Echo: p${i} [images: 1]`,
+		// Checked on every item before the first request; with Continue On Fail the others still go.
 		maxRequests: 2,
 	},
 	{
@@ -342,7 +354,7 @@ const cases: Case[] = [
 		bad: 1,
 		setup: ({ server }) => server.enqueue({ path: '/embeddings', body: embedAnswer(embedText(0)) }, { path: '/embeddings', body: embedAnswer(embedText(1), 3) }),
 		message: /The server answered with data\[\]\.index 3, outside the 1 inputs sent/,
-		fix: /data\[\]\.index 3/,
+		fix: /does not answer as an embeddings API should: check the Base URL/,
 	},
 
 	// ----- conversation history ---------------------------------------------------------------------
@@ -352,7 +364,7 @@ const cases: Case[] = [
 		parameters: { model: chatModel(), options: { historyField: 'history' } },
 		items: chatItems('p1', (i) => ({ history: [{ role: i === 1 ? 'robot' : 'user', content: 'earlier' }, { role: 'assistant', content: 'ok' }] })),
 		bad: 1,
-		message: /Message 0 of field "history" has role "robot"; use one of "system", "user", "assistant", "tool"/,
+		message: /Message 0 of field "history" has role "robot"/,
 		fix: /use one of "system", "user", "assistant", "tool"/,
 		maxRequests: 2,
 	},
@@ -392,6 +404,12 @@ describe('bad input: a clear message naming the item; with Continue On Fail only
 		// The credential's responseSuccessBody rule: a 200 without a `data` list is not a model list.
 		expect(outcome.status).toBe('Error');
 		expect(outcome.message).toMatch(/Base URL/);
+	});
+
+	it('every case asserts a fix beyond its message pattern (a fix the message pattern already holds cannot fail)', () => {
+		const restated = cases.filter((c) => c.message.source.includes(c.fix.source)).map((c) => c.name);
+		expect(restated).toEqual([]);
+		expect(cases.length).toBeGreaterThan(20);
 	});
 
 	it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

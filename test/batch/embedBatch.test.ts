@@ -94,6 +94,16 @@ describe('Mistral Embed in batch mode (n8n engine, fast-clock server)', () => {
 		expect(creations[1].body.metadata.follow_up).toBe('1');
 	});
 
+	it('a server that refuses every text: one round of halves, all refused, ends the splitting (2 jobs, not 5)', async () => {
+		server.configure({ batch: { speed: 100_000, queueSeconds: 5, requestsPerSecond: 100, rejectInputsContaining: '[bad]' } });
+		const items = Array.from({ length: 40 }, (_, i) => ({ json: { text: `${text(i)} [bad]` } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: batchParameters({ options: { batchSize: 16 } }), items, credentials: credentials(), continueOnFail: true });
+		expect(result.items).toHaveLength(40);
+		expect(result.items.every((item) => /Mistral rejected the request \(400\)/.test(String(item.json.error)))).toBe(true);
+		const creations = jobCreations();
+		expect(creations.map((request) => request.body.requests.map((line: { body: { input: string[] } }) => line.body.input.length))).toEqual([[16, 16, 8], [8, 8, 8, 8, 4, 4]]);
+	});
+
 	it('Submit Only, then Collect Results: the vectors of realtime mode, the reference field dropped', async () => {
 		const items = Array.from({ length: 50 }, (_, i) => ({ json: { id: i, text: i === 7 ? [text(i), 'second'] : text(i) } }));
 		const realtime = await runNode({ node: 'mistralEmbed', parameters: { model, options: { outputDtype: 'int8' } }, items, credentials: credentials() });

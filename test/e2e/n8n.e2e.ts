@@ -538,6 +538,26 @@ describe('the error output with an API error (n8n execute)', () => {
 	}, 120_000);
 });
 
+describe('an option typed as an expression that is out of range (n8n execute)', () => {
+	it('Batch Size {{ \'auto\' }} on Mistral Embed, realtime and Batch API: one error naming the option, no request, the execution ends', async () => {
+		const before = server.requests.length;
+		const started = Date.now();
+		const result = await runN8n(['execute', `--id=${workflowId('embed-bad-batch-size.json')}`, '--rawOutput'], { N8N_LOG_LEVEL: 'info', N8N_RUNNERS_BROKER_PORT: String(brokerPort) }, 90_000);
+		const seconds = (Date.now() - started) / 1000;
+		const output = result.stdout + result.stderr;
+		expectPackageLoaded(output);
+		const run = parseRun(result.stdout);
+		const errorOf = (node: string) => (run.data.resultData.runData[node]?.[0]?.error as { message?: string } | undefined)?.message;
+		const message = '"Batch Size" is "auto"; it must be a whole number from 1 to 2,048';
+		// The first node continues on error (n8n passes its input on), so the second runs too; the
+		// execution ends with the second node's error.
+		expect([errorOf('Embed (realtime)'), errorOf('Embed (Batch API)')]).toEqual([message, message]);
+		const requests = server.requests.length - before;
+		console.log(`[e2e ${N8N_VERSION}] Batch Size 'auto', realtime and Batch API: ${requests} request(s) at the server, n8n execute ended in ${seconds.toFixed(1)} s (exit ${result.code})`);
+		expect(requests).toBe(0);
+	}, 120_000);
+});
+
 describe('Mistral Chat Tool under an AI Agent (n8n execute)', () => {
 	it('works with its defaults: the agent\'s model gets a "Prompt" argument, the tool sends it to Mistral, the answer goes back to the agent', async () => {
 		const message = 'Translate to French: the invoice is overdue';

@@ -68,8 +68,12 @@ describe('request body', () => {
 	});
 
 	it('rejects out-of-range sampling options naming the option', () => {
-		expect(() => buildChatBody('m', messages, { temperature: 2 }, {})).toThrow(/"Temperature" is 2; it must be at least 0 and at most 1.5/);
-		expect(() => buildChatBody('m', messages, { topP: 0 }, {})).toThrow(/"Top P"/);
+		expect(() => buildChatBody('m', messages, { temperature: 2 }, {})).toThrow('"Temperature" is 2; it must be a number from 0 to 1.5');
+		expect(() => buildChatBody('m', messages, { topP: 0 }, {})).toThrow('"Top P" is 0; it must be a number above 0 and at most 1');
+		expect(() => buildChatBody('m', messages, { n: 1e9 }, {})).toThrow('"Number of Completions" is 1000000000; it must be a whole number from 1 to 16');
+		expect(() => buildChatBody('m', messages, { reasoningEffort: 'max' }, {})).toThrow(
+			'"Reasoning Effort" is "max"; it must be one of "high", "low", "medium", "minimal", "none"',
+		);
 	});
 
 	it('accepts tools in Mistral form or as bare functions, and checks tool choice', () => {

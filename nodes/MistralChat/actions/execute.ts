@@ -4,9 +4,12 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
-import { collectOutput } from '../../shared/itemResults';
+import { collectOutput, stopError } from '../../shared/itemResults';
+import { asNodeError, BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { checkedChoice, OptionValueError } from '../../shared/optionRanges';
+import { SAMPLING_OPTIONS } from '../../shared/samplingOptions';
 import { describeStats, MistralClient } from '../../shared/transport/client';
-import { DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
+import { CHAT_OPTIONS, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
 import { executeChatBatch } from './batch';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
@@ -23,15 +26,30 @@ interface ImageEntry {
 }
 
 export function problem(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+	if (error instanceof OptionValueError) return asNodeError(context, error, itemIndex) as NodeOperationError;
+	if (error instanceof NodeOperationError) return error;
 	return new NodeOperationError(context.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
 }
 
-async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
+/** The item's Images entries, each with its Source and Detail checked against the option table. */
+function imageSettings(context: IExecuteFunctions, itemIndex: number): Array<ImageEntry & { source: string; detail: string }> {
 	const entries = (context.getNodeParameter('images.image', itemIndex, []) as ImageEntry[]) ?? [];
+	return entries.map((entry, position) => {
+		try {
+			return { ...entry, source: checkedChoice('source', entry.source, 'binary'), detail: checkedChoice('detail', entry.detail, 'auto') };
+		} catch (error) {
+			(error as Error).message = `Image ${position + 1}: ${(error as Error).message}`;
+			throw asNodeError(context, error, itemIndex);
+		}
+	});
+}
+
+async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promise<ContentChunk[]> {
 	const chunks: ContentChunk[] = [];
-	for (const [position, entry] of entries.entries()) {
+	for (const [position, entry] of imageSettings(context, itemIndex).entries()) {
+		const { source, detail } = entry;
 		let url: string;
-		if ((entry.source ?? 'binary') === 'binary') {
+		if (source === 'binary') {
 			const property = (entry.binaryProperty ?? 'data').trim();
 			const label = `Image ${position + 1} (binary property "${property}")`;
 			const binary = context.getInputData()[itemIndex]?.binary?.[property];
@@ -46,8 +64,7 @@ async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promi
 		} else {
 			url = checkImageUrl(entry.url, `Image ${position + 1} URL`);
 		}
-		const detail = entry.detail && entry.detail !== 'auto' ? entry.detail : undefined;
-		chunks.push({ type: 'image_url', image_url: detail ? { url, detail } : url });
+		chunks.push({ type: 'image_url', image_url: detail !== 'auto' ? { url, detail } : url });
 	}
 	return chunks;
 }
@@ -148,7 +165,26 @@ export function answerItems(
 	}));
 }
 
+/**
+ * Every option checked before the first request: the node-wide ones (transport, batch) on item 0,
+ * the per-item ones (sampling, response format) on every item. With Continue On Fail a bad item
+ * becomes its own error item instead, when its request is built (with the same message).
+ */
+export function checkChatOptions(context: IExecuteFunctions): void {
+	checkNodeOptions(context, 0, BATCH_PARAMETERS, TRANSPORT_OPTIONS);
+	if (context.continueOnFail()) return;
+	for (const itemIndex of context.getInputData().keys()) {
+		try {
+			checkNodeOptions(context, itemIndex, ['responseFormat'], [...SAMPLING_OPTIONS, ...CHAT_OPTIONS]);
+			imageSettings(context, itemIndex);
+		} catch (error) {
+			throw stopError(context, error, itemIndex);
+		}
+	}
+}
+
 export async function executeChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	checkChatOptions(this);
 	if (isBatchProcessing(this)) return await executeChatBatch.call(this);
 	const items = this.getInputData();
 	const firstOptions = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};

@@ -3,6 +3,7 @@
  * names, and only those the user set (pure). Throws ParameterError naming the parameter.
  */
 import { guardrailsField } from '../../shared/moderation/guardrails';
+import { checkedChoice, checkedNumber } from '../../shared/optionRanges';
 import type { ChatMessage } from './messages';
 
 export class ParameterError extends Error {}
@@ -36,21 +37,6 @@ export interface ResponseFormatParams {
 }
 
 type Body = Record<string, unknown>;
-
-function inRange(value: unknown, label: string, min: number, max: number, minExclusive = false): number {
-	if (typeof value !== 'number' || Number.isNaN(value)) throw new ParameterError(`"${label}" must be a number`);
-	if (value > max || value < min || (minExclusive && value === min)) {
-		throw new ParameterError(`"${label}" is ${value}; it must be ${minExclusive ? 'above' : 'at least'} ${min} and at most ${max}`);
-	}
-	return value;
-}
-
-function wholeNumber(value: unknown, label: string, min: number): number {
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-		throw new ParameterError(`"${label}" is ${JSON.stringify(value)}; it must be a whole number of at least ${min}`);
-	}
-	return value;
-}
 
 export function parseJsonParameter(value: unknown, label: string): unknown {
 	if (typeof value !== 'string') return value;
@@ -108,7 +94,7 @@ export function normalizeTools(raw: unknown): unknown[] | undefined {
 }
 
 function responseFormat(params: ResponseFormatParams): Body | undefined {
-	switch (params.responseFormat ?? 'text') {
+	switch (checkedChoice<'text' | 'json_object' | 'json_schema'>('responseFormat', params.responseFormat, 'text')) {
 		case 'text':
 			return undefined;
 		case 'json_object':
@@ -124,8 +110,6 @@ function responseFormat(params: ResponseFormatParams): Body | undefined {
 			}
 			return { type: 'json_schema', json_schema: { name, schema, strict: params.strictSchema ?? true } };
 		}
-		default:
-			throw new ParameterError(`"Response Format" "${params.responseFormat}" is not one of text, json_object, json_schema`);
 	}
 }
 
@@ -138,17 +122,22 @@ export function buildChatBody(
 	if (typeof model !== 'string' || model.trim() === '') throw new ParameterError('"Model" is empty. Pick a model or enter its ID');
 	const body: Body = { model: model.trim(), messages };
 
-	if (options.temperature !== undefined) body.temperature = inRange(options.temperature, 'Temperature', 0, 1.5);
-	if (options.topP !== undefined) body.top_p = inRange(options.topP, 'Top P', 0, 1, true);
-	if (options.maxTokens !== undefined) body.max_tokens = wholeNumber(options.maxTokens, 'Max Tokens', 1);
+	// Each number checked against the option table (OptionValueError names the option, value and range).
+	const set = (field: string, value: number | undefined) => {
+		if (value !== undefined) body[field] = value;
+	};
+	set('temperature', checkedNumber('temperature', options.temperature));
+	set('top_p', checkedNumber('topP', options.topP));
+	set('max_tokens', checkedNumber('maxTokens', options.maxTokens));
 	if (options.stop !== undefined) {
 		const stop = stopSequences(String(options.stop));
 		if (stop !== undefined) body.stop = stop;
 	}
-	if (options.randomSeed !== undefined) body.random_seed = wholeNumber(options.randomSeed, 'Random Seed', 0);
-	if (options.presencePenalty !== undefined) body.presence_penalty = inRange(options.presencePenalty, 'Presence Penalty', -2, 2);
-	if (options.frequencyPenalty !== undefined) body.frequency_penalty = inRange(options.frequencyPenalty, 'Frequency Penalty', -2, 2);
-	if (options.n !== undefined && options.n !== 1) body.n = wholeNumber(options.n, 'Number of Completions', 1);
+	set('random_seed', checkedNumber('randomSeed', options.randomSeed));
+	set('presence_penalty', checkedNumber('presencePenalty', options.presencePenalty));
+	set('frequency_penalty', checkedNumber('frequencyPenalty', options.frequencyPenalty));
+	const n = checkedNumber('n', options.n, 1);
+	if (n !== 1) body.n = n;
 	// Deprecated by Mistral but still in its spec: sent as before for workflows that set it.
 	if (options.safePrompt) body.safe_prompt = true;
 	if (options.guardrails !== undefined) {
@@ -157,7 +146,8 @@ export function buildChatBody(
 		if (guardrails) body.guardrails = guardrails;
 	}
 	if (options.reasoningMode) body.prompt_mode = 'reasoning';
-	if (options.reasoningEffort) body.reasoning_effort = options.reasoningEffort;
+	const effort = checkedChoice('reasoningEffort', options.reasoningEffort, '');
+	if (effort) body.reasoning_effort = effort;
 	if (options.prediction !== undefined && options.prediction !== '') {
 		body.prediction = { type: 'content', content: String(options.prediction) };
 	}
@@ -168,15 +158,16 @@ export function buildChatBody(
 	const tools = normalizeTools(options.tools);
 	if (tools && tools.length > 0) {
 		body.tools = tools;
-		if (options.toolChoice === 'function') {
+		const toolChoice = checkedChoice('toolChoice', options.toolChoice, 'auto');
+		if (toolChoice === 'function') {
 			const name = (options.toolChoiceFunction ?? '').trim();
 			if (!name) throw new ParameterError('"Tool Choice" is "A Specific Function" but "Function Name" is empty');
 			if (!tools.some((tool) => (tool as { function: { name: string } }).function.name === name)) {
 				throw new ParameterError(`"Function Name" "${name}" is not one of the tools`);
 			}
 			body.tool_choice = { type: 'function', function: { name } };
-		} else if (options.toolChoice !== undefined && options.toolChoice !== 'auto') {
-			body.tool_choice = options.toolChoice;
+		} else if (toolChoice !== 'auto') {
+			body.tool_choice = toolChoice;
 		}
 		if (options.parallelToolCalls === false) body.parallel_tool_calls = false;
 	}

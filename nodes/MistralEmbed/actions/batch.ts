@@ -28,7 +28,7 @@ import {
 	withoutBatchPosition,
 } from './execute';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
-import { type Dtype, vectorsByIndex } from './vectors';
+import { type Dtype, UNUSABLE_ANSWER_FIX, vectorsByIndex } from './vectors';
 
 /** Mistral rejects an input over this many tokens. */
 const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
@@ -202,7 +202,8 @@ function failureOf(result: Extract<RequestResult, { ok: false }>): FailureInfo {
 /**
  * Realtime's bisection, in jobs: a request Mistral rejected because of one of its texts is split in
  * halves, sent again as a follow-up job, and so on until the text it blames stands alone; the others
- * get their vectors. Each round waits for its job like the first one did.
+ * get their vectors. Each round waits for its job like the first one did. At most 16 rounds, and
+ * none after a round of FRUITLESS_ROUND or more halves that were all refused.
  */
 async function splitRejected(
 	context: IExecuteFunctions,
@@ -236,10 +237,18 @@ async function splitRejected(
 				pack.forEach((slot, index) => partOf.set(slot, { jobId: submitted[jobIndex].id, customId, index, size: pack.length }));
 			}
 		});
-		results = results.with(await collectJobs(runner, submitted.map((job) => job.id), wait));
+		const roundResults = await collectJobs(runner, submitted.map((job) => job.id), wait);
+		results = results.with(roundResults);
+		// A round of several halves none of which was accepted: the server refuses these texts (or every
+		// request), and halving again would only send more jobs. Their requests fail as they are.
+		const accepted = jobs.some((job, jobIndex) => job.packs.some(({ customId }) => roundResults.get({ jobId: submitted[jobIndex].id, customId }).ok));
+		if (!accepted && halves.length >= FRUITLESS_ROUND) return results;
 	}
 	return results;
 }
+
+/** Follow-up requests in one round, all refused, that end the splitting (see splitRejected). */
+const FRUITLESS_ROUND = 4;
 
 /** Decodes each request's answer once and gives every text its vector, or its request's error. */
 function fillSlotResults(
@@ -273,7 +282,7 @@ function fillSlotResults(
 			vectors = vectorsByIndex(result.body, count, dtypeOf(firstSlot));
 		} catch (error) {
 			for (const [slot] of entries) {
-				into.set(slot, { error: new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex: slot.itemIndex }) });
+				into.set(slot, { error: new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex: slot.itemIndex, description: UNUSABLE_ANSWER_FIX }) });
 			}
 			continue;
 		}

@@ -7,7 +7,7 @@ import type { MistralClient } from '../../shared/transport/client';
 import type { EmbedSlot } from './inputs';
 import { type Dtype, vectorsByIndex } from './vectors';
 
-export { blamesAnInput } from '../../shared/packing/sendPacked';
+export { blamesAnInput, SPLIT_LIMITS } from '../../shared/packing/sendPacked';
 
 export interface EmbedSlotsOptions {
 	client: MistralClient;

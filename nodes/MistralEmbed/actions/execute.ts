@@ -5,6 +5,8 @@ import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import type { Settled } from '../../shared/concurrency';
 import { collectOutput, stopError } from '../../shared/itemResults';
+import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
+import { checkedChoice, checkedNumber } from '../../shared/optionRanges';
 import { itemFieldReader } from '../../shared/parameterReaders';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import {
@@ -12,14 +14,14 @@ import {
 	DEFAULT_EMBED_CONCURRENCY,
 	DEFAULT_EMBED_TIMEOUT_S,
 	DEFAULT_MAX_TOKENS_PER_REQUEST,
-	MISTRAL_MAX_TOKENS_PER_REQUEST,
+	EMBED_OPTIONS,
 } from '../description';
 import { executeEmbedBatch } from './batch';
 import type { BatchLimits } from './batching';
 import { TokenCalibration } from './calibration';
 import { embedSlots } from './embedSlots';
 import { type EmbedSlot, type ItemInput, readItemInput } from './inputs';
-import type { Dtype } from './vectors';
+import { type Dtype, UNUSABLE_ANSWER_FIX } from './vectors';
 
 export interface EmbedSettings {
 	model: string;
@@ -53,26 +55,36 @@ export function textReader(context: IExecuteFunctions, items: INodeExecutionData
 	return itemFieldReader(context, items, 'text');
 }
 
+/** Batch Size and Max Tokens per Request, checked (Mistral Embed and Mistral Embeddings). */
+export function readBatchLimits(options: IDataObject): BatchLimits {
+	return {
+		maxInputs: checkedNumber('batchSize', options.batchSize, DEFAULT_BATCH_SIZE),
+		maxTokens: checkedNumber('maxTokensPerRequest', options.maxTokensPerRequest, DEFAULT_MAX_TOKENS_PER_REQUEST),
+	};
+}
+
+/** Every option of Mistral Embed, checked before the first request (throws a NodeOperationError naming the option). */
+export function checkEmbedOptions(context: IExecuteFunctions): void {
+	checkNodeOptions(context, 0, [...BATCH_PARAMETERS, 'listMode'], [...EMBED_OPTIONS, ...TRANSPORT_OPTIONS]);
+}
+
 /** The settings every request of a run shares, read once from the node's parameters. */
 export function readEmbedSettings(context: IExecuteFunctions, options: IDataObject): { settings: EmbedSettings; limits: BatchLimits } {
-	const dtype = ((options.outputDtype as Dtype) ?? 'float') as Dtype;
+	const dtype = checkedChoice<Dtype>('outputDtype', options.outputDtype, 'float');
 	const settings: EmbedSettings = {
 		model: (context.getNodeParameter('model', 0, '', { extractValue: true }) as string).trim(),
 		dtype,
-		outputDimension: typeof options.outputDimension === 'number' ? options.outputDimension : undefined,
-		base64: dtype === 'float' && (options.vectorTransport ?? 'base64') === 'base64',
+		outputDimension: checkedNumber('outputDimension', options.outputDimension),
+		base64: dtype === 'float' && checkedChoice('vectorTransport', options.vectorTransport, 'base64') === 'base64',
 	};
 	if (settings.model === '') {
 		throw new NodeOperationError(context.getNode(), '"Model" is empty. Pick a model or enter its ID', { itemIndex: 0 });
 	}
-	const limits = {
-		maxInputs: Math.max(1, Math.floor(Number(options.batchSize ?? DEFAULT_BATCH_SIZE))),
-		maxTokens: Math.min(MISTRAL_MAX_TOKENS_PER_REQUEST, Math.max(1, Number(options.maxTokensPerRequest ?? DEFAULT_MAX_TOKENS_PER_REQUEST))),
-	};
-	return { settings, limits };
+	return { settings, limits: readBatchLimits(options) };
 }
 
 export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	checkEmbedOptions(this);
 	if (isBatchProcessing(this)) return await executeEmbedBatch.call(this);
 	const items = this.getInputData();
 	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
@@ -122,7 +134,7 @@ export async function executeEmbed(this: IExecuteFunctions): Promise<INodeExecut
 				batch,
 				cause === 'input'
 					? withoutBatchPosition(error)
-					: new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex }),
+					: new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex: batch[0].itemIndex, description: UNUSABLE_ANSWER_FIX }),
 			),
 	});
 	const learned = calibration.snapshot();
@@ -149,7 +161,7 @@ export function embedItemOutcomes(
 ): Array<Settled<INodeExecutionData[]>> {
 	const outputField = (context.getNodeParameter('outputField', 0, 'embedding') as string).trim() || 'embedding';
 	const keepInput = context.getNodeParameter('includeInputFields', 0, true) as boolean;
-	const listMode = context.getNodeParameter('listMode', 0, 'vectors') as string;
+	const listMode = checkedChoice('listMode', context.getNodeParameter('listMode', 0, 'vectors'), 'vectors');
 	const includeUsage = options.includeUsage === true;
 
 	return inputs.map((input, itemIndex) => {

@@ -2,6 +2,10 @@
 
 export class VectorError extends Error {}
 
+/** What to do about an answer that holds no usable vectors (shown under the error). */
+export const UNUSABLE_ANSWER_FIX =
+	'The server at the Base URL does not answer as an embeddings API should: check the Base URL, and that the server speaks the Mistral or OpenAI embeddings API.';
+
 export type Dtype = 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';
 
 /**
@@ -14,8 +18,16 @@ let scratchFloats = new Float32Array(scratch.buffer, scratch.byteOffset, scratch
 /** Float32Array reads the platform's byte order; base64 vectors are little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Decodes a base64 vector: little-endian float32 for float, one byte per value otherwise. */
+/** Standard or URL-safe base64, padded or not: Buffer would skip any other character silently. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$|^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
+
+/**
+ * Decodes a base64 vector: little-endian float32 for float, one byte per value otherwise. Throws on
+ * text that is not base64, on no values, and on bytes that are not whole float32 values.
+ */
 export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
+	if (encoded.length === 0) throw new VectorError('an empty text');
+	if (!BASE64.test(encoded)) throw new VectorError('text that is not base64');
 	const maxBytes = Math.ceil((encoded.length * 3) / 4);
 	if (scratch.length < maxBytes) {
 		scratch = Buffer.alloc((Math.max(maxBytes, scratch.length * 2) + 3) & ~3);
@@ -24,7 +36,7 @@ export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
 	const length = scratch.write(encoded, 'base64');
 	// Plain loops into exactly sized arrays: Array.from over a typed array is slower and over-allocates.
 	if (dtype === 'float') {
-		if (length % 4 !== 0) throw new VectorError('A base64 vector does not hold whole float32 values');
+		if (length % 4 !== 0) throw new VectorError(`base64 of ${length} bytes, not a whole number of float32 values`);
 		const values = new Array<number>(length >> 2);
 		if (LITTLE_ENDIAN) {
 			for (let i = 0; i < values.length; i++) values[i] = scratchFloats[i];
@@ -39,15 +51,26 @@ export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
 	return values;
 }
 
-function isNumberList(value: unknown): value is number[] {
-	if (!Array.isArray(value)) return false;
-	for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'number') return false;
-	return true;
+const unusable = (index: number, problem: string) =>
+	new VectorError(
+		`The server's vector for input ${index} is not usable: ${problem}. A vector must be a non-empty list of finite numbers (or base64 of them); none of this request's vectors was used`,
+	);
+
+/** What is wrong with a vector (not a non-empty list of finite numbers), or undefined. */
+function vectorProblem(value: unknown): string | undefined {
+	if (!Array.isArray(value)) return value === null ? 'null' : `a ${typeof value}`;
+	if (value.length === 0) return 'an empty list';
+	for (let i = 0; i < value.length; i++) {
+		const entry: unknown = value[i];
+		if (typeof entry !== 'number' || !Number.isFinite(entry)) return `${typeof entry === 'number' ? String(entry) : (JSON.stringify(entry) ?? String(entry))} at position ${i}`;
+	}
+	return undefined;
 }
 
 /**
  * Returns one vector per requested input, matched by `data[].index` (servers need not keep order).
- * Throws when an index is missing, repeated or out of range, or a vector is not numbers.
+ * Throws when an index is missing, repeated or out of range, a vector is not a non-empty list of
+ * finite numbers (or base64 of them), or the vectors differ in length.
  */
 export function vectorsByIndex(response: unknown, inputCount: number, dtype: Dtype): number[][] {
 	const data = (response as { data?: unknown })?.data;
@@ -63,13 +86,27 @@ export function vectorsByIndex(response: unknown, inputCount: number, dtype: Dty
 		}
 		if (vectors[index] !== undefined) throw new VectorError(`The server answered twice for input ${index}`);
 		const embedding = record.embedding;
-		if (typeof embedding === 'string') vectors[index] = decodeBase64Vector(embedding, dtype);
-		else if (isNumberList(embedding)) vectors[index] = embedding;
-		else throw new VectorError(`The server answered with an embedding for input ${index} that is not a list of numbers`);
+		let vector: unknown = embedding;
+		try {
+			if (typeof embedding === 'string') vector = decodeBase64Vector(embedding, dtype);
+		} catch (error) {
+			throw unusable(index, (error as Error).message);
+		}
+		const problem = vectorProblem(vector);
+		if (problem) throw unusable(index, problem);
+		vectors[index] = vector as number[];
 	});
 	const missing = vectors.findIndex((vector) => vector === undefined);
 	if (missing !== -1 || data.length < inputCount) {
 		throw new VectorError(`The server answered with ${data.length} vectors for ${inputCount} inputs (input ${missing} has none)`);
+	}
+	if (inputCount === 0) return [];
+	const length = vectors[0]!.length;
+	const odd = vectors.findIndex((vector) => vector!.length !== length);
+	if (odd !== -1) {
+		throw new VectorError(
+			`The server answered with vectors of different lengths in one request (${length} numbers for input 0, ${vectors[odd]!.length} for input ${odd}); none of them was used`,
+		);
 	}
 	return vectors as number[][];
 }

@@ -5,6 +5,7 @@ import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import type { Settled } from '../../shared/concurrency';
 import { stopError } from '../../shared/itemResults';
+import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
 import { type ModerationResult, readModerationResults } from '../../shared/moderation/answers';
 import type { ModerationSlot } from '../../shared/moderation/inputs';
 import type { Thresholds } from '../../shared/moderation/thresholds';
@@ -25,6 +26,8 @@ import {
 } from './items';
 
 export async function executeModerate(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	// Checked against the option table before any request: a word or an absurd value is an error, not a default.
+	checkNodeOptions(this, 0, BATCH_PARAMETERS, [...TRANSPORT_OPTIONS, 'batchSize', 'maxTokensPerRequest']);
 	if (isBatchProcessing(this)) return await executeModerateBatch.call(this);
 	const items = this.getInputData();
 	const options = (this.getNodeParameter('options', 0, {}) as IDataObject) ?? {};

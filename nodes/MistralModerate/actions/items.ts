@@ -51,8 +51,9 @@ export function readModerateSettings(context: IExecuteFunctions, options: IDataO
 		asTool,
 	};
 	const limits = {
-		maxInputs: Number.isFinite(batchSize) ? Math.max(1, Math.floor(batchSize)) : DEFAULT_MODERATE_BATCH_SIZE,
-		maxTokens: Number.isFinite(maxTokens) ? Math.min(MAX_MODERATE_TOKENS_PER_REQUEST, Math.max(1, maxTokens)) : MAX_MODERATE_TOKENS_PER_REQUEST,
+		// Both were checked against the option table (checkNodeOptions) before this is read.
+		maxInputs: batchSize,
+		maxTokens,
 	};
 	return { settings, limits };
 }

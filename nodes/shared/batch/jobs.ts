@@ -101,6 +101,7 @@ export function jobsTagged(listAnswer: unknown, tag: string, pageSize: number): 
 
 /** Groups requests into jobs: one model per job, at most `max` requests each, order kept. */
 export function planJobs<T extends { model: string }>(requests: readonly T[], max = MAX_REQUESTS_PER_JOB): Array<{ model: string; requests: T[] }> {
+	if (!(max >= 1)) throw new RangeError(`A batch job holds at least one request (got a limit of ${max})`);
 	const byModel = new Map<string, T[]>();
 	for (const request of requests) {
 		const list = byModel.get(request.model);

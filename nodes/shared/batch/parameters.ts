@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { checkedChoice, checkedNumber, editorBounds } from '../optionRanges';
 import { jobMetadata } from './jobs';
 
 export type BatchMode = 'wait' | 'submit' | 'collect';
@@ -55,17 +56,17 @@ export function processingProperties(unit: string): INodeProperties[] {
 			displayName: 'Max Wait (Minutes)',
 			name: 'maxWaitMinutes',
 			type: 'number',
-			typeOptions: { minValue: 0 },
+			typeOptions: editorBounds('maxWaitMinutes'),
 			default: 60,
 			description:
-				'How long the node waits for unfinished jobs. In "Submit and Wait" mode, jobs still running then are cancelled; in "Collect Results" mode they keep running and can be collected later.',
+				'How long the node waits for unfinished jobs (0 to 10,080: a week). In "Submit and Wait" mode, jobs still running then are cancelled; in "Collect Results" mode they keep running and can be collected later.',
 			displayOptions: { show: { processing: ['batch'], batchMode: ['wait', 'collect'] } },
 		},
 		{
 			displayName: 'Job Timeout (Hours)',
 			name: 'jobTimeoutHours',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 168 },
+			typeOptions: editorBounds('jobTimeoutHours'),
 			default: 24,
 			description: 'Mistral stops a job that has not finished after this many hours (1 to 168)',
 			displayOptions: { show: { processing: ['batch'], batchMode: ['wait', 'submit'] } },
@@ -90,20 +91,16 @@ export interface BatchSettings {
 
 export function isBatchProcessing(context: IExecuteFunctions): boolean {
 	if (context.getNode().type.endsWith('Tool')) return false;
-	return context.getNodeParameter('processing', 0, 'realtime') === 'batch';
+	return checkedChoice('processing', context.getNodeParameter('processing', 0, 'realtime'), 'realtime') === 'batch';
 }
 
+/** The batch settings, checked against the option table (throws OptionValueError naming the option). */
 export function readBatchSettings(context: IExecuteFunctions): BatchSettings {
-	const mode = context.getNodeParameter('batchMode', 0, 'wait') as BatchMode;
-	const minutes = Number(context.getNodeParameter('maxWaitMinutes', 0, 60));
-	const hours = Math.round(Number(context.getNodeParameter('jobTimeoutHours', 0, 24)));
+	const mode = checkedChoice<BatchMode>('batchMode', context.getNodeParameter('batchMode', 0, 'wait'), 'wait');
+	const minutes = checkedNumber('maxWaitMinutes', context.getNodeParameter('maxWaitMinutes', 0, 60), 60);
+	const hours = checkedNumber('jobTimeoutHours', context.getNodeParameter('jobTimeoutHours', 0, 24), 24);
 	const field = String(context.getNodeParameter('batchReferenceField', 0, DEFAULT_REFERENCE_FIELD) ?? '').trim();
-	return {
-		mode,
-		maxWaitMs: Math.max(0, Number.isFinite(minutes) ? minutes : 60) * 60_000,
-		timeoutHours: Number.isFinite(hours) ? Math.min(168, Math.max(1, hours)) : 24,
-		referenceField: field || DEFAULT_REFERENCE_FIELD,
-	};
+	return { mode, maxWaitMs: minutes * 60_000, timeoutHours: hours, referenceField: field || DEFAULT_REFERENCE_FIELD };
 }
 
 /** Job metadata from the workflow's names and ids only: nothing from the credential. */

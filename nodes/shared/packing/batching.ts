@@ -33,16 +33,19 @@ export class BatchQueue<S extends PackedSlot> {
 
 	/**
 	 * The next inputs within both limits, or undefined when none are left. An input estimated over
-	 * the budget on its own still gets a batch of its own: the server has the final word.
+	 * the budget on its own still gets a batch of its own: the server has the final word. Never an
+	 * empty batch: every call takes at least one input, so a loop over take() always ends.
 	 */
 	take(limits: BatchLimits): S[] | undefined {
+		const maxInputs = Math.floor(limits.maxInputs);
+		if (!(maxInputs >= 1)) throw new RangeError(`A batch must hold at least one input (got a limit of ${String(limits.maxInputs)})`);
 		while (this.position < this.slots.length && this.taken[this.position]) this.position++;
 		if (this.position >= this.slots.length) return undefined;
 		const batch: S[] = [];
 		const tokensOf = limits.tokensOf ?? estimateOf;
 		let tokens = 0;
 		let passed = 0;
-		for (let i = this.position; i < this.slots.length && batch.length < limits.maxInputs && passed < LOOKAHEAD; i++) {
+		for (let i = this.position; i < this.slots.length && batch.length < maxInputs && passed < LOOKAHEAD; i++) {
 			if (this.taken[i]) continue;
 			const slot = this.slots[i];
 			const slotTokens = tokensOf(slot);
@@ -62,6 +65,7 @@ export class BatchQueue<S extends PackedSlot> {
 export function packBatches<S extends PackedSlot>(slots: readonly S[], limits: BatchLimits): S[][] {
 	const queue = new BatchQueue(slots);
 	const batches: S[][] = [];
+	// Ends: each take() marks at least one more input taken (or gives undefined).
 	for (let batch = queue.take(limits); batch; batch = queue.take(limits)) batches.push(batch);
 	return batches;
 }
@@ -69,6 +73,7 @@ export function packBatches<S extends PackedSlot>(slots: readonly S[], limits: B
 export const estimatedTokensOf = (batch: readonly PackedSlot[]) => batch.reduce((sum, slot) => sum + slot.estimatedTokens, 0);
 
 export function halve<T>(batch: readonly T[]): [T[], T[]] {
+	if (batch.length < 2) throw new RangeError(`Only a batch of two or more inputs can be halved (got ${batch.length})`);
 	const middle = Math.ceil(batch.length / 2);
 	return [batch.slice(0, middle), batch.slice(middle)];
 }

@@ -98,7 +98,10 @@ export class TokenCalibration {
 	constructor(
 		private maxTokens: number,
 		private readonly cautiousStart = false,
-	) {}
+	) {
+		// A budget that is not a positive number would make every batch one input, or none.
+		if (!(Number.isFinite(maxTokens) && maxTokens >= 1)) throw new RangeError(`The token budget per request must be a positive number (got ${String(maxTokens)})`);
+	}
 
 	/** The cap a batch is packed under, in the server's tokens. */
 	get cap(): number {

@@ -16,6 +16,15 @@ export function blamesAnInput(info: FailureInfo | undefined): boolean {
 	return /input|token|batch|empty|too (long|large|many)/i.test(said);
 }
 
+/**
+ * How far splitting refused batches may go in one run. Isolating one bad text in a batch of 128 takes
+ * about 14 requests; a server that refuses every list would otherwise turn n texts into 2n requests.
+ * Splitting stops when `requests` split requests were sent, or when the first `fruitlessSingles` texts
+ * that splitting isolated were all refused and no split piece was ever accepted: the server then
+ * refuses everything, and the batches left fail whole, with the server's error.
+ */
+export const SPLIT_LIMITS = { requests: 128, fruitlessSingles: 8 } as const;
+
 export interface SendPackedOptions<S extends PackedSlot, A> {
 	/** Sends one batch (one request) and gives the server's answer. */
 	send: (batch: S[]) => Promise<unknown>;
@@ -35,32 +44,41 @@ export interface SendPackedOptions<S extends PackedSlot, A> {
  * Sends `slots` in batches packed as they are sent, under a token budget the calibration learns from
  * the server's token counts (embeddings, moderation). Until the server has reported a count, the
  * first batch goes alone. A batch refused for too many tokens is cut again under the learned budget;
- * one refused because of an input is halved until that input stands alone. Errors that blame the
- * request as a whole are thrown.
+ * one refused because of an input is halved until that input stands alone, within SPLIT_LIMITS.
+ * Errors that blame the request as a whole are thrown.
  */
 export async function sendPacked<S extends PackedSlot, A>(
 	slots: readonly S[],
 	options: SendPackedOptions<S, A>,
 ): Promise<{ batches: S[][]; outcomes: Array<Settled<void>> }> {
 	const { calibration } = options;
-	const sendOne = async (batch: S[]): Promise<void> => {
+	const splitting = { requests: 0, accepted: 0, refusedAlone: 0 };
+	const maySplit = () =>
+		splitting.requests < SPLIT_LIMITS.requests && !(splitting.accepted === 0 && splitting.refusedAlone >= SPLIT_LIMITS.fruitlessSingles);
+	const sendPieces = async (pieces: S[][]) => {
+		for (const piece of pieces) await sendOne(piece, true);
+	};
+	const sendOne = async (batch: S[], fromSplit = false): Promise<void> => {
+		if (batch.length === 0) return;
+		if (fromSplit) splitting.requests++;
 		let response: unknown;
 		try {
 			response = await options.send(batch);
 		} catch (error) {
 			const info = failureInfoOf(error);
 			if (!blamesAnInput(info)) throw error as Error;
-			if (batch.length === 1) return options.onFailure(batch, error, 'input');
+			if (batch.length === 1) {
+				if (fromSplit) splitting.refusedAlone++;
+				return options.onFailure(batch, error, 'input');
+			}
+			if (!maySplit()) return options.onFailure(batch, notSplitFurther(error, splitting), 'input');
 			if (saysTooManyTokensInRequest(info?.message)) {
 				calibration.rejected(batch, info?.message);
-				for (const piece of splitUnderBudget(batch, calibration.cap, calibration.tokensOf)) await sendOne(piece);
-				return;
+				return await sendPieces(splitUnderBudget(batch, calibration.cap, calibration.tokensOf));
 			}
-			const [left, right] = halve(batch);
-			await sendOne(left);
-			await sendOne(right);
-			return;
+			return await sendPieces(halve(batch));
 		}
+		if (fromSplit) splitting.accepted++;
 		let answers: A[];
 		try {
 			answers = options.read(response, batch);
@@ -89,4 +107,16 @@ export async function sendPacked<S extends PackedSlot, A>(
 		await firstAnswered;
 	});
 	return { batches, outcomes };
+}
+
+/** The server's refusal of a whole batch, saying why it was not split to find the text at fault. */
+function notSplitFurther(error: unknown, splitting: { requests: number; accepted: number }): unknown {
+	if (error instanceof Error) {
+		const why =
+			splitting.accepted === 0
+				? `the server refused every piece of the batches split before (${splitting.requests} request(s)), so it seems to refuse every request`
+				: `${splitting.requests} request(s) were already spent splitting refused batches`;
+		error.message = `${error.message} (this batch was not split further to find the text at fault: ${why}; check the texts, Batch Size and the server)`;
+	}
+	return error;
 }
