@@ -60,6 +60,12 @@ const BATCH_CLOCK = { speed: 1000, queueSeconds: 30, requestsPerSecond: 50 };
 const MODERATE_TEXTS = 10_000;
 const MODERATE_LATENCY_MS = 30;
 const MODERATE_PER_ITEM_CONCURRENCY = 8;
+/** s8: Mistral Document AI, PDFs of DOC_PAGES pages inline, vs a raw client at the same concurrency; one large PDF for memory. */
+const DOC_ITEMS = 200;
+const DOC_PAGES = 5;
+const DOC_CONCURRENCY = 4;
+const DOC_LATENCY_MS = 50;
+const DOC_BIG_MB = 45;
 /** Runs of the short throughput scenarios (s1); the median is reported. */
 const REPEAT = Number(value('repeat') ?? 3);
 // The node's defaults, which the raw client copies.
@@ -244,6 +250,18 @@ async function runScenarios(): Promise<void> {
 			job: { kind: 'per-item-moderate', items: MODERATE_TEXTS, concurrency: MODERATE_PER_ITEM_CONCURRENCY },
 			settings: at30,
 		});
+	}
+
+	if (section('s8')) {
+		const atDoc: ServerSettings = { latencyMs: DOC_LATENCY_MS };
+		await measureGroup(
+			[
+				{ name: 's8.node', label: `Document AI node, ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'node-documents', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+				{ name: 's8.raw', label: `raw fetch client, same OCR bodies, concurrency ${DOC_CONCURRENCY}`, job: { kind: 'raw-ocr', items: DOC_ITEMS, pages: DOC_PAGES, concurrency: DOC_CONCURRENCY }, settings: atDoc },
+			],
+			REPEAT,
+		);
+		await measure({ name: 's8.big', label: `Document AI node, one ${DOC_BIG_MB} MB PDF (upload, OCR by file id, delete)`, job: { kind: 'node-document-memory', megabytes: DOC_BIG_MB }, settings: {} });
 	}
 
 	for (const group of SCENARIOS) if (section(group.section)) await measureGroup(group.specs, group.repeat ?? 1);
@@ -624,6 +642,35 @@ function report(): { text: string; targets: Target[]; derived: Record<string, un
 			holds: ratio >= 20 && moderated.result.mismatches === 0 && moderated.result.failedItems === 0,
 			detail: `${moderated.serverStats.requests} requests vs ${perText.serverStats.requests}: ${fixed(ratio, 1)}x fewer; ${moderated.result.mismatches} on the wrong output, ${moderated.result.failedItems} failed`,
 		});
+	}
+
+	if (get('s8.node') && get('s8.raw')) {
+		const node = get('s8.node')!;
+		const raw = get('s8.raw')!;
+		const big = get('s8.big');
+		const rate = (m: Measured) => m.result.itemsIn / (m.result.wallMs / 1000);
+		out.push('', `== 8. Mistral Document AI: ${DOC_ITEMS} PDFs of ${DOC_PAGES} pages, server latency ${DOC_LATENCY_MS} ms, concurrency ${DOC_CONCURRENCY} ==`);
+		out.push(
+			table(
+				['scenario', 'documents', 'requests', 'wall s', 'documents/s', 'vs raw', 'CPU s', 'peak MiB', 'failed', 'wrong'],
+				[node, raw].map((m) => [m.label, m.result.itemsIn, m.serverStats.requests, fixed(m.result.wallMs / 1000, 2), fixed(rate(m), 1), ratio(rate(m) / rate(raw)), fixed(cpuS(m), 2), fixed(m.result.peakRssMb, 0), m.result.failedItems, m.result.mismatches]),
+			),
+		);
+		const vsRaw = rate(node) / rate(raw);
+		derived.s8 = { documentsPerSecond: rate(node), rawDocumentsPerSecond: rate(raw), vsRaw };
+		targets.push({ name: 'Document AI documents/s vs a raw client at the same concurrency', holds: vsRaw >= 0.9 && node.result.failedItems === 0 && node.result.mismatches === 0, detail: `${ratio(vsRaw)} (goal >= 0.9x)`, profile: 's8.node' });
+		if (big) {
+			const r = big.result;
+			// maxRSS covers the whole process life: when the preparation (writing the PDF) peaked higher, the run's own peak is the sampled one.
+			const runPeak = r.peakRssMb > r.peakBeforeMb ? r.peakRssMb : (r.atPeak?.rssMb ?? r.peakRssMb);
+			const growth = runPeak - r.rssBeforeMb;
+			const times = growth / DOC_BIG_MB;
+			out.push(
+				`One ${DOC_BIG_MB} MB PDF: ${big.serverStats.requests} requests (upload, OCR, delete), ${fixed(r.wallMs / 1000, 2)} s; RSS before the run ${fixed(r.rssBeforeMb, 0)} MiB (the item's base64 already in memory), peak during the run ${fixed(runPeak, 0)} MiB: +${fixed(growth, 0)} MiB = ${ratio(times)} the document${r.failedItems || r.mismatches ? ' (FAILED)' : ''}.`,
+			);
+			derived.s8big = { megabytes: DOC_BIG_MB, peakGrowthMb: growth, timesDocument: times };
+			targets.push({ name: `Document AI peak memory for a ${DOC_BIG_MB} MB document`, holds: times <= 2 && r.failedItems === 0 && r.mismatches === 0, detail: `+${fixed(growth, 0)} MiB over the run = ${ratio(times)} its size (goal <= 2x)` });
+		}
 	}
 
 	out.push('', '== Targets (not tests) ==');

@@ -13,6 +13,7 @@ import path from 'node:path';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
+import { makePdf, samplePages } from '../test/fixtures/documents';
 import { embeddingFor } from '../test/server/vectors';
 import type { Job, JobResult, MemorySample, ParentMessage, WorkerMessage } from './lib/common';
 import { applyExperiment } from './lib/experiments';
@@ -57,6 +58,21 @@ const MODERATION_WORDS = ['kill', 'hate', 'suicide', 'passport', 'invest'];
 const moderationFlagged = (i: number) => i % 7 === 3;
 const moderationText = (i: number) =>
 	moderationFlagged(i) ? `Message ${i}: they wrote ${MODERATION_WORDS[i % MODERATION_WORDS.length]} in the form` : `Message ${i}: a question about order ${i * 13}`;
+const OCR_MODEL = 'mistral-ocr-latest';
+const documentName = (i: number) => `bench-doc-${i}`;
+const fixedMb = (bytes: number) => (bytes / MB).toFixed(1);
+
+function makePdfBase64(megabytes: number): { base64: string; bytes: number } {
+	const pdf = makePdf(samplePages('big', 4), { padBytes: megabytes * MB });
+	return { base64: pdf.toString('base64'), bytes: pdf.length };
+}
+
+function documentItems(n: number, pages: number): INodeExecutionData[] {
+	return Array.from({ length: n }, (_, i) => {
+		const pdf = makePdf(samplePages(documentName(i), pages));
+		return { json: { id: i }, binary: { data: { data: pdf.toString('base64'), mimeType: 'application/pdf', fileName: `${documentName(i)}.pdf` } } };
+	});
+}
 
 function sampleIndices(n: number): number[] {
 	const out = new Set<number>([0, n - 1]);
@@ -308,6 +324,74 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 					failedItems,
 					...checkVectors(vectors, texts),
 					sendSpanMs: sendTimes.length > 1 ? sendTimes[sendTimes.length - 1] - sendTimes[0] : 0,
+				}),
+			};
+		}
+		case 'node-documents': {
+			const run = await loadEngine();
+			const parameters = { model: modelParameter(OCR_MODEL), options: { maxConcurrency: job.concurrency } };
+			await run({ node: 'mistralDocumentAi', parameters, items: documentItems(2, 1), credentials });
+			const items = documentItems(job.items, job.pages);
+			let result: Awaited<ReturnType<RunNode>> | undefined;
+			return {
+				run: async () => {
+					result = await run({ node: 'mistralDocumentAi', parameters, items, credentials });
+				},
+				check: () => {
+					const output = result!.items;
+					let mismatches = 0;
+					for (let i = 0; i < job.items; i++) if (!String(output[i]?.json?.markdown ?? '').includes(`${documentName(i)} page ${job.pages - 1}`)) mismatches++;
+					return { itemsIn: job.items, itemsOut: output.length, failedItems: result!.error ? job.items : output.filter((item) => item.json.error !== undefined).length, checked: job.items, mismatches, error: result!.error?.message };
+				},
+			};
+		}
+		case 'raw-ocr': {
+			// What a hand-written client does: the same inline data-URL body per document, same concurrency.
+			const pdfs = Array.from({ length: job.items }, (_, i) => makePdf(samplePages(documentName(i), job.pages)));
+			const body = (pdf: Buffer) => ({ model: OCR_MODEL, document: { type: 'document_url', document_url: `data:application/pdf;base64,${pdf.toString('base64')}` }, include_image_base64: false, include_blocks: false });
+			await postJson(`${url}/ocr`, body(makePdf(samplePages('warm-up', 1))));
+			const answers: string[] = new Array(job.items);
+			let failedItems = 0;
+			return {
+				run: async () => {
+					await pool(pdfs, job.concurrency, async (pdf, i) => {
+						const { status, json } = await postJson(`${url}/ocr`, body(pdf));
+						if (status === 200) answers[i] = (json.pages as Array<{ markdown: string }>).map((page) => page.markdown).join('\n\n');
+						else failedItems++;
+					});
+				},
+				check: () => ({
+					itemsIn: job.items,
+					itemsOut: answers.filter(Boolean).length,
+					failedItems,
+					checked: job.items,
+					mismatches: answers.filter((answer, i) => !answer?.includes(`${documentName(i)} page ${job.pages - 1}`)).length,
+				}),
+			};
+		}
+		case 'node-document-memory': {
+			const run = await loadEngine();
+			const parameters = { model: modelParameter(OCR_MODEL), options: {} };
+			await run({ node: 'mistralDocumentAi', parameters, items: documentItems(1, 1), credentials });
+			// Only the item's base64 (as n8n keeps binary data in memory) outlives the preparation.
+			const size = makePdfBase64(job.megabytes);
+			const items = [{ json: {}, binary: { data: { data: size.base64, mimeType: 'application/pdf', fileName: 'big.pdf' } } }];
+			forceGc();
+			const before = process.memoryUsage();
+			let result: Awaited<ReturnType<RunNode>> | undefined;
+			return {
+				run: async () => {
+					// As n8n's engine hands items to a node: not cloned (the harness's clone of 60 MB of base64 is not the node's cost).
+					result = await run({ node: 'mistralDocumentAi', parameters, items, credentials, cloneItems: false });
+				},
+				check: () => ({
+					itemsIn: 1,
+					itemsOut: result!.items.length,
+					failedItems: result!.error ? 1 : 0,
+					checked: 1,
+					mismatches: String(result!.items[0]?.json?.markdown ?? '').includes('big page 3') ? 0 : 1,
+					error: result!.error?.message,
+					notes: [`document ${fixedMb(size.bytes)} MiB`, `arrayBuffers before ${fixedMb(before.arrayBuffers)} MiB, external before ${fixedMb(before.external)} MiB, heap before ${fixedMb(before.heapUsed)} MiB`],
 				}),
 			};
 		}

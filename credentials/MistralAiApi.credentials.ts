@@ -19,6 +19,14 @@ export class MistralAiApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			// Sits beside n8n's built-in "Mistral Cloud API" in the credential lists: say which is which.
+			displayName:
+				'For the n8n-nodes-mistral nodes (Mistral Chat, Mistral Embed, Mistral Chat Model, Mistral Embeddings): Mistral\'s API or any OpenAI-compatible server at your Base URL. n8n\'s built-in Mistral nodes use "Mistral Cloud API" instead.',
+			name: 'notice',
+			type: 'notice',
+			default: '',
+		},
+		{
 			displayName: 'API Key',
 			name: 'apiKey',
 			type: 'string',

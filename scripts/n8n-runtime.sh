@@ -86,9 +86,10 @@ LAUNCHER
 rt_log() { echo "[n8n-runtime] $*" >&2; }
 rt_unlock() { command -v flock >/dev/null && flock -u 9; exec 9>&-; }
 
-# Runs "$@" with its output in LOG, printing a line every 15 s so a long install is not silent.
-# WHAT describes the step; PROGRESS names a function that prints what the step has done so far
-# (called with LOG), so the line shows the work moving, not only the seconds.
+# Runs "$@" with its output in LOG, printing a line every RT_PROGRESS_EVERY (10) seconds so a long
+# step is never silent. WHAT describes the step; PROGRESS names a function that prints what the step
+# has done so far (called with LOG), so the line shows the work moving, not only the seconds.
+RT_PROGRESS_EVERY="${RT_PROGRESS_EVERY:-10}"
 rt_run_with_progress() {
 	local what="$1" log="$2" progress="$3"
 	shift 3
@@ -96,7 +97,7 @@ rt_run_with_progress() {
 	"$@" >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		for _ in $(seq 15); do
+		for _ in $(seq "$RT_PROGRESS_EVERY"); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 1
 		done
@@ -128,22 +129,43 @@ rt_install_progress() {
 		$3 == "cache" && $4 ~ /\.tgz$/ { sub(/^.*@http/, "http", $4); tgz[$4] = 1 }
 		END { printf "%d manifests + %d tarballs", m, length(tgz) }' "$log" 2>/dev/null)
 	[ -d "$N8N_HOME/node_modules" ] && unpacked=$(find "$N8N_HOME/node_modules" -mindepth 2 -maxdepth 3 -name package.json 2>/dev/null | wc -l)
-	echo ", ${fetched:-0 manifests + 0 tarballs} fetched, $unpacked packages unpacked"
+	echo ", ${fetched:-0 manifests + 0 tarballs} fetched, $unpacked packages unpacked ($(rt_megabytes "$N8N_HOME/node_modules") MB)"
 }
+
+# Size of a folder in MB (0 while it does not exist).
+rt_megabytes() { du -sm "$1" 2>/dev/null | cut -f1 || echo 0; }
 
 # npm rebuild: the C/C++ files compiled so far (object files in the two modules' build folders) and
 # the one being compiled now (sqlite3.c alone takes one to six minutes, the most of this step), e.g.
 # ", 1 C/C++ files compiled, compiling database.cc".
 rt_rebuild_progress() {
-	local compiled now pid
+	local compiled now pid file
 	compiled=$(find "$N8N_HOME/node_modules/isolated-vm" "$N8N_HOME/node_modules/sqlite3" -name '*.o' 2>/dev/null | wc -l)
 	now=$(for pid in $(pgrep -x cc1 2>/dev/null) $(pgrep -x cc1plus 2>/dev/null); do
 		case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$N8N_HOME"/*) ;; *) continue ;; esac
-		# The source file (and gcc's -dumpbase copy of its name; -dumpbase-ext gives a bare ".c").
-		tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -E '^[^-].*\.(c|cc|cpp)$' | sed 's|.*/||' | grep -v '^\.'
-	done | sort -u | tr '\n' ' ')
+		# The source file (and gcc's -dumpbase copy of its name; -dumpbase-ext gives a bare ".c"), with
+		# the compiler's CPU seconds so far: sqlite3.c alone compiles for minutes, and the count moves.
+		file=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -E '^[^-].*\.(c|cc|cpp)$' | sed 's|.*/||' | grep -v '^\.' | head -n 1)
+		[ -n "$file" ] && echo "$file ($(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) / hz }' "/proc/$pid/stat" 2>/dev/null) s of CPU)"
+	done | sort -u | paste -sd ',' - | sed 's/,/, /g')
 	echo ", $compiled C/C++ files compiled${now:+, compiling ${now% }}"
 }
+
+# CPU seconds used so far by the processes whose command line matches PATTERN and that run in DIR
+# (e.g. this project's tsc, which writes nothing until it has compiled everything: its CPU time moves).
+rt_cpu_seconds() {
+	local pattern="$1" dir="$2" hz total=0 pid ticks
+	hz="$(getconf CLK_TCK)"
+	for pid in $(pgrep -f "$pattern" 2>/dev/null); do
+		case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$dir" | "$dir"/*) ;; *) continue ;; esac
+		ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
+		total=$((total + ${ticks:-0}))
+	done
+	echo $((total / hz))
+}
+
+# npm run build: tsc's CPU seconds, then the files tsc and gulp have written into dist.
+rt_build_progress() { echo ", tsc $(rt_cpu_seconds 'node_modules/.bin/tsc|typescript/bin/tsc' "${RT_BUILD_DIST%/dist}") s of CPU, $(find "$RT_BUILD_DIST" -type f 2>/dev/null | wc -l) files in dist"; }
 
 # Exit 0 when the runtime's native modules load and the n8n version is the pinned one.
 rt_runtime_works() {
@@ -178,7 +200,7 @@ n8n_runtime_ensure() {
 	elif [ -d "$N8N_HOME/node_modules" ]; then
 		rt_log "n8n runtime in $N8N_HOME has no completion marker (an interrupted install?): completing it"
 	else
-		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time: about 4 minutes on an idle 2-core machine, up to 13 on a busy one; a progress line every 15 s)"
+		rt_log "installing n8n $N8N_PINNED_VERSION into $N8N_HOME (one time: about 4 minutes on an idle 2-core machine, up to 13 on a busy one; a progress line every ${RT_PROGRESS_EVERY} s)"
 	fi
 	rm -f "$N8N_MARKER"
 	rt_package_json >"$N8N_HOME/package.json"
@@ -212,8 +234,9 @@ n8n_runtime_ensure() {
 mistral_pack() {
 	local project="${1:-$MISTRAL_ROOT}" out
 	out="$(mktemp -d "${TMPDIR:-/tmp}/n8n-nodes-mistral-pack.XXXXXX")"
-	rt_log "building $project (npm run build)"
-	(cd "$project" && npm run build --silent) >&2 || return 1
+	rt_log "building $project (npm run build; log: $out/build.log)"
+	RT_BUILD_DIST="$project/dist"
+	rt_run_with_progress "npm run build" "$out/build.log" rt_build_progress bash -c "cd '$project' && npm run build --silent" || return 1
 	rt_log "packing (npm pack) into $out"
 	(cd "$project" && npm pack --silent --pack-destination "$out") >/dev/null || return 1
 	local tgz

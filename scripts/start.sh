@@ -5,7 +5,13 @@
 #   MISTRAL_API_KEY=...   optional: pre-creates the credential "Mistral account"
 #   MISTRAL_BASE_URL=...  optional: its Base URL (default https://api.mistral.ai/v1)
 #   N8N_USER_FOLDER=...   optional: n8n's data folder (default: the cache's n8n-user/)
-#   N8N_PORT=...          optional: default 5678
+#   N8N_PORT=...          optional: the editor's port (default 5678, or the next free one)
+#   N8N_RUNNERS_BROKER_PORT=...  optional: the port of n8n's task broker, where Code nodes run
+#                         (default 5679, or the next free one)
+#
+# A port another program holds (e.g. another n8n on 5678 and 5679) is replaced by a free one and the
+# line says so; a port set in one of the variables above is used as it is, or start.sh stops and says
+# which variable to change.
 #
 # Nothing needs a key: n8n starts without one and the credential can be added in the editor.
 set -euo pipefail
@@ -17,9 +23,11 @@ step "1/5 Node.js 24 and the n8n runtime"
 source scripts/n8n-runtime.sh
 n8n_runtime_ensure
 
+# npm ci prints nothing for a minute or more while it fetches: a line every 10 s with what it has done.
+ci_progress() { echo ", $(find node_modules -mindepth 1 -maxdepth 2 -name package.json 2>/dev/null | wc -l) packages in node_modules ($(rt_megabytes node_modules) MB)"; }
 if [ ! -d node_modules ]; then
-	step "2/5 installing this project's dependencies (npm ci)"
-	npm ci --no-audit --no-fund
+	step "2/5 installing this project's dependencies (npm ci; log: $MISTRAL_CACHE/npm-ci.log)"
+	rt_run_with_progress "npm ci" "$MISTRAL_CACHE/npm-ci.log" ci_progress npm ci --no-audit --no-fund --loglevel=http
 else
 	step "2/5 dependencies present (node_modules); skipping npm ci"
 fi
@@ -33,15 +41,34 @@ mkdir -p "$user_folder"
 mistral_install_into "$user_folder" "$tgz"
 rm -rf "$(dirname "$tgz")"
 n8n_headless_env "$user_folder"
-export N8N_PORT="${N8N_PORT:-5678}"
 export N8N_HOST="${N8N_HOST:-localhost}"
 export N8N_LOG_LEVEL="${N8N_LOG_LEVEL:-info}"
 
+# VAR DEFAULT HOST WHAT [PORTS TO AVOID]: exports VAR as a port a server can listen on at HOST ("-":
+# every address). A port the user set is kept or refused; the default is replaced by a free one.
+choose_port() {
+	local var="$1" default="$2" host="$3" what="$4" avoid="${5:-}" chosen_by_user="${!1:-}" want got
+	want="${chosen_by_user:-$default}"
+	# shellcheck disable=SC2086 # the ports to avoid are separate arguments
+	got="$(node scripts/free-port.js "$want" "$host" $avoid)" || exit 1
+	if [ "$got" != "$want" ]; then
+		if [ -n "$chosen_by_user" ]; then
+			step "$what: port $want ($var=$want) is in use by another program. Set $var to a free port, or unset it and npm start picks one."
+			exit 1
+		fi
+		step "    $what: port $want is in use (another n8n?); using $got instead (set $var to choose)"
+	fi
+	export "$var=$got"
+}
+choose_port N8N_PORT 5678 "${N8N_LISTEN_ADDRESS:--}" "n8n's editor"
+choose_port N8N_RUNNERS_BROKER_PORT 5679 "${N8N_RUNNERS_BROKER_LISTEN_ADDRESS:-127.0.0.1}" "n8n's task broker" "$N8N_PORT"
+
 if [ ! -f "$user_folder/.n8n/database.sqlite" ]; then
 	# n8n creates its database on first use and prints each of its ~300 migrations at log level
-	# info; do it here quietly so the first start's output stays readable.
+	# info; do it here quietly (a line every 10 s) so the first start's output stays readable.
 	step "    first run in this folder: creating n8n's database"
-	N8N_LOG_LEVEL=warn "$N8N_BIN" list:workflow >/dev/null
+	db_progress() { echo ", database $(( $(stat -c %s "$user_folder/.n8n/database.sqlite" 2>/dev/null || echo 0) / 1024 )) KB"; }
+	rt_run_with_progress "creating n8n's database" "$user_folder/create-database.log" db_progress env N8N_LOG_LEVEL=warn "$N8N_BIN" list:workflow
 fi
 
 if [ -n "${MISTRAL_API_KEY:-}" ]; then

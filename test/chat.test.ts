@@ -1,3 +1,5 @@
+import type { INodeType } from 'n8n-workflow';
+
 import { loadPackage, runNode } from './harness/engine';
 import { startMistralServer, type MistralTestServer } from './server/mistralServer';
 import { runsOnN8nV1 } from '../nodes/shared/n8nLine';
@@ -116,6 +118,21 @@ describe('Mistral Chat through the n8n engine', () => {
 			{ id: expect.any(String), type: 'function', function: { name: 'search_docs', arguments: { query: 'find n8n' } } },
 		]);
 		expect(chatRequests()[0].body.tool_choice).toBe('any');
+	});
+
+	it('"Tool Choice Function Name" is offered only with Tool Choice "A Specific Function", and then names the function sent', async () => {
+		const { nodeTypes, packageName } = await loadPackage();
+		const options = (nodeTypes.getByNameAndVersion(`${packageName}.mistralChat`, 1) as INodeType).description.properties.find((property) => property.name === 'options')!.options as Array<Record<string, any>>;
+		expect(options.find((option) => option.name === 'toolChoiceFunction')!.displayOptions).toEqual({ show: { toolChoice: ['function'] } });
+		const tools = JSON.stringify([{ type: 'function', function: { name: 'search_docs', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }]);
+		const result = await runNode({
+			node: 'mistralChat',
+			parameters: { model: model(), options: { tools, toolChoice: 'function', toolChoiceFunction: 'search_docs' } },
+			items: [{ json: { prompt: 'find n8n' } }],
+			credentials: credentials(),
+		});
+		expect(result.error).toBeUndefined();
+		expect(chatRequests()[0].body.tool_choice).toEqual({ type: 'function', function: { name: 'search_docs' } });
 	});
 
 	it('separates reasoning from the answer', async () => {

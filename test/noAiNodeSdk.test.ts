@@ -36,7 +36,7 @@ describe('without @n8n/ai-node-sdk', () => {
 			const name = /([^/]+)\.node\.js$/.exec(file)![1];
 			return name[0].toLowerCase() + name.slice(1);
 		});
-		expect(listed).toEqual(expect.arrayContaining(['mistralChat', 'mistralChatModel', 'mistralEmbed', 'mistralEmbeddings', 'mistralModerate']));
+		expect(listed).toEqual(expect.arrayContaining(['mistralChat', 'mistralChatModel', 'mistralEmbed', 'mistralEmbeddings', 'mistralModerate', 'mistralDocumentAi']));
 		expect(Object.keys(loader.nodeTypes).sort()).toEqual(listed.sort());
 	});
 

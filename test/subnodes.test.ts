@@ -9,7 +9,7 @@ import type { INodeParameters } from 'n8n-workflow';
 import { z } from 'zod';
 
 import { supplyNode } from './harness/engine';
-import { embeddingFor, startMistralServer, type MistralTestServer } from './server/mistralServer';
+import { countTokens, embeddingFor, startMistralServer, type MistralTestServer } from './server/mistralServer';
 
 interface ChatModelLike {
 	invoke(messages: BaseMessage[]): Promise<AIMessage>;
@@ -110,6 +110,49 @@ describe('AI sub-nodes through n8n-core', () => {
 		expect(streamedCall!.tool_calls).toEqual([expect.objectContaining({ name: 'calculator', args: { input: '2+2' }, id: expect.stringMatching(/^[a-zA-Z0-9]{9}$/) })]);
 	});
 
+	it("logs the tool-calling step with the tool's name and arguments, and sends back the arguments as the model said them", async () => {
+		const { model, supplied } = await chatModel();
+		const withTools = model.bindTools([calculator]);
+		const first = await withTools.invoke([new HumanMessage('17*23')]);
+		const [call] = first.tool_calls!;
+		// What the model's log entry for that step shows in the editor (n8n's tracing output).
+		const steps = supplied.runData()['Mistral Chat Model'];
+		const generation = (steps[0].data!.ai_languageModel![0]![0].json as any).response.generations[0][0];
+		expect(generation.text).toBe('Tool call: calculator({"input":"17*23"})');
+		expect(generation.generationInfo.tool_calls).toEqual([{ name: 'calculator', args: { input: '17*23' }, id: call.id }]);
+		// The agent's own copy of the answer is untouched: no text, one call.
+		expect(first.text).toBe('');
+
+		// n8n's AI Agent hands the history back with the call's id among the arguments.
+		const echoed = { ...first, tool_calls: [{ ...call, args: { ...call.args, id: call.id } }] } as unknown as AIMessage;
+		Object.setPrototypeOf(echoed, Object.getPrototypeOf(first));
+		const second = await withTools.invoke([new HumanMessage('17*23'), echoed, new ToolMessage({ content: '391', tool_call_id: call.id! })]);
+		expect(second.text).toBe('Echo: 17*23 (tool result: 391)');
+		expect(chats()[1].body.messages[1].tool_calls[0].function.arguments).toBe('{"input":"17*23"}');
+		// The answer step logs its text as before.
+		expect((supplied.runData()['Mistral Chat Model'][1].data!.ai_languageModel![0]![0].json as any).response.generations[0][0].text).toBe('Echo: 17*23 (tool result: 391)');
+	});
+
+	it("logs a streamed answer's exact token counts from the stream's last chunk, as an unstreamed one", async () => {
+		const { model, supplied } = await chatModel();
+		const prompt = 'count the tokens of this streamed answer exactly please';
+		const unstreamed = await model.invoke([new HumanMessage(prompt)]);
+		for await (const chunk of await model.stream([new HumanMessage(prompt)])) void chunk;
+		const logged = supplied.runData()['Mistral Chat Model'].map((step) => step.data!.ai_languageModel![0]![0].json);
+		expect(logged).toHaveLength(2);
+		const exact = {
+			promptTokens: unstreamed.usage_metadata!.input_tokens,
+			completionTokens: unstreamed.usage_metadata!.output_tokens,
+			totalTokens: unstreamed.usage_metadata!.total_tokens,
+		};
+		// The server's own count (Mistral's tokenizer) of the answer, and no estimate in either log.
+		expect(exact.completionTokens).toBe(countTokens(`Echo: ${prompt}`));
+		expect(logged[0].tokenUsage).toEqual(exact);
+		expect(logged[1].tokenUsage).toEqual(exact);
+		expect(logged[1].tokenUsageEstimate).toBeUndefined();
+		expect(chats()[1].body.stream).toBe(true);
+	});
+
 	it('keeps Magistral thinking apart from the answer', async () => {
 		const supplied = await supplyNode({
 			node: 'mistralChatModel',
@@ -173,6 +216,12 @@ describe('AI sub-nodes through n8n-core', () => {
 		const logged = supplied.runData()['Mistral Embeddings'];
 		expect(logged).toHaveLength(2);
 		expect(logged[0].inputOverride?.ai_embedding?.[0]?.[0].json).toEqual({ documents: texts });
+		// One `response` entry per document, as n8n's own embeddings log: the canvas labels the edge with
+		// its length ("60 items"); past the log's size cap the later vectors are a short note each.
+		const insertLogged = logged[0].data?.ai_embedding?.[0]?.[0].json as { response: unknown[] };
+		expect(insertLogged.response).toHaveLength(60);
+		expect(insertLogged.response[0]).toEqual(vectors[0]);
+		expect(insertLogged.response[59]).toBe('vector of 1024 numbers (not kept in this log)');
 		expect(logged[1].data?.ai_embedding?.[0]?.[0].json).toEqual({ response: query });
 	});
 

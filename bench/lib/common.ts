@@ -113,7 +113,12 @@ export type Job =
 	/** Mistral Moderate over `items` texts (packed into few /v1/moderations requests). */
 	| { kind: 'node-moderate'; items: number }
 	/** The same texts, one /v1/moderations request per text (what an HTTP Request node per item does), `concurrency` at a time. */
-	| { kind: 'per-item-moderate'; items: number; concurrency: number };
+	| { kind: 'per-item-moderate'; items: number; concurrency: number }
+	/** Mistral Document AI on `items` PDFs of `pages` pages (binary, inline), or a raw fetch client sending the same OCR bodies. */
+	| { kind: 'node-documents'; items: number; pages: number; concurrency: number }
+	| { kind: 'raw-ocr'; items: number; pages: number; concurrency: number }
+	/** One PDF of `megabytes` through the node (uploaded to the Files API, read by id, deleted). */
+	| { kind: 'node-document-memory'; megabytes: number };
 
 export interface JobResult {
 	/** Wall time of the measured run (the harness's runNode, or the raw loop). */

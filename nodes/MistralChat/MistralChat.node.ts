@@ -17,9 +17,10 @@ export class MistralChat implements INodeType {
 		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
+		// "Batch API" beside the model when the node runs as a batch job, so the canvas tells the two apart.
+		subtitle: '={{ ($parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model) + ($parameter.processing === "batch" ? " · Batch API" : "") }}',
 		description:
-			'Send each item to a Mistral chat model (or any OpenAI-compatible server): text, JSON-schema output, vision, tools and reasoning',
+			'Each item to Mistral or any OpenAI-compatible server (your Base URL), realtime or as a Batch API job at half price: JSON-schema output, vision, tools, reasoning',
 		defaults: { name: 'Mistral Chat' },
 		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-chat',
 		// n8n also offers "Mistral Chat Tool" for AI Agents; its Prompt comes from the agent (description.ts).

@@ -176,6 +176,51 @@ export const chatProperties: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Documents',
+		name: 'documents',
+		type: 'fixedCollection',
+		placeholder: 'Add Document',
+		typeOptions: { multipleValues: true },
+		default: {},
+		description: 'PDFs (or Word/PowerPoint files) sent with the prompt, so the model can answer questions about them. Mistral Small, Medium and Large read documents; see the README.',
+		options: [
+			{
+				displayName: 'Document',
+				name: 'document',
+				values: [
+					{
+						displayName: 'Source',
+						name: 'source',
+						type: 'options',
+						default: 'binary',
+						description: 'Where the document comes from',
+						options: [
+							{ name: 'Binary Property', value: 'binary', description: 'A file in the input item (up to 50 MB; above 10 MB it is uploaded to Mistral and deleted afterwards)' },
+							{ name: 'URL', value: 'url', description: 'A public http(s) URL Mistral downloads the document from' },
+						],
+					},
+					{
+						displayName: 'Binary Property',
+						name: 'binaryProperty',
+						type: 'string',
+						default: 'data',
+						description: 'Name of the binary property of the input item that holds the document',
+						displayOptions: { show: { source: ['binary'] } },
+					},
+					{
+						displayName: 'Document URL',
+						name: 'url',
+						type: 'string',
+						default: '',
+						placeholder: 'https://example.com/report.pdf',
+						description: 'URL of the document',
+						displayOptions: { show: { source: ['url'] } },
+					},
+				],
+			},
+		],
+	},
+	{
 		displayName: 'Extra Messages',
 		name: 'extraMessages',
 		type: 'fixedCollection',
@@ -325,7 +370,9 @@ export const chatProperties: INodeProperties[] = [
 				name: 'toolChoiceFunction',
 				type: 'string',
 				default: '',
-				description: 'With Tool Choice "A Specific Function": the name of the function to call',
+				description: 'The name of the function the model must call',
+				// Offered only once Tool Choice asks for a specific function (a sibling option of this collection).
+				displayOptions: { show: { toolChoice: ['function'] } },
 			},
 			{
 				displayName: 'Tools',

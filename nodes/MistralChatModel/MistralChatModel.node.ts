@@ -16,6 +16,7 @@ import { mistralNodeMethods } from '../shared/nodeMethods';
 import { loadAiNodeSdk } from '../shared/aiNodeSdk';
 import { MistralClient } from '../shared/transport/client';
 import { chatModelProperties } from './description';
+import { prepareSuppliedModel } from './suppliedModel';
 
 export class MistralChatModel implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,7 +27,7 @@ export class MistralChatModel implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
 		description:
-			'Mistral chat model (or any OpenAI-compatible server) for the AI Agent and chains: tools, streaming, retries and your own Base URL',
+			'For AI Agents and chains, on Mistral or any OpenAI-compatible server (your Base URL): tools, streaming with exact token counts, rate-limit-aware retries',
 		defaults: { name: 'Mistral Chat Model' },
 		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-chat-model-ai-agent',
 		inputs: [],
@@ -67,9 +68,7 @@ export class MistralChatModel implements INodeType {
 			itemIndex,
 		});
 		const supplied = sdk.supplyModel(this, chatModel);
-		// Our transport already retried; LangChain's own retry loop around each call would multiply that.
-		const caller = (supplied.response as { caller?: { maxRetries?: unknown } }).caller;
-		if (caller && typeof caller.maxRetries === 'number') caller.maxRetries = 0;
+		prepareSuppliedModel(supplied.response);
 		return supplied;
 	}
 }

@@ -53,7 +53,11 @@ function userContent(content: MessageContent[]): string | ContentChunk[] {
 		if (part.type === 'file') {
 			const url = typeof part.providerMetadata?.url === 'string' ? part.providerMetadata.url : undefined;
 			const data = typeof part.data === 'string' && /^(https?:|data:)/.test(part.data) ? part.data : undefined;
-			if (url || data) chunks.push({ type: 'image_url', image_url: (url ?? data) as string });
+			// A PDF or office file the agent passes goes as a document; anything else as an image, as before.
+			const isDocument = part.mediaType !== undefined && /^application\/(pdf|vnd\.openxmlformats-officedocument\.)/.test(part.mediaType);
+			if (isDocument && (url || data)) chunks.push({ type: 'document_url', document_url: (url ?? data) as string });
+			else if (isDocument && part.data) chunks.push({ type: 'document_url', document_url: `data:${part.mediaType};base64,${base64Of(part.data)}` });
+			else if (url || data) chunks.push({ type: 'image_url', image_url: (url ?? data) as string });
 			else if (part.mediaType?.startsWith('image/') && part.data) {
 				chunks.push({ type: 'image_url', image_url: `data:${part.mediaType};base64,${base64Of(part.data)}` });
 			}
@@ -69,6 +73,25 @@ function toolResultText(result: unknown): string {
 		return result.map((part) => String((part as { text: unknown }).text)).join('');
 	}
 	return JSON.stringify(result ?? null);
+}
+
+/**
+ * A tool call's arguments as the model sent them. n8n's AI Agent hands its own history back with the
+ * call's id added to the arguments (`{"input":"17*23","id":"cp2aru0f7"}`); that key is dropped again
+ * when it holds the call's own id, so the model reads back exactly what it said. Arguments that are
+ * not a JSON object pass unchanged.
+ */
+export function argumentsAsCalled(input: string, callIds: Array<string | undefined>): string {
+	if (input.trim() === '') return '{}';
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(input);
+	} catch {
+		return input;
+	}
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !('id' in parsed)) return input;
+	const { id, ...rest } = parsed as Record<string, unknown>;
+	return typeof id === 'string' && callIds.includes(id) ? JSON.stringify(rest) : input;
 }
 
 /**
@@ -88,11 +111,10 @@ export function toMistralMessages(messages: Message[]): ChatMessage[] {
 				break;
 			case 'assistant': {
 				const calls = message.content.filter((part): part is Extract<MessageContent, { type: 'tool-call' }> => part.type === 'tool-call');
-				const toolCalls = calls.map((call, position) => ({
-					id: mistralToolCallId(call.toolCallId ?? `n8n-${messageIndex}-${position}`),
-					type: 'function',
-					function: { name: call.toolName, arguments: call.input === '' ? '{}' : call.input },
-				}));
+				const toolCalls = calls.map((call, position) => {
+					const id = mistralToolCallId(call.toolCallId ?? `n8n-${messageIndex}-${position}`);
+					return { id, type: 'function', function: { name: call.toolName, arguments: argumentsAsCalled(call.input, [call.toolCallId, id]) } };
+				});
 				openCalls = toolCalls.map((call) => call.id);
 				const text = textOf(message.content);
 				const assistant: ChatMessage = { role: 'assistant', content: toolCalls.length > 0 && text === '' ? null : text };

@@ -15,10 +15,13 @@ import {
 
 export const chatModelProperties: INodeProperties[] = [
 	{
-		displayName: 'Connect this node to an AI Agent, a chain or another AI root node; it is the model they talk to',
+		// n8n's own wording and class: the editor hides this hint once the node's output is connected.
+		displayName:
+			"To use this model, connect it to an AI Agent or a chain. <a data-action='openSelectiveNodeCreator' data-action-parameter-creatorview='AI'>Insert one</a>",
 		name: 'notice',
 		type: 'notice',
 		default: '',
+		typeOptions: { containerClass: 'ndv-connection-hint-notice' },
 	},
 	modelParameter('mistral-small-latest', 'searchModels', 'chat'),
 	{

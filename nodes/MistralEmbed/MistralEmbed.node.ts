@@ -20,9 +20,10 @@ export class MistralEmbed implements INodeType {
 		icon: { light: 'file:mistral.svg', dark: 'file:mistral.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
+		// "Batch API" beside the model when the node runs as a batch job, so the canvas tells the two apart.
+		subtitle: '={{ ($parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model) + ($parameter.processing === "batch" ? " · Batch API" : "") }}',
 		description:
-			'Turn each item\'s text into a vector with Mistral (or any OpenAI-compatible server), batched under the token limit, for vector stores and search',
+			'Each item\'s text to a vector with Mistral or any OpenAI-compatible server (your Base URL): token-aware batching, realtime or as a Batch API job at half price',
 		defaults: { name: 'Mistral Embed' },
 		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-embed',
 		inputs: [NodeConnectionTypes.Main],

@@ -59,7 +59,7 @@ export const embedProperties: INodeProperties[] = [
 		typeOptions: { rows: 2 },
 		default: '={{ $json.text }}',
 		description: 'The text to embed for each item. A list of strings embeds each string.',
-		hint: 'Map a field of the input item. Many items are sent per request, so thousands of rows are fast.',
+		hint: 'Reads the field "text" of each item by default. If your items keep their text under another name, drag that field here (e.g. {{ $json.content }}). Many items go in one request, so thousands of rows are fast.',
 	},
 	{
 		displayName: 'Output Field',

@@ -29,7 +29,7 @@ export class MistralEmbeddings implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter.model?.cachedResultName || $parameter.model?.value || $parameter.model }}',
 		description:
-			'Mistral embeddings (or any OpenAI-compatible server) for vector stores and retrievers: token-aware batches that stay under Mistral\'s limits, with retries',
+			'For vector stores and retrievers, on Mistral or any OpenAI-compatible server (your Base URL): token-aware batching under Mistral\'s limits, with retries',
 		defaults: { name: 'Mistral Embeddings' },
 		documentationUrl: 'https://github.com/n8n-nodes-mistral/n8n-nodes-mistral/blob/main/README.md#mistral-embeddings-vector-stores',
 		inputs: [],

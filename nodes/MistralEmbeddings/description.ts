@@ -12,10 +12,13 @@ import { editorBounds } from '../shared/optionRanges';
 
 export const embeddingsProperties: INodeProperties[] = [
 	{
-		displayName: 'Connect this node to a vector store or retriever; use the same model to insert and to search',
+		// n8n's own wording and class: the editor hides this hint once the node's output is connected.
+		displayName:
+			"To use these embeddings, connect them to a vector store; insert and search with the same model. <a data-action='openSelectiveNodeCreator' data-action-parameter-connectiontype='ai_vectorStore'>Insert one</a>",
 		name: 'notice',
 		type: 'notice',
 		default: '',
+		typeOptions: { containerClass: 'ndv-connection-hint-notice' },
 	},
 	modelParameter('mistral-embed', 'searchModels', 'embedding'),
 	{

@@ -16,18 +16,24 @@ function isNodeError(error: unknown): error is NodeOperationError {
 	return error instanceof Error && typeof (error as { node?: unknown }).node === 'object';
 }
 
-/** Past this many numbers the log keeps the first vectors only: n8n stores the log with the execution. */
+/** Past this many numbers the log keeps whole vectors for the first documents only: n8n stores the log with the execution. */
 const MAX_LOGGED_NUMBERS = 20_000;
 
+/**
+ * The output n8n's own embeddings sub-nodes log, `{ response: vectors }`, whose length the canvas
+ * shows on the edge ("50 items" for 50 documents). Over MAX_LOGGED_NUMBERS the later vectors are
+ * logged as a short note each, so the list keeps one entry per document and the edge still counts
+ * the documents; every vector went to the vector store.
+ */
 export function loggedVectors(vectors: number[][]): IDataObject {
 	const dimensions = vectors[0]?.length ?? 0;
 	if (vectors.length * dimensions <= MAX_LOGGED_NUMBERS) return { response: vectors };
 	const shown = Math.max(1, Math.floor(MAX_LOGGED_NUMBERS / Math.max(1, dimensions)));
 	return {
+		response: vectors.map((vector, index) => (index < shown ? vector : `vector of ${vector.length} numbers (not kept in this log)`)),
 		vectors: vectors.length,
 		dimensions,
-		note: `The first ${shown} of ${vectors.length} vectors are shown here; all of them went to the vector store`,
-		response: vectors.slice(0, shown),
+		note: `The first ${shown} of ${vectors.length} vectors are shown whole here; all of them went to the vector store`,
 	};
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { apiUrl, hostOf } from './transport/baseUrl';
+import { apiUrl, hostOf, keyAdvice } from './transport/baseUrl';
 import { credentialAccess } from './transport/credentialAccess';
 import { parseErrorBody, truncate } from './transport/errorMessages';
 import { transportErrorOf } from './transport/httpAttempt';
@@ -37,8 +37,8 @@ export function judgeModelListAnswer(answer: TestAnswer, host: string, hasKey: b
 		return {
 			status: 'Error',
 			message: hasKey
-				? 'The API key was rejected (401). Copy a current key from the Mistral console.'
-				: 'The server needs an API key (401). Enter your key from the Mistral console.',
+				? `The API key was rejected (401). ${keyAdvice(host, 'Copy a current')}`
+				: `The server needs an API key (401). ${keyAdvice(host, 'Enter your')}`,
 		};
 	}
 	if (statusCode === 403) {

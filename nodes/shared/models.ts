@@ -2,7 +2,7 @@ import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult
 
 import { MistralClient } from './transport/client';
 
-export type ModelPurpose = 'chat' | 'embed' | 'moderation';
+export type ModelPurpose = 'chat' | 'embed' | 'moderation' | 'ocr';
 
 export interface ModelCard {
 	id: string;
@@ -41,6 +41,10 @@ export function selectModels(entries: readonly unknown[], purpose: ModelPurpose,
 	}
 	if (purpose === 'moderation' && anyCapabilities) {
 		chosen = chosen.filter((card) => card.capabilities?.moderation === true || /moderation/i.test(card.id));
+	}
+	if (purpose === 'ocr') {
+		// Mistral marks OCR models with the `ocr` capability; a server without capabilities: ids naming "ocr".
+		chosen = chosen.filter((card) => (anyCapabilities ? card.capabilities?.ocr === true : /ocr/i.test(card.id)));
 	}
 	return chosen.sort((a, b) => {
 		if (purpose === 'embed' && isEmbeddingId(a.id) !== isEmbeddingId(b.id)) return isEmbeddingId(a.id) ? -1 : 1;

@@ -44,7 +44,16 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		expect(sent).toMatchObject({ endpoint: '/v1/chat/completions', model: 'mistral-small-latest', timeout_hours: 24 });
 		expect(sent.requests.map((line: { custom_id: string }) => line.custom_id)).toEqual(items.map((_item, i) => String(i)));
 		expect(sent.requests.map((line: { body: unknown }) => line.body)).toEqual(items.map((item) => realtimeBodies.get(item.json.prompt)));
-		expect(batch.items.map((item) => item.json)).toEqual(realtime.items.map((item) => item.json));
+		// The realtime items, plus the job each came from (what the editor shows instead of a bare spinner).
+		const [job] = server.batch.jobSummaries();
+		expect(batch.items.map(({ json: { batchJob, ...rest } }) => rest)).toEqual(realtime.items.map((item) => item.json));
+		expect(batch.items.map((item) => item.json.batchJob)).toEqual(
+			items.map(() => ({ id: job.id, status: 'SUCCESS', totalRequests: 30, succeededRequests: 30, failedRequests: 0 })),
+		);
+		const hints = batch.run.data.resultData.runData['Mistral Chat'][0].hints ?? [];
+		expect(hints).toEqual([expect.objectContaining({ type: 'info', location: 'outputPane' })]);
+		expect(hints[0].message).toMatch(new RegExp(`^Mistral batch job ${job.id} SUCCESS: 30 of 30 request\\(s\\) succeeded \\(waited \\d+ (s|min)`));
+		expect(hints[0].message).toMatch(/n8n's log shows its progress/);
 		expect(batch.items[3].json.content).toEqual({ echo: prompt(3) });
 		expect(batch.items.map((item) => item.pairedItem)).toEqual(items.map((_item, i) => ({ item: i })));
 		expect(batch.logs.some((line) => /Mistral Chat: batch job [\w-]+ (QUEUED|RUNNING|SUCCESS): \d+\/30 request\(s\) done/.test(line))).toBe(true);
@@ -158,6 +167,9 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 		});
 		expect(submitted.items.map((item) => item.pairedItem)).toEqual(items.map((_item, i) => ({ item: i })));
 		expect(server.requests.some((request) => request.method === 'GET')).toBe(false);
+		expect(submitted.run.data.resultData.runData['Mistral Chat'][0].hints?.[0].message).toMatch(
+			new RegExp(`^Submitted Mistral batch job ${job.id} \\(40 request\\(s\\), QUEUED\\)\\. .*"Collect Results"`),
+		);
 
 		server.batch.advance(3_600_000);
 		const collected = await runNode({
@@ -167,7 +179,8 @@ describe('Mistral Chat in batch mode (n8n engine, fast-clock server)', () => {
 			credentials: credentials(),
 		});
 		expect(collected.error).toBeUndefined();
-		expect(collected.items.map((item) => item.json)).toEqual(realtime.items.map((item) => item.json));
+		expect(collected.items.map(({ json: { batchJob, ...rest } }) => rest)).toEqual(realtime.items.map((item) => item.json));
+		expect(collected.items[0].json.batchJob).toMatchObject({ id: job.id, status: 'SUCCESS', totalRequests: 40, succeededRequests: 40 });
 		expect(collected.items.map((item) => item.pairedItem)).toEqual(items.map((_item, i) => ({ item: i })));
 		expect(jobCreations()).toHaveLength(1);
 	});

@@ -34,8 +34,11 @@ describe('Mistral Embed in batch mode (n8n engine, fast-clock server)', () => {
 		expect(lines.map((line) => line.custom_id)).toEqual(lines.map((_line, i) => String(i)));
 		const byFirstInput = (bodies: Array<{ input: string[] }>) => [...bodies].sort((a, b) => a.input[0].localeCompare(b.input[0]));
 		expect(byFirstInput(lines.map((line) => line.body))).toEqual(byFirstInput(realtimeBodies));
-		expect(batch.items.map((item) => item.json)).toEqual(realtime.items.map((item) => item.json));
+		expect(batch.items.map(({ json: { batchJob, ...rest } }) => rest)).toEqual(realtime.items.map((item) => item.json));
 		expect(batch.items.map((item) => item.pairedItem)).toEqual(realtime.items.map((item) => item.pairedItem));
+		const jobIds = server.batch.jobSummaries().map((job) => job.id);
+		expect(batch.items.every((item) => jobIds.includes((item.json.batchJob as { id: string }).id))).toBe(true);
+		expect(batch.run.data.resultData.runData['Mistral Embed'][0].hints?.[0].message).toMatch(/^Mistral (batch job|\d+ batch jobs) .*SUCCESS/);
 		expect(batch.items[4].json).toMatchObject({ text: `${text(3)} (part 2)`, textIndex: 1, embedding: embeddingFor(`${text(3)} (part 2)`, 'mistral-embed', 1024) });
 	});
 
@@ -120,7 +123,7 @@ describe('Mistral Embed in batch mode (n8n engine, fast-clock server)', () => {
 			credentials: credentials(),
 		});
 		expect(collected.error).toBeUndefined();
-		expect(collected.items.map((item) => item.json)).toEqual(realtime.items.map((item) => item.json));
+		expect(collected.items.map(({ json: { batchJob, ...rest } }) => rest)).toEqual(realtime.items.map((item) => item.json));
 		expect(collected.items.map((item) => item.pairedItem)).toEqual(items.map((_item, i) => ({ item: i })));
 	});
 });

@@ -152,8 +152,11 @@ it('Submit Only -> Wait node -> Collect Results in one workflow: one job, one an
 			finish_reason: expect.stringMatching(/^(stop|length)$/),
 			model: 'mistral-small-latest',
 			usage: expect.objectContaining({ total_tokens: expect.any(Number) }),
+			batchJob: { id: job.id, status: 'SUCCESS', totalRequests: 4, succeededRequests: 4, failedRequests: 0 },
 		})),
 	);
+	// The editor shows the job and its counts as an execution hint in the output pane.
+	expect(run.data.resultData.runData['Collect batch results'][0].hints?.[0].message).toMatch(new RegExp(`^Mistral batch job ${job.id} SUCCESS: 4 of 4`));
 	collected.forEach((item, i) => expect(`Echo: ${tickets[i].ticket}`.startsWith(item.json.content)).toBe(true));
 	expect(collected.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((i) => ({ item: i })));
 	expect(server.requests.filter((request) => request.path === '/chat/completions')).toHaveLength(0);

@@ -248,6 +248,7 @@ describe('the editor (n8n start)', () => {
 		for (const [type, dir, file] of [
 			[CHAT_TYPE, 'MistralChat', 'MistralChat'],
 			[EMBED_TYPE, 'MistralEmbed', 'MistralEmbed'],
+			[`${PACKAGE}.mistralDocumentAi`, 'MistralDocumentAi', 'MistralDocumentAi'],
 		]) {
 			const description = nodeTypes.find((t) => t.name === type);
 			if (!description) throw new Error(`the editor does not list ${type}; n8n-nodes-mistral types: ${nodeTypes.filter((t) => String(t.name).startsWith(PACKAGE)).map((t) => t.name).join(', ') || 'none'}`);
@@ -290,6 +291,7 @@ describe('the editor (n8n start)', () => {
 		for (const [type, expected] of [
 			[CHAT_TYPE, 'mistral-small-latest'],
 			[EMBED_TYPE, 'mistral-embed'],
+			[`${PACKAGE}.mistralDocumentAi`, 'mistral-ocr-latest'],
 		]) {
 			const models = await rest('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
 				nodeTypeAndVersion: { name: type, version: 1 },
@@ -308,6 +310,7 @@ describe('the editor (n8n start)', () => {
 		const types = await servedNodeTypes();
 		const names = types.map((t) => String(t.name)).filter((name) => name.startsWith(PACKAGE));
 		// The AI sub-nodes (test/e2e/subnodes.e2e.ts) are served too, and offer no tool versions.
+		// Mistral Document AI (documents.e2e.ts) is offered to agents too, as "Mistral Document AI Tool".
 		expect(names.sort()).toEqual(
 			[
 				CHAT_TYPE,
@@ -317,6 +320,8 @@ describe('the editor (n8n start)', () => {
 				`${PACKAGE}.mistralEmbeddings`,
 				`${PACKAGE}.mistralModerate`,
 				`${PACKAGE}.mistralModerateTool`,
+				`${PACKAGE}.mistralDocumentAi`,
+				`${PACKAGE}.mistralDocumentAiTool`,
 			].sort(),
 		);
 		const tool = types.find((t) => t.name === `${CHAT_TYPE}Tool`)!;
@@ -394,6 +399,8 @@ describe('the example workflows (n8n execute)', () => {
 		'chat-batch-submit-collect.json',
 		// Tested in moderation.e2e.ts.
 		'moderate-form-messages.json',
+		// Tested in documents.e2e.ts (it needs a folder of PDFs).
+		'documents-invoices-table.json',
 	];
 
 	it('use the credential that `npm start` creates from MISTRAL_API_KEY', () => {

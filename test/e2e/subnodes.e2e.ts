@@ -380,6 +380,8 @@ describe('Simple Vector Store with Mistral Embeddings (n8n execute)', () => {
 		expect(insertLog[0].executionStatus).toBe('success');
 		expect(insertLog[0].inputOverride?.ai_embedding?.[0]?.[0].json.documents).toHaveLength(CHUNKS);
 		expect(insertLog[0].data?.ai_embedding?.[0]?.[0].json).toMatchObject({ vectors: CHUNKS, dimensions: 1024 });
+		// The editor labels the edge with the length of `response`: one entry per document, as n8n's own.
+		expect(insertLog[0].data?.ai_embedding?.[0]?.[0].json.response).toHaveLength(CHUNKS);
 		const searchLog = run.data.resultData.runData['Search Embeddings'];
 		expect(searchLog[0].inputOverride?.ai_embedding?.[0]?.[0].json.query).toBe(QUERY);
 		expect(searchLog[0].data?.ai_embedding?.[0]?.[0].json.response).toHaveLength(1024);

@@ -76,7 +76,7 @@ export interface TestCredentials {
 	baseUrl: string;
 }
 
-export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings' | 'mistralModerate';
+export type NodeName = 'mistralChat' | 'mistralEmbed' | 'mistralChatModel' | 'mistralEmbeddings' | 'mistralModerate' | 'mistralDocumentAi';
 
 export interface RunNodeOptions {
 	node: NodeName;
@@ -85,6 +85,8 @@ export interface RunNodeOptions {
 	/** Input items (default: one item `{ json: {} }`). Binary data: `binary: { data: { data: base64, mimeType, fileName } }`. */
 	items?: INodeExecutionData[];
 	credentials: TestCredentials;
+	/** false: the items are handed over as they are, not cloned (benchmarks: a clone of a large binary is the harness's cost, not the node's). */
+	cloneItems?: boolean;
 	/** Sets the node's `onError` to 'continueRegularOutput' (n8n's "Continue On Fail"). */
 	continueOnFail?: boolean;
 	/** Sets the node's `onError` to 'continueErrorOutput' (n8n's "Continue (using error output)"); see errorItems. */
@@ -643,7 +645,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		additionalData.streamingEnabled = true;
 	}
 
-	const items = structuredClone(options.items ?? [{ json: {} }]);
+	const items = options.cloneItems === false ? (options.items ?? [{ json: {} }]) : structuredClone(options.items ?? [{ json: {} }]);
 	const runExecutionData: IRunExecutionData = createRunExecutionData({
 		executionData: {
 			nodeExecutionStack: [{ node: workflowNode, data: { main: [items] }, source: null }],

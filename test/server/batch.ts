@@ -6,7 +6,8 @@
  *    GET /v1/batch/jobs/{id} (`?inline=true` adds `outputs`), DELETE /v1/batch/jobs/{id},
  *    POST /v1/batch/jobs/{id}/cancel;
  *  - POST /v1/files (multipart: file, purpose, expiry, visibility), GET /v1/files/{id},
- *    GET /v1/files/{id}/content (JSONL).
+ *    GET /v1/files/{id}/content, GET /v1/files/{id}/url (a signed URL, `expiry` 1 to 168 hours,
+ *    served without a key at /signed/{id}?sig=…), DELETE /v1/files/{id}; files kept as bytes.
  *
  * Jobs progress on their own clock: `speed` times real time (tests speed it up), plus `advance(ms)`.
  * A job waits `queueSeconds` QUEUED, then RUNNING completes `requestsPerSecond` requests per clock
@@ -17,7 +18,7 @@
  * `{id, custom_id, response: {status_code, body}, error}`: in `output_file` (successes),
  * `error_file` (failures), and inline in `outputs` (both).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { parseMultipart } from './multipart';
 import { type DetailEntry, type Schema, validateBody } from './validation';
@@ -50,7 +51,7 @@ export interface BatchServerOptions {
 export interface BatchOutcome {
 	status: number;
 	json?: unknown;
-	raw?: string;
+	raw?: string | Buffer;
 	headers?: Record<string, string>;
 }
 
@@ -63,6 +64,8 @@ export interface BatchDeps {
 	options: () => BatchServerOptions;
 	/** Runs one request through the realtime handler of the endpoint. */
 	run: (endpoint: Endpoint, body: Record<string, unknown>) => Promise<RealtimeAnswer>;
+	/** The server's origin, for signed URLs. */
+	origin?: () => string;
 	/** Undefined if the model exists, else the realtime "unknown model" answer. */
 	checkModel: (model: string) => BatchOutcome | undefined;
 }
@@ -81,7 +84,7 @@ const ENDPOINTS = [
 	'/v1/audio/transcriptions',
 ];
 /** The endpoints whose requests the test server runs inside a job. */
-const SERVED_ENDPOINTS: string[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/moderations', '/v1/chat/moderations'];
+const SERVED_ENDPOINTS: string[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/moderations', '/v1/chat/moderations', '/v1/ocr'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const str: Schema = { k: 'str' };
@@ -107,7 +110,7 @@ const CreateBatchJobRequest: Schema = {
 	required: ['endpoint'],
 };
 
-type Endpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations';
+type Endpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations' | '/v1/ocr';
 type Status = 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TIMEOUT_EXCEEDED' | 'CANCELLATION_REQUESTED' | 'CANCELLED';
 
 interface ResultLine {
@@ -147,7 +150,7 @@ interface StoredFile {
 	purpose: string;
 	sampleType: string;
 	source: 'upload' | 'mistral';
-	content: string;
+	data: Buffer;
 	createdAt: number;
 	mimetype: string;
 }
@@ -168,7 +171,7 @@ export function batchRouteMethods(path: string): string[] | null {
 	if (/^\/batch\/jobs\/[^/]+\/cancel$/.test(path)) return ['POST'];
 	if (path === '/files') return ['GET', 'POST'];
 	if (/^\/files\/[^/]+$/.test(path)) return ['GET', 'DELETE'];
-	if (/^\/files\/[^/]+\/content$/.test(path)) return ['GET'];
+	if (/^\/files\/[^/]+\/(content|url)$/.test(path)) return ['GET'];
 	return null;
 }
 
@@ -227,7 +230,7 @@ export class BatchService {
 			const data = [...this.files.values()].map((file) => this.fileSchema(file));
 			return { status: 200, json: { data, object: 'list', total: data.length } };
 		}
-		const fileMatch = /^\/files\/([^/]+)(\/content)?$/.exec(path);
+		const fileMatch = /^\/files\/([^/]+)(\/content|\/url)?$/.exec(path);
 		if (fileMatch) {
 			const id = decodeURIComponent(fileMatch[1]);
 			if (!UUID_RE.test(id)) return unprocessable([uuidError(['path', 'file_id'], id)]);
@@ -237,7 +240,8 @@ export class BatchService {
 				this.files.delete(id);
 				return { status: 200, json: { id, object: 'file', deleted: true } };
 			}
-			if (fileMatch[2]) return { status: 200, raw: file.content, headers: { 'content-type': 'application/octet-stream' } };
+			if (fileMatch[2] === '/url') return this.signedUrl(file, query);
+			if (fileMatch[2]) return { status: 200, raw: file.data, headers: { 'content-type': 'application/octet-stream' } };
 			return { status: 200, json: this.fileSchema(file) };
 		}
 		if (path === '/batch/jobs' && method === 'GET') return await this.list(query);
@@ -384,7 +388,7 @@ export class BatchService {
 				const file = this.files.get(fileId);
 				if (!file) return mistralError(404, `Input file ${fileId} not found`);
 				if (file.purpose !== 'batch') return mistralError(400, `Input file ${fileId} has purpose "${file.purpose}", not "batch"`);
-				const lines = file.content.split('\n');
+				const lines = file.data.toString('utf8').split('\n');
 				for (const [number, line] of lines.entries()) {
 					if (line.trim() === '') continue;
 					let parsed: unknown;
@@ -533,7 +537,7 @@ export class BatchService {
 			purpose: 'batch',
 			sampleType,
 			source: 'mistral',
-			content: lines.map((line) => JSON.stringify(line)).join('\n') + '\n',
+			data: Buffer.from(lines.map((line) => JSON.stringify(line)).join('\n') + '\n'),
 			createdAt: this.now(),
 			mimetype: 'application/jsonl',
 		});
@@ -583,7 +587,7 @@ export class BatchService {
 			purpose,
 			sampleType: purpose === 'batch' ? 'batch_request' : 'instruct',
 			source: 'upload',
-			content: file.data.toString('utf8'),
+			data: file.data,
 			createdAt: this.now(),
 			mimetype: file.contentType ?? 'application/jsonl',
 		};
@@ -591,16 +595,51 @@ export class BatchService {
 		return { status: 200, json: this.fileSchema(stored) };
 	}
 
+	/** A stored file's bytes, purpose and name (the OCR endpoint reads `file` chunks through it). */
+	storedFile(id: string): { data: Buffer; purpose: string; filename: string } | undefined {
+		const file = this.files.get(id);
+		return file && { data: file.data, purpose: file.purpose, filename: file.filename };
+	}
+
+	/** The ids of the files stored now, uploads only (tests count what is left behind). */
+	uploadedFileIds(): string[] {
+		return [...this.files.values()].filter((file) => file.source === 'upload').map((file) => file.id);
+	}
+
+	private signature(id: string): string {
+		return createHash('sha256').update(`signed:${id}`).digest('hex').slice(0, 32);
+	}
+
+	private signedUrl(file: StoredFile, query: URLSearchParams): BatchOutcome {
+		const raw = query.get('expiry');
+		const expiry = raw === null ? 24 : Number(raw);
+		if (!Number.isInteger(expiry)) return unprocessable([{ type: 'int_parsing', loc: ['query', 'expiry'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: raw }]);
+		if (expiry < 1 || expiry > 168) return mistralError(400, 'expiry must be between 1 and 168 hours');
+		const origin = this.deps.origin?.() ?? 'http://127.0.0.1';
+		return { status: 200, json: { url: `${origin}/signed/${file.id}?sig=${this.signature(file.id)}&se=${expiry}` } };
+	}
+
+	/** The bytes behind a signed URL of this server (undefined for any other URL or a wrong signature). */
+	signedFile(url: string): Buffer | undefined {
+		const origin = this.deps.origin?.();
+		if (!origin || !url.startsWith(`${origin}/signed/`)) return undefined;
+		const parsed = new URL(url);
+		const id = decodeURIComponent(parsed.pathname.slice('/signed/'.length));
+		const file = this.files.get(id);
+		if (!file || parsed.searchParams.get('sig') !== this.signature(id)) return undefined;
+		return file.data;
+	}
+
 	private fileSchema(file: StoredFile): Record<string, unknown> {
 		return {
 			id: file.id,
 			object: 'file',
-			bytes: Buffer.byteLength(file.content),
+			bytes: file.data.length,
 			created_at: seconds(file.createdAt),
 			filename: file.filename,
 			purpose: file.purpose,
 			sample_type: file.sampleType,
-			num_lines: file.content.split('\n').filter((line) => line.trim() !== '').length,
+			num_lines: file.purpose === 'batch' ? file.data.toString('utf8').split('\n').filter((line) => line.trim() !== '').length : null,
 			mimetype: file.mimetype,
 			source: file.source,
 			signature: null,

@@ -5,7 +5,8 @@
  * the extra facts in NOTES.md beside it, and never more lenient than the real API:
  *  - Routes exist only under /v1: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,
  *    POST /v1/embeddings, POST /v1/moderations and /v1/chat/moderations (moderation.ts, which also
- *    applies a chat request's guardrails), and the Batch and Files API (batch.ts: /v1/batch/jobs..., /v1/files...).
+ *    applies a chat request's guardrails), POST /v1/ocr (ocr.ts), and the Batch and Files API (batch.ts:
+ *    /v1/batch/jobs..., /v1/files...); plus GET /signed/{id}, the Files API's signed URLs (no key).
  *    Anything else: 404 {"detail":"Not Found"}; a known path with the wrong method: 405
  *    {"detail":"Method Not Allowed"}.
  *  - Request bodies are validated against the spec's schemas (validation.ts): unknown keys anywhere
@@ -53,6 +54,7 @@ import { applyGuardrails, moderateChats, moderateTexts } from './moderation';
 import type { ModerationAnswer, ModerationDeps } from './moderation';
 import type { BatchServerOptions } from './batch';
 import type { EmbeddingDtype } from './vectors';
+import { chatDocumentText, handleOcr, type OcrDeps } from './ocr';
 
 export { countEmbeddingTokens, countTokens, truncateToTokens } from './tokens';
 export { embeddingFor, embeddingF32, quantize, embeddingValues, encodedEmbedding, toBase64, fromBase64 } from './vectors';
@@ -97,6 +99,8 @@ export interface ServerOptions {
 	latencyMs?: number;
 	chatLatencyMs?: number;
 	embeddingsLatencyMs?: number;
+	/** Latency of POST /v1/ocr only (default: latencyMs). */
+	ocrLatencyMs?: number;
 	models?: 'mistral' | 'bare';
 	unknownModelStatus?: 400 | 404;
 	faults?: FaultMix;
@@ -194,7 +198,7 @@ interface Outcome {
 	json?: unknown;
 	/** Pre-serialised JSON, sent in pieces (large embedding responses). */
 	parts?: string[];
-	raw?: string;
+	raw?: string | Buffer;
 	reset?: boolean;
 	hang?: boolean;
 	/** Send the JSON body cut in the middle (status forced to 200). */
@@ -282,7 +286,7 @@ function shuffledOrder(n: number, seedText: string): number[] {
 	return order;
 }
 
-type Route = 'models' | 'model' | 'chat' | 'embeddings' | 'batch' | 'moderations' | 'chatModerations';
+type Route = 'models' | 'model' | 'chat' | 'embeddings' | 'batch' | 'moderations' | 'chatModerations' | 'ocr' | 'signed';
 
 // ----- the server ----------------------------------------------------------------------------------
 
@@ -316,7 +320,12 @@ class MistralServerImpl implements MistralTestServer {
 		this.options = { ...options };
 		this.batch = new BatchService({
 			options: () => this.options.batch ?? {},
+			origin: () => this.origin,
 			run: async (endpoint, body) => {
+				if (endpoint === '/v1/ocr') {
+					const answer = await handleOcr(body, this.ocrDeps());
+					return { status: answer.status, body: answer.json };
+				}
 				const outcome: Outcome =
 					endpoint === '/v1/chat/completions'
 						? this.chat(body)
@@ -468,7 +477,23 @@ class MistralServerImpl implements MistralTestServer {
 		return mistralError(400, `Invalid model: ${model}`, 'invalid_model', '1500');
 	}
 
+	private ocrDeps(): OcrDeps {
+		return {
+			findModel: (id) => {
+				const card = this.findModel(id);
+				return card && { id: card.id, capabilities: card.capabilities ? { ...card.capabilities } : undefined };
+			},
+			unknownModel: (id) => {
+				const outcome = this.unknownModel(id);
+				return { status: outcome.status, json: outcome.json };
+			},
+			storedFile: (id) => this.batch.storedFile(id),
+			signedFile: (url) => this.batch.signedFile(url),
+		};
+	}
+
 	private latencyFor(route: Route | null): number {
+		if (route === 'ocr' && this.options.ocrLatencyMs !== undefined) return this.options.ocrLatencyMs;
 		if (route === 'chat' && this.options.chatLatencyMs !== undefined) return this.options.chatLatencyMs;
 		if (route === 'embeddings' && this.options.embeddingsLatencyMs !== undefined) return this.options.embeddingsLatencyMs;
 		return this.options.latencyMs ?? 0;
@@ -570,10 +595,16 @@ class MistralServerImpl implements MistralTestServer {
 			else if (path === '/embeddings') (route = 'embeddings'), (allowed = 'POST');
 			else if (path === '/moderations') (route = 'moderations'), (allowed = 'POST');
 			else if (path === '/chat/moderations') (route = 'chatModerations'), (allowed = 'POST');
+			else if (path === '/ocr') (route = 'ocr'), (allowed = 'POST');
 			else if (batchRouteMethods(path)) (route = 'batch'), (allowed = batchRouteMethods(path)!.join(', '));
-		}
+		} else if (/^\/signed\/[^/]+$/.test(path)) (route = 'signed'), (allowed = 'GET');
 		if (route === null) return this.send(res, record, { status: 404, json: { detail: 'Not Found' } });
 		if (!allowed.split(', ').includes(method)) return this.send(res, record, { status: 405, json: { detail: 'Method Not Allowed' }, headers: { allow: allowed } });
+
+		if (route === 'signed') {
+			const bytes = this.batch.signedFile(`${this.origin}${rawUrl}`);
+			return this.send(res, record, bytes ? { status: 200, raw: bytes, headers: { 'content-type': 'application/octet-stream' } } : { status: 403, json: { detail: 'Invalid or expired signature' } });
+		}
 
 		// Authentication.
 		const key = this.apiKey;
@@ -680,6 +711,10 @@ class MistralServerImpl implements MistralTestServer {
 		else if (route === 'chat') outcome = this.chat(parsed);
 		else if (route === 'moderations') outcome = moderateTexts(parsed, this.moderationDeps);
 		else if (route === 'chatModerations') outcome = moderateChats(parsed, this.moderationDeps);
+		else if (route === 'ocr') {
+			const answer = await handleOcr(parsed, this.ocrDeps());
+			outcome = { status: answer.status, json: answer.json };
+		}
 		else outcome = await this.embeddings(parsed);
 
 		if (outcome.inputTokens !== undefined) record.inputTokens = outcome.inputTokens;
@@ -716,7 +751,7 @@ class MistralServerImpl implements MistralTestServer {
 			void this.sendEvents(res, record, outcome);
 			return;
 		}
-		let payload: string | string[];
+		let payload: string | Buffer | string[];
 		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId() };
 		if (outcome.raw !== undefined) payload = outcome.raw;
 		else if (outcome.parts) payload = outcome.parts;
@@ -801,6 +836,22 @@ class MistralServerImpl implements MistralTestServer {
 			return badRequest(`Model ${card.id} does not support image input`, 'invalid_request_error', '3051');
 		}
 
+		// Documents (document_url and file chunks): read, so the answer can name what it got.
+		const documentTexts: string[] = [];
+		for (let i = 0; i < messages.length; i++) {
+			const content = messages[i].content;
+			if (!Array.isArray(content)) continue;
+			for (const chunk of content) {
+				if (chunk.type !== 'document_url' && chunk.type !== 'file') continue;
+				const read = chatDocumentText(chunk, this.ocrDeps());
+				if ('problem' in read) return badRequest(`Invalid document in message ${i}: ${read.problem}`, 'invalid_request_error', '3051');
+				documentTexts.push(read.text);
+			}
+		}
+		if (documentTexts.length > 0 && card.capabilities && !card.capabilities.vision) {
+			return badRequest(`Model ${card.id} does not support document input`, 'invalid_request_error', '3051');
+		}
+
 		// Context window.
 		let promptTokens = 0;
 		for (const message of messages) for (const text of messageTexts(message)) promptTokens += countTokens(text);
@@ -821,6 +872,7 @@ class MistralServerImpl implements MistralTestServer {
 		if (lastUser) {
 			const { text: joined, images } = chunkTexts(lastUser.content);
 			text = Array.isArray(lastUser.content) && images > 0 ? `${joined} [images: ${images}]` : joined;
+			if (documentTexts.length > 0) text = `${text} [documents: ${documentTexts.join(' / ')}]`;
 		}
 		const lastRole = messages[messages.length - 1].role;
 		// What the tools answered since the assistant last called them.

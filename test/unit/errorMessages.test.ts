@@ -35,6 +35,16 @@ describe('error bodies', () => {
 		}
 	});
 
+	it("sends the user to the Mistral console for a key only when the Base URL is Mistral's", () => {
+		const at = (target: string) => describeHttpError({ status: 401, body: {}, url: target, attempts: 1 }).description;
+		expect(at('https://api.mistral.ai/v1/chat/completions')).toMatch(/Mistral console/);
+		expect(at('https://codestral.mistral.ai/v1/chat/completions')).toMatch(/Mistral console/);
+		for (const other of ['http://localhost:11434/v1/chat/completions', 'https://mistral.ai.example.com/v1/embeddings', 'https://notmistral.ai/v1/x']) {
+			expect(at(other)).not.toMatch(/Mistral console/);
+			expect(at(other)).toContain(new URL(other).host);
+		}
+	});
+
 	it('names the model on a 404 and on an "Invalid model" 400', () => {
 		const notFound = describeHttpError({ status: 404, body: { message: 'Model not found' }, url, model: 'mistral-huge', attempts: 1 });
 		expect(notFound.message).toContain('"mistral-huge"');

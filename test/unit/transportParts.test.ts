@@ -183,4 +183,10 @@ describe('credential test answers', () => {
 	it('a 401 without a key asks for one', () => {
 		expect(judge(401, {}, false).message).toMatch(/needs an API key/);
 	});
+
+	it("names the Mistral console only for Mistral's own API", () => {
+		expect(judgeModelListAnswer({ statusCode: 401, body: {} }, 'api.mistral.ai', true).message).toMatch(/Mistral console/);
+		expect(judge(401, {}).message).toMatch(/key for host:1 /);
+		expect(judge(401, {}).message).not.toMatch(/Mistral console/);
+	});
 });

@@ -6,7 +6,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { planJobs } from '../../shared/batch/jobs';
-import { type ItemOutcomes, newBatchRunner, settle, submitAndReference } from '../../shared/batch/glue';
+import { type ItemOutcomes, newBatchRunner, reportBatchRun, settle, submitAndReference } from '../../shared/batch/glue';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, readReference, requestFailure } from '../../shared/batch/results';
 import { collectOutput, stopError } from '../../shared/itemResults';
@@ -49,6 +49,10 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 				return answerItems(this, result.body as IDataObject, itemIndex, input, reference.expectJson === true, simplify, keepInputFields(itemIndex));
 			});
 		});
+		reportBatchRun(this, runner, 'collect', outcomes, (itemIndex) => {
+			const reference = references[itemIndex];
+			return typeof reference === 'string' ? undefined : reference.parts[0].jobId;
+		});
 		return [collectOutput(this, outcomes, keepInputFields)];
 	}
 
@@ -90,6 +94,7 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 				};
 			}
 		});
+		reportBatchRun(this, runner, 'submit', outcomes, () => undefined);
 		return [collectOutput(this, outcomes, keepInputFields)];
 	}
 
@@ -109,6 +114,8 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 		}
 	});
 	this.logger.debug(`Mistral Chat (batch): ${items.length} item(s), ${runner.describeStats()}`);
+	const jobOfItem = new Map(jobs.flatMap((job, jobIndex) => job.items.map((request) => [request.itemIndex, submitted[jobIndex].id] as const)));
+	reportBatchRun(this, runner, 'wait', outcomes, (itemIndex) => jobOfItem.get(itemIndex));
 	return [collectOutput(this, outcomes, keepInputFields)];
 }
 

@@ -11,12 +11,18 @@ import { SAMPLING_OPTIONS } from '../../shared/samplingOptions';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { CHAT_OPTIONS, DEFAULT_CHAT_CONCURRENCY, DEFAULT_CHAT_TIMEOUT_S } from '../description';
 import { executeChatBatch } from './batch';
+import { chatDocumentType, inlineDocumentChunk, urlDocumentChunk } from '../../shared/documents/chatDocuments';
+import { uploadName } from '../../shared/files/filesApi';
+import { deleteUploads, executionFiles, type ExecutionFiles } from '../../shared/files/glue';
 import { checkImageUrl, imageDataUrl } from './images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from './messages';
 import { buildChatBody, type ChatOptions } from './requestBody';
 import { simplifyResponse } from './response';
 import { streamChatCompletion } from './streamChat';
 import { StreamedAnswerError } from './streamedAnswer';
+
+/** Documents up to this size go inline as data URLs; larger ones are uploaded. */
+const INLINE_DOCUMENT_BYTES = 10 * 1024 * 1024;
 
 interface ImageEntry {
 	source?: string;
@@ -69,12 +75,51 @@ async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promi
 	return chunks;
 }
 
+interface DocumentEntry {
+	source?: string;
+	binaryProperty?: string;
+	url?: string;
+}
+
+/**
+ * The item's documents as `document_url` chunks: small files inline, large ones (realtime only)
+ * uploaded to the Files API and read by Mistral through a signed URL, deleted when the node is done.
+ */
+async function documentChunks(context: IExecuteFunctions, itemIndex: number, files?: ExecutionFiles): Promise<ContentChunk[]> {
+	const entries = (context.getNodeParameter('documents.document', itemIndex, []) as DocumentEntry[]) ?? [];
+	const chunks: ContentChunk[] = [];
+	for (const [position, entry] of entries.entries()) {
+		if ((entry.source ?? 'binary') !== 'binary') {
+			chunks.push(urlDocumentChunk(entry.url, `Document ${position + 1} URL`));
+			continue;
+		}
+		const property = (entry.binaryProperty ?? 'data').trim() || 'data';
+		const label = `Document ${position + 1} (binary property "${property}")`;
+		const binary = context.getInputData()[itemIndex]?.binary?.[property];
+		if (!binary) {
+			const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
+			throw new Error(`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`);
+		}
+		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		const type = chatDocumentType(bytes, label, binary.mimeType);
+		const name = uploadName(binary.fileName, type.extension);
+		if (bytes.length <= INLINE_DOCUMENT_BYTES) {
+			chunks.push(inlineDocumentChunk(bytes, type, name));
+			continue;
+		}
+		if (!files) throw new Error(`${label} is ${(bytes.length / 1024 / 1024).toFixed(1)} MB: in batch mode documents go inline, up to 10 MB. Give it as a URL, or use realtime processing`);
+		const uploaded = files.uploads.track(await files.files.upload(bytes, name, type.mimeType, 'ocr', itemIndex));
+		chunks.push({ type: 'document_url', document_url: await files.files.signedUrl(uploaded.id, 1, itemIndex), document_name: name });
+	}
+	return chunks;
+}
+
 function extraMessages(context: IExecuteFunctions, itemIndex: number): ChatMessage[] {
 	const entries = context.getNodeParameter('extraMessages.message', itemIndex, []) as IDataObject[];
 	return entries.map((entry, index) => normalizeMessage(entry, `Extra message ${index + 1}`));
 }
 
-export async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject) {
+export async function buildRequest(context: IExecuteFunctions, itemIndex: number, options: IDataObject, files?: ExecutionFiles) {
 	const historyField = typeof options.historyField === 'string' ? options.historyField.trim() : '';
 	const item = context.getInputData()[itemIndex];
 	const messages = buildConversation({
@@ -82,7 +127,7 @@ export async function buildRequest(context: IExecuteFunctions, itemIndex: number
 		history: historyField ? normalizeHistory(item.json[historyField], historyField) : [],
 		extraMessages: extraMessages(context, itemIndex),
 		prompt: context.getNodeParameter('prompt', itemIndex, ''),
-		images: await imageChunks(context, itemIndex),
+		images: [...(await imageChunks(context, itemIndex)), ...(await documentChunks(context, itemIndex, files))],
 	});
 	const responseFormat = context.getNodeParameter('responseFormat', itemIndex, 'text') as string;
 	const model = context.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;
@@ -196,25 +241,30 @@ export async function executeChat(this: IExecuteFunctions): Promise<INodeExecuti
 	const streaming = items.length === 1 && !runsAsTool && shouldStream(this);
 	const keepInputFields = inputFieldsKept(this);
 
-	const outcomes = await settleWithConcurrency(
-		items,
-		transport.maxConcurrency,
-		async (item, itemIndex): Promise<INodeExecutionData[]> => {
-			const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
-			let request: Awaited<ReturnType<typeof buildRequest>>;
-			try {
-				request = await buildRequest(this, itemIndex, options);
-			} catch (error) {
-				throw problem(this, error, itemIndex);
-			}
-			const response =
-				streaming && request.body.n === undefined
-					? await streamAnswer(this, client, request, itemIndex)
-					: await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
-			return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify, keepInputFields(itemIndex));
-		},
-		!this.continueOnFail(),
-	);
-	this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
-	return [collectOutput(this, outcomes, keepInputFields)];
+	const files = executionFiles(this, transport);
+	try {
+		const outcomes = await settleWithConcurrency(
+			items,
+			transport.maxConcurrency,
+			async (item, itemIndex): Promise<INodeExecutionData[]> => {
+				const options = (this.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
+				let request: Awaited<ReturnType<typeof buildRequest>>;
+				try {
+					request = await buildRequest(this, itemIndex, options, files);
+				} catch (error) {
+					throw problem(this, error, itemIndex);
+				}
+				const response =
+					streaming && request.body.n === undefined
+						? await streamAnswer(this, client, request, itemIndex)
+						: await client.post<IDataObject>('/chat/completions', request.body as IDataObject, { model: request.model }, itemIndex);
+				return answerItems(this, response, itemIndex, item.json, request.expectJson, simplify, keepInputFields(itemIndex));
+			},
+			!this.continueOnFail(),
+		);
+		this.logger.debug(`Mistral Chat: ${items.length} item(s), ${describeStats(client.stats)}`);
+		return [collectOutput(this, outcomes, keepInputFields)];
+	} finally {
+		await deleteUploads(this, files, 'Mistral Chat');
+	}
 }

@@ -11,7 +11,7 @@ import { planJobs, type RequestResult } from '../../shared/batch/jobs';
 import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
 import type { FailureInfo } from '../../shared/transport/client';
 import { parseErrorBody } from '../../shared/transport/errorMessages';
-import { type ItemOutcomes, newBatchRunner, submitAndReference } from '../../shared/batch/glue';
+import { type ItemOutcomes, newBatchRunner, reportBatchRun, submitAndReference } from '../../shared/batch/glue';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
 import { collectOutput, stopError } from '../../shared/itemResults';
@@ -124,6 +124,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 		problems.forEach((problem, itemIndex) => {
 			if (problem) outcomes[itemIndex] = { ok: false, error: new NodeOperationError(this.getNode(), problem, { itemIndex }) };
 		});
+		reportBatchRun(this, runner, 'collect', outcomes, (itemIndex) => partOf.get(slotsOf(inputs[itemIndex])[0])?.jobId);
 		return [collectOutput(this, outcomes, () => keepInput)];
 	}
 
@@ -158,6 +159,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 			if (settings.outputDimension !== undefined) reference.outputDimension = settings.outputDimension;
 			return { ok: true, value: [{ json: { ...items[itemIndex].json, [field]: reference }, pairedItem: { item: itemIndex } }] };
 		});
+		reportBatchRun(this, runner, 'submit', outcomes, () => undefined);
 		return [collectOutput(this, outcomes, () => keepInput)];
 	}
 
@@ -172,6 +174,8 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	fillSlotResults(this, results, partOf, () => settings.dtype, settings.model, slotResults);
 	this.logger.debug(`Mistral Embed (batch): ${slots.length} text(s) in ${packs.length} request(s), ${runner.describeStats()}`);
 	const outcomes = embedItemOutcomes(this, inputs, slotResults, settings.model, options, (itemIndex) => items[itemIndex].json);
+	// The job of the item's first text (after any follow-up job that retried it).
+	reportBatchRun(this, runner, 'wait', outcomes, (itemIndex) => partOf.get(slotsOf(inputs[itemIndex])[0])?.jobId);
 	return [collectOutput(this, outcomes, () => keepInput)];
 }
 

@@ -4,7 +4,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN
 import { readTransportOptions } from '../commonOptions';
 import type { Settled } from '../concurrency';
 import { CREDENTIAL_TYPE, MistralClient } from '../transport/client';
-import type { BatchEndpoint, BatchJobInfo, BatchRequestLine } from './jobs';
+import { batchHint, type BatchEndpoint, type BatchJobInfo, type BatchRequestLine, jobSummary } from './jobs';
 import { BatchRunner } from './runner';
 
 /** Job submissions can carry 10,000 requests: more time than one realtime answer. */
@@ -31,7 +31,7 @@ export function newBatchRunner(context: IExecuteFunctions, label: string): Batch
  * The credential is read now and kept: when n8n shuts down, it cancels executions after closing
  * what the credential store needs, and the cancel requests must still go out.
  */
-function detachedFromCancel(context: IExecuteFunctions, credentials: Promise<ICredentialDataDecryptedObject>): IExecuteFunctions {
+export function detachedFromCancel(context: IExecuteFunctions, credentials: Promise<ICredentialDataDecryptedObject>): IExecuteFunctions {
 	const detached = {
 		getCredentials: async (type: string) => (type === CREDENTIAL_TYPE ? await credentials : await context.getCredentials(type)),
 		getNode: context.getNode.bind(context),
@@ -59,4 +59,29 @@ export function settle(produce: () => INodeExecutionData[]): Settled<INodeExecut
 	} catch (error) {
 		return { ok: false, error };
 	}
+}
+
+/**
+ * What the editor shows of a batch run besides the results (n8n shows nothing but a spinner while a
+ * node waits): an execution hint with each job's id and counts, and, in wait and collect modes,
+ * `batchJob` (id, status, request counts) on each output item, from the job its results came from.
+ */
+export function reportBatchRun(
+	context: IExecuteFunctions,
+	runner: BatchRunner,
+	mode: 'wait' | 'submit' | 'collect',
+	outcomes: ItemOutcomes,
+	jobIdOf: (itemIndex: number) => string | undefined,
+): void {
+	const jobs = [...runner.jobsSeen.values()];
+	if (jobs.length === 0) return;
+	if (typeof context.addExecutionHints === 'function') {
+		context.addExecutionHints({ message: batchHint(jobs, mode, Date.now() - runner.startedAt), type: 'info', location: 'outputPane' });
+	}
+	if (mode === 'submit') return;
+	outcomes.forEach((outcome, itemIndex) => {
+		const job = runner.jobsSeen.get(jobIdOf(itemIndex) ?? '');
+		if (!outcome?.ok || !job) return;
+		for (const item of outcome.value) item.json.batchJob = jobSummary(job);
+	});
 }

@@ -6,7 +6,7 @@
 /** Mistral accepts at most this many inline requests in one job. */
 export const MAX_REQUESTS_PER_JOB = 10_000;
 
-export type BatchEndpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations';
+export type BatchEndpoint = '/v1/chat/completions' | '/v1/embeddings' | '/v1/moderations' | '/v1/chat/moderations' | '/v1/ocr';
 
 export type BatchJobStatus =
 	| 'QUEUED'
@@ -149,6 +149,40 @@ export function pollDelayMs(check: number, capMs = 60_000, firstMs = 1_000): num
 export function describeProgress(job: BatchJobInfo): string {
 	const failed = job.failed_requests > 0 ? `, ${job.failed_requests} failed` : '';
 	return `batch job ${job.id} ${job.status}: ${job.completed_requests}/${job.total_requests} request(s) done${failed}`;
+}
+
+/** A job as the output items show it (`batchJob`): its id and its request counts. */
+export function jobSummary(job: BatchJobInfo): Record<string, string | number> {
+	return {
+		id: job.id,
+		status: job.status,
+		totalRequests: job.total_requests,
+		succeededRequests: job.succeeded_requests,
+		failedRequests: job.failed_requests,
+	};
+}
+
+function duration(ms: number): string {
+	const seconds = Math.max(0, Math.round(ms / 1000));
+	if (seconds < 60) return `${seconds} s`;
+	const minutes = Math.floor(seconds / 60);
+	return minutes < 60 ? `${minutes} min ${seconds % 60} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** The execution hint of a batch run: each job's id and counts, and where progress shows while it runs. */
+export function batchHint(jobs: BatchJobInfo[], mode: 'wait' | 'submit' | 'collect', elapsedMs: number): string {
+	const list = jobs
+		.map((job) =>
+			mode === 'submit'
+				? `${job.id} (${job.total_requests} request(s), ${job.status})`
+				: `${job.id} ${job.status}: ${job.succeeded_requests} of ${job.total_requests} request(s) succeeded${job.failed_requests ? `, ${job.failed_requests} failed` : ''}`,
+		)
+		.join('; ');
+	const what = jobs.length === 1 ? 'batch job' : `${jobs.length} batch jobs`;
+	if (mode === 'submit') {
+		return `Submitted Mistral ${what} ${list}. Each item carries its job reference; a node in "Collect Results" mode reads the results later. The Mistral console lists the job(s) under Batch.`;
+	}
+	return `Mistral ${what} ${list} (waited ${duration(elapsedMs)}). Each output item names its job in "batchJob". While a job runs, n8n's log shows its progress at every check (N8N_LOG_LEVEL=info) and the Mistral console lists it under Batch.`;
 }
 
 const STATUS_WORDS: Record<string, string> = {

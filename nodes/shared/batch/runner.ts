@@ -58,6 +58,12 @@ export class BatchRunner {
 
 	private readonly cleanupClient: MistralClient;
 
+	/** Every job this run submitted or checked, in its latest known state (for the user's summary). */
+	readonly jobsSeen = new Map<string, BatchJobInfo>();
+
+	/** When this run started working with batch jobs. */
+	readonly startedAt = Date.now();
+
 	constructor(
 		private readonly context: IExecuteFunctions,
 		clients: BatchClients,
@@ -97,6 +103,7 @@ export class BatchRunner {
 				const body = createJobBody({ endpoint, model: job.model, requests: job.requests, metadata: tagged, timeoutHours });
 				const created = await this.createOnce(body, job.model, tagged[SUBMISSION_TAG_KEY]);
 				submitted.push(created);
+				this.jobsSeen.set(created.id, { ...created, total_requests: created.total_requests || job.requests.length });
 				this.log(`submitted ${describeProgress({ ...created, total_requests: created.total_requests || job.requests.length })}`);
 			}
 		} catch (error) {
@@ -188,6 +195,7 @@ export class BatchRunner {
 					if (known && isFinished(known.status)) continue;
 					const job = this.read(await this.fetchJob(id));
 					jobs.set(id, job);
+					this.jobsSeen.set(id, job);
 					this.log(describeProgress(job));
 				}
 				const pending = ids.filter((id) => !isFinished(jobs.get(id)!.status));

@@ -5,7 +5,11 @@
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
-export type ContentChunk = { type: 'text'; text: string } | { type: 'image_url'; image_url: string | { url: string; detail?: string } };
+export type ContentChunk =
+	| { type: 'text'; text: string }
+	| { type: 'image_url'; image_url: string | { url: string; detail?: string } }
+	| { type: 'document_url'; document_url: string; document_name?: string }
+	| { type: 'file'; file_id: string };
 
 export interface ChatMessage {
 	role: Role;

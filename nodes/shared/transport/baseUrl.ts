@@ -76,6 +76,16 @@ export function hostOf(url: string): string {
 	}
 }
 
+/** Whether a host is Mistral's own API (its keys come from the Mistral console), not another OpenAI-compatible server. */
+export function isMistralHost(host: string): boolean {
+	return /(^|\.)mistral\.ai(:\d+)?$/i.test(host);
+}
+
+/** Where to get a key, said for the server the Base URL points at. */
+export function keyAdvice(host: string, verb: 'Copy a current' | 'Enter your'): string {
+	return isMistralHost(host) ? `${verb} key from the Mistral console (console.mistral.ai, API Keys).` : `${verb} key for ${host} (the server the credential's Base URL points at).`;
+}
+
 export function normalizeBaseUrl(raw: unknown): BaseUrl | { error: string } {
 	const text = typeof raw === 'string' ? raw.trim() : '';
 	if (text === '') return { error: 'The credential has no Base URL. Use https://api.mistral.ai/v1 for Mistral.' };

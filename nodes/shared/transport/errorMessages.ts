@@ -17,7 +17,7 @@ export interface ParsedErrorBody {
 }
 
 import { describeGuardrailBlock, isGuardrailBlock } from '../moderation/guardrails';
-import { displayUrl } from './baseUrl';
+import { displayUrl, hostOf, keyAdvice } from './baseUrl';
 
 type Json = Record<string, unknown>;
 
@@ -134,7 +134,7 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 	if (status === 401) {
 		return {
 			message: 'The API key was rejected (401 Unauthorized)',
-			description: `Check the API key in the "Mistral AI API" credential; copy a current key from the Mistral console.${said}`,
+			description: `Check the API key in the "Mistral AI API" credential. ${keyAdvice(hostOf(url), 'Copy a current')}${said}`,
 		};
 	}
 	if (isGuardrailBlock(status, context.body)) return describeGuardrailBlock(context.body);

@@ -47,6 +47,45 @@ export function multipartBody(fields: MultipartField[], boundary?: string): Mult
 	return { kind: 'multipart', contentType: `multipart/form-data; boundary=${chosen}`, body: Buffer.concat(pieces) };
 }
 
+/** Room kept before the file for the fields and the file part's header, and after it for the closing boundary. */
+const HEAD_ROOM = 4096;
+const TAIL_ROOM = 128;
+
+export interface UploadBuffer {
+	/** Where the caller writes the file's bytes (e.g. decodes its base64 straight into), then reads them back. */
+	file: Buffer;
+	/** The multipart body around the file, built in the same memory: the file is never copied. */
+	finish(fields: Array<{ name: string; value: string }>, file: { name: string; filename: string; contentType: string }): MultipartBody;
+}
+
+/**
+ * One allocation for a large upload: the file goes in the middle, the fields and headers are written
+ * before it and the closing boundary after it, so a 45 MB document costs 45 MB, not twice that.
+ */
+export function uploadBuffer(fileLength: number): UploadBuffer {
+	const whole = Buffer.allocUnsafe(HEAD_ROOM + fileLength + TAIL_ROOM);
+	const file = whole.subarray(HEAD_ROOM, HEAD_ROOM + fileLength);
+	return {
+		file,
+		finish(fields, fileField) {
+			let boundary = `----n8nMistral${randomBytes(16).toString('hex')}`;
+			while (file.includes(`--${boundary}`)) boundary = `----n8nMistral${randomBytes(16).toString('hex')}`;
+			const head = Buffer.from(
+				[...fields.map((field) => `--${boundary}\r\n${partHeader(field)}${field.value}\r\n`), `--${boundary}\r\n${partHeader({ ...fileField, data: file })}`].join(''),
+				'utf8',
+			);
+			const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+			if (head.length > HEAD_ROOM) {
+				// Very long field values: joined the ordinary way.
+				return multipartBody([...fields, { ...fileField, data: file }], boundary);
+			}
+			head.copy(whole, HEAD_ROOM - head.length);
+			tail.copy(whole, HEAD_ROOM + file.length);
+			return { kind: 'multipart', contentType: `multipart/form-data; boundary=${boundary}`, body: whole.subarray(HEAD_ROOM - head.length, HEAD_ROOM + file.length + tail.length) };
+		},
+	};
+}
+
 export function isMultipartBody(body: unknown): body is MultipartBody {
 	return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'multipart' && Buffer.isBuffer((body as { body?: unknown }).body);
 }
