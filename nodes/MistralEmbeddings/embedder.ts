@@ -11,7 +11,7 @@ import type { BatchLimits } from '../MistralEmbed/actions/batching';
 import { TokenCalibration } from '../MistralEmbed/actions/calibration';
 import { embedSlots } from '../MistralEmbed/actions/embedSlots';
 import { requestBody } from '../MistralEmbed/actions/execute';
-import { type EmbedSlot, estimateTokens } from '../MistralEmbed/actions/inputs';
+import { type EmbedSlot, slotOf } from '../MistralEmbed/actions/inputs';
 import type { MistralClient } from '../shared/transport/client';
 
 export interface EmbedderSettings {
@@ -35,7 +35,7 @@ export class MistralEmbedder {
 		private readonly client: MistralClient,
 		private readonly settings: EmbedderSettings,
 	) {
-		this.calibration = new TokenCalibration(settings.limits.maxTokens);
+		this.calibration = new TokenCalibration(settings.limits.maxTokens, true);
 	}
 
 	async embedDocuments(texts: string[]): Promise<number[][]> {
@@ -47,7 +47,7 @@ export class MistralEmbedder {
 					`Document ${index} has no text to embed (${typeof text === 'string' ? 'it is empty' : `it is ${typeof text}`}). Remove empty chunks before the vector store, e.g. with a Filter node`,
 				);
 			}
-			return { itemIndex: index, text, estimatedTokens: estimateTokens(text) };
+			return slotOf(index, text);
 		});
 		const vectors: number[][] = new Array(texts.length);
 		const { batches, outcomes } = await embedSlots(slots, {

@@ -1,5 +1,6 @@
 import { halve, packBatches } from '../../nodes/MistralEmbed/actions/batching';
-import { estimateTokens, readItemInput } from '../../nodes/MistralEmbed/actions/inputs';
+import { TokenCalibration } from '../../nodes/MistralEmbed/actions/calibration';
+import { readItemInput, slotOf } from '../../nodes/MistralEmbed/actions/inputs';
 import { decodeBase64Vector, vectorsByIndex } from '../../nodes/MistralEmbed/actions/vectors';
 import { selectModels } from '../../nodes/shared/models';
 import { countEmbeddingTokens } from '../server/tokens';
@@ -7,9 +8,10 @@ import { countEmbeddingTokens } from '../server/tokens';
 const slot = (itemIndex: number, estimatedTokens: number) => ({ itemIndex, text: `t${itemIndex}`, estimatedTokens });
 
 describe('embedding inputs', () => {
-	it('estimates at least what Mistral\'s tokenizer counts for short texts (tokenEstimate.test.ts has the corpus)', () => {
+	it('packs short texts as at least what Mistral\'s tokenizer counts before any report (tokenEstimate.test.ts has the corpus)', () => {
+		const calibration = new TokenCalibration(16_384);
 		for (const text of ['1234567890', '日本語', 'the quick brown fox', 'x', '😀', '\n\n', 'a\tb']) {
-			expect([text, estimateTokens(text) >= countEmbeddingTokens(text)]).toEqual([text, true]);
+			expect([text, calibration.tokensOf(slotOf(0, text)) >= countEmbeddingTokens(text)]).toEqual([text, true]);
 		}
 	});
 
@@ -48,10 +50,12 @@ describe('batching', () => {
 	});
 
 	it('passes over at most a few inputs that do not fit, to fill a batch with later ones', () => {
-		const slots = [slot(0, 90), ...Array.from({ length: 20 }, (_, i) => slot(i + 1, 50)), slot(21, 5)];
+		const slots = [slot(0, 90), ...Array.from({ length: 40 }, (_, i) => slot(i + 1, 50)), slot(41, 5)];
 		const batches = packBatches(slots, { maxInputs: 100, maxTokens: 100 });
-		// 8 inputs of 50 are passed over, not 20: input 21 (5 tokens) is too far to join the first batch.
+		// 32 inputs of 50 are passed over, not 40: input 41 (5 tokens) is too far to join the first batch.
 		expect(batches[0].map((s) => s.itemIndex)).toEqual([0]);
+		const near = packBatches([slot(0, 90), ...Array.from({ length: 20 }, (_, i) => slot(i + 1, 50)), slot(21, 5)], { maxInputs: 100, maxTokens: 100 });
+		expect(near[0].map((s) => s.itemIndex)).toEqual([0, 21]);
 		expect(batches.flat().map((s) => s.itemIndex).sort((a, b) => a - b)).toEqual(slots.map((s) => s.itemIndex));
 		const filled = packBatches([slot(0, 60), slot(1, 60), slot(2, 30), slot(3, 60), slot(4, 10)], { maxInputs: 100, maxTokens: 100 });
 		expect(filled.map((b) => b.map((s) => s.itemIndex))).toEqual([[0, 2, 4], [1], [3]]);
@@ -81,6 +85,10 @@ describe('vectors', () => {
 		expect(decodeBase64Vector(encoded, 'float')).toEqual(Array.from(floats));
 		expect(decodeBase64Vector(Buffer.from([255, 1]).toString('base64'), 'int8')).toEqual([-1, 1]);
 		expect(decodeBase64Vector(Buffer.from([255, 1]).toString('base64'), 'uint8')).toEqual([255, 1]);
+		// Longer than the first scratch buffer (16 KiB), then a short one again: nothing left over.
+		const long = Float32Array.from({ length: 6000 }, (_, i) => Math.sin(i));
+		expect(decodeBase64Vector(Buffer.from(long.buffer).toString('base64'), 'float')).toEqual(Array.from(long));
+		expect(decodeBase64Vector(encoded, 'float')).toEqual(Array.from(floats));
 	});
 });
 

@@ -16,6 +16,7 @@ import { metadataFor, readBatchSettings, withoutReference } from '../../shared/b
 import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
 import { collectOutput, stopError } from '../../shared/itemResults';
 import { type BatchLimits, halve, packBatches } from './batching';
+import { TokenCalibration } from './calibration';
 import { blamesAnInput } from './embedSlots';
 import {
 	embedItemOutcomes,
@@ -33,14 +34,18 @@ import { type Dtype, UNUSABLE_ANSWER_FIX, vectorsByIndex } from './vectors';
 const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
 
 /**
- * The realtime packing, except that a text estimated over Mistral's per-input limit gets a request
- * of its own: in a job nothing bisects a rejected request, so a text Mistral rejects must fail alone.
+ * The realtime packing, by the estimate alone (a job learns nothing before it is submitted: every
+ * shape counts at the calibration's prior), except that a text estimated over Mistral's per-input
+ * limit gets a request of its own: in a job nothing bisects a rejected request, so a text Mistral
+ * rejects must fail alone.
  */
 export function packForBatch(slots: readonly EmbedSlot[], limits: BatchLimits): EmbedSlot[][] {
+	const tokensOf = limits.tokensOf ?? new TokenCalibration(limits.maxTokens).tokensOf;
+	limits = { ...limits, tokensOf };
 	const packs: EmbedSlot[][] = [];
 	let run: EmbedSlot[] = [];
 	for (const slot of slots) {
-		if (slot.estimatedTokens <= MISTRAL_MAX_TOKENS_PER_INPUT) {
+		if (tokensOf(slot) <= MISTRAL_MAX_TOKENS_PER_INPUT) {
 			run.push(slot);
 			continue;
 		}
