@@ -26,7 +26,6 @@ export const n8nAdapters = [
 	'nodes/shared/agentTool.ts',
 	'nodes/shared/aiNodeSdk.ts',
 	// The audio and files modules call the client themselves (a small sender interface would make them core).
-	'nodes/shared/audio/uploads.ts',
 	'nodes/shared/audio/voices.ts',
 	'nodes/shared/batch/parameters.ts',
 	'nodes/shared/batch/results.ts',

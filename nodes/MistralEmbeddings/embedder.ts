@@ -7,12 +7,11 @@
  * learned budget; one refused because of an input is split until that input stands alone.
  */
 import { embedSlots } from '../shared/embeddings/embedSlots';
-import type { EmbedSlot } from '../shared/embeddings/inputs';
+import { type EmbedSlot, slotOf } from '../shared/embeddings/inputs';
 import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../shared/embeddings/settings';
 import { InputError } from '../shared/errors';
 import type { BatchLimits } from '../shared/packing/batching';
 import { TokenCalibration } from '../shared/packing/calibration';
-import { estimateTokens } from '../shared/packing/tokenEstimate';
 import type { MistralClient } from '../shared/transport/client';
 
 export interface EmbedderSettings {
@@ -29,7 +28,7 @@ export class MistralEmbedder {
 		private readonly client: MistralClient,
 		private readonly settings: EmbedderSettings,
 	) {
-		this.calibration = new TokenCalibration(settings.limits.maxTokens);
+		this.calibration = new TokenCalibration(settings.limits.maxTokens, true);
 	}
 
 	async embedDocuments(texts: string[]): Promise<number[][]> {
@@ -41,7 +40,7 @@ export class MistralEmbedder {
 					`Document ${index} has no text to embed (${typeof text === 'string' ? 'it is empty' : `it is ${typeof text}`}). Remove empty chunks before the vector store, e.g. with a Filter node`,
 				);
 			}
-			return { itemIndex: index, text, estimatedTokens: estimateTokens(text) };
+			return slotOf(index, text);
 		});
 		const vectors: number[][] = new Array(texts.length);
 		const { request } = this.settings;

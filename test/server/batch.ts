@@ -184,6 +184,13 @@ export class BatchService {
 
 	constructor(private readonly deps: BatchDeps) {}
 
+	/** Every request of every job created since the last reset, with the status its result line got (undefined: not run yet). */
+	submittedRequests(): Array<{ jobId: string; body: Record<string, unknown>; status?: number }> {
+		return [...this.jobs.values()].flatMap((job) =>
+			job.requests.map((request, index) => ({ jobId: job.id, body: request.body, status: job.lines[index]?.response?.status_code })),
+		);
+	}
+
 	/** The jobs' clock in ms: `speed` times real time since the last change, plus what advance() added. */
 	now(): number {
 		const speed = Math.max(0, this.deps.options().speed ?? 1);

@@ -46,9 +46,11 @@ describe('loops that must advance', () => {
 		expect(() => new TokenCalibration(NaN)).toThrow(RangeError);
 		expect(() => new TokenCalibration(0)).toThrow(RangeError);
 		const calibration = new TokenCalibration(100);
-		for (let i = 0; i < 50; i++) calibration.rejected(1);
+		for (let i = 0; i < 50; i++) calibration.rejected([{ estimatedTokens: 1 }]);
 		expect(calibration.budget()).toBeGreaterThanOrEqual(1);
 		expect(Number.isFinite(calibration.budget())).toBe(true);
+		// A batch of one input still fits under the cap however many refusals came before (it is sent alone).
+		expect(Number.isFinite(calibration.tokensOf({ estimatedTokens: 1 }))).toBe(true);
 	});
 
 	it('planJobs refuses a job size under 1', () => {

@@ -7,12 +7,12 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { type AudioSource, readTranscript, transcriptionBatchBody } from '../../shared/audio/transcription';
-import { deleteUploads, uploadAudio } from '../../shared/audio/uploads';
 import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { planJobs } from '../../shared/batch/jobs';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, readReference, requestFailure } from '../../shared/batch/results';
 import { readTransportOptions } from '../../shared/commonOptions';
+import { FilesApi } from '../../shared/files/filesApi';
 import { collectOutput, type ItemOutcomes, settle, stopError } from '../../shared/itemResults';
 import { MistralClient } from '../../shared/transport/client';
 import { DEFAULT_AUDIO_CONCURRENCY, DEFAULT_AUDIO_TIMEOUT_S } from '../description';
@@ -38,7 +38,7 @@ export async function executeTranscribeBatch(this: IExecuteFunctions): Promise<I
 	const items = this.getInputData();
 	const settings = readBatchSettings(this);
 	const runner = newBatchRunner(this, LABEL);
-	const uploader = new MistralClient(this, readTransportOptions(transcribeOptions(this, 0), DEFAULT_AUDIO_CONCURRENCY, DEFAULT_AUDIO_TIMEOUT_S));
+	const files = new FilesApi(new MistralClient(this, readTransportOptions(transcribeOptions(this, 0), DEFAULT_AUDIO_CONCURRENCY, DEFAULT_AUDIO_TIMEOUT_S)));
 	const continueOnFail = this.continueOnFail();
 	const keepInput = keepsInputFields(this);
 	const outcomes: ItemOutcomes = new Array(items.length);
@@ -49,9 +49,15 @@ export async function executeTranscribeBatch(this: IExecuteFunctions): Promise<I
 		if (items[itemIndex].binary) item.binary = items[itemIndex].binary;
 		return [item];
 	};
+	// Best effort: a file left behind expires on Mistral's side; each failure is logged with its id.
 	const cleanUp = async (fileIds: string[]) => {
-		const failures = await deleteUploads(uploader, fileIds);
-		for (const failure of failures) this.logger.warn(`${LABEL}: could not delete uploaded audio ${failure}`);
+		for (const id of fileIds) {
+			try {
+				await files.delete(id);
+			} catch (error) {
+				this.logger.warn(`${LABEL}: could not delete uploaded audio ${id}: ${(error as Error).message}`);
+			}
+		}
 	};
 
 	if (settings.mode === 'collect') {
@@ -86,7 +92,7 @@ export async function executeTranscribeBatch(this: IExecuteFunctions): Promise<I
 			const transcription = readSettings(this, itemIndex);
 			const source = await readSource(this, itemIndex);
 			let uploadedFileId: string | undefined;
-			if (source.kind === 'bytes') uploadedFileId = await uploadAudio(uploader, source, itemIndex);
+			if (source.kind === 'bytes') uploadedFileId = (await files.upload(source.data, source.fileName, source.type.mimeType, 'audio', itemIndex)).id;
 			const body = transcriptionBatchBody(transcription, uploadedFileId ? { kind: 'fileId', fileId: uploadedFileId } : source) as IDataObject;
 			requests.push({ itemIndex, model: transcription.model, body, source, uploadedFileId });
 		} catch (error) {

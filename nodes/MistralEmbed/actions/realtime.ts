@@ -23,7 +23,7 @@ export async function executeEmbedRealtime(this: IExecuteFunctions): Promise<INo
 	const slots: EmbedSlot[] = inputs.flatMap(slotsOf);
 	const results = new Map<EmbedSlot, SlotResult>();
 	// Batches are packed as they are sent, with a budget learned from the server's token counts.
-	const calibration = new TokenCalibration(limits.maxTokens);
+	const calibration = new TokenCalibration(limits.maxTokens, true);
 	/**
 	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
 	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.

@@ -1,19 +1,30 @@
 /** Reads what each item asks to embed and checks it before any request is sent (pure). */
 import { InputError } from '../errors';
-import { estimateTokens } from '../packing/tokenEstimate';
+import { estimateText } from '../packing/tokenEstimate';
 
 export interface EmbedSlot {
 	itemIndex: number;
 	/** Position in the item's list when "Text" is a list of strings. */
 	elementIndex?: number;
 	text: string;
+	/** The tokens Mistral is expected to count for it (estimateText). */
 	estimatedTokens: number;
+	/** What the text is mostly made of (estimateText): the calibration learns one ratio per shape. */
+	shape?: number;
 }
 
 export type ItemInput =
 	| { kind: 'single'; slot: EmbedSlot }
 	| { kind: 'list'; slots: EmbedSlot[] }
 	| { kind: 'invalid'; message: string };
+
+/** A text to embed, with its estimate and shape. */
+export function slotOf(itemIndex: number, text: string, elementIndex?: number): EmbedSlot {
+	const { tokens, shape } = estimateText(text);
+	const slot: EmbedSlot = { itemIndex, text, estimatedTokens: tokens, shape };
+	if (elementIndex !== undefined) slot.elementIndex = elementIndex;
+	return slot;
+}
 
 const describe = (value: unknown) =>
 	value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
@@ -37,12 +48,12 @@ export function readItemInput(value: unknown, itemIndex: number): ItemInput {
 			if (value.length === 0) throw new InputError('"Text" is an empty list. Give at least one string to embed');
 			const slots = value.map((element, elementIndex) => {
 				const text = checkText(element, `Element ${elementIndex} of "Text"`);
-				return { itemIndex, elementIndex, text, estimatedTokens: estimateTokens(text) };
+				return slotOf(itemIndex, text, elementIndex);
 			});
 			return { kind: 'list', slots };
 		}
 		const text = checkText(value, '"Text"');
-		return { kind: 'single', slot: { itemIndex, text, estimatedTokens: estimateTokens(text) } };
+		return { kind: 'single', slot: slotOf(itemIndex, text) };
 	} catch (error) {
 		return { kind: 'invalid', message: (error as Error).message };
 	}

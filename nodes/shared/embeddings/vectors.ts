@@ -10,8 +10,12 @@ export type Dtype = 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';
 /**
  * One scratch buffer for all decoding: decoding is synchronous, and a fresh Buffer per vector
  * (4 KiB for 1024 floats) would leave tens of megabytes for the garbage collector on large runs.
+ * Buffer.alloc of this size gets an ArrayBuffer of its own (offset 0), so a Float32Array can view it.
  */
 let scratch = Buffer.alloc(16 * 1024);
+let scratchFloats = new Float32Array(scratch.buffer, scratch.byteOffset, scratch.length >> 2);
+/** Float32Array reads the platform's byte order; base64 vectors are little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Standard or URL-safe base64, padded or not: Buffer would skip any other character silently. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$|^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
@@ -24,20 +28,25 @@ export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
 	if (encoded.length === 0) throw new AnswerError('an empty text');
 	if (!BASE64.test(encoded)) throw new AnswerError('text that is not base64');
 	const maxBytes = Math.ceil((encoded.length * 3) / 4);
-	if (scratch.length < maxBytes) scratch = Buffer.alloc(maxBytes);
+	if (scratch.length < maxBytes) {
+		scratch = Buffer.alloc((Math.max(maxBytes, scratch.length * 2) + 3) & ~3);
+		scratchFloats = new Float32Array(scratch.buffer, scratch.byteOffset, scratch.length >> 2);
+	}
 	const length = scratch.write(encoded, 'base64');
-	const bytes = scratch.subarray(0, length);
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 	// Plain loops into exactly sized arrays: Array.from over a typed array is slower and over-allocates.
 	if (dtype === 'float') {
-		if (bytes.length % 4 !== 0) throw new AnswerError(`base64 of ${bytes.length} bytes, not a whole number of float32 values`);
-		const values = new Array<number>(bytes.length / 4);
-		for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+		if (length % 4 !== 0) throw new AnswerError(`base64 of ${length} bytes, not a whole number of float32 values`);
+		const values = new Array<number>(length >> 2);
+		if (LITTLE_ENDIAN) {
+			for (let i = 0; i < values.length; i++) values[i] = scratchFloats[i];
+		} else {
+			for (let i = 0; i < values.length; i++) values[i] = scratch.readFloatLE(i * 4);
+		}
 		return values;
 	}
 	const signed = dtype === 'int8' || dtype === 'binary';
-	const values = new Array<number>(bytes.length);
-	for (let i = 0; i < values.length; i++) values[i] = signed ? view.getInt8(i) : view.getUint8(i);
+	const values = new Array<number>(length);
+	for (let i = 0; i < length; i++) values[i] = signed ? (scratch[i] << 24) >> 24 : scratch[i];
 	return values;
 }
 

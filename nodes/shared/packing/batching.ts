@@ -1,15 +1,21 @@
 /** What packing needs of an input: its estimated token count (texts to embed, texts to moderate). */
 export interface PackedSlot {
 	estimatedTokens: number;
+	/** What the text is mostly made of (estimateText): the calibration learns one ratio per shape. */
+	shape?: number;
 }
 
 export interface BatchLimits {
 	maxInputs: number;
 	maxTokens: number;
+	/** The tokens a slot is packed as (the calibration's tokensOf); its estimate when not given. */
+	tokensOf?: (slot: PackedSlot) => number;
 }
 
+const estimateOf = (slot: PackedSlot) => slot.estimatedTokens;
+
 /** How many inputs that do not fit the budget a batch may pass over to fill itself with later ones. */
-const LOOKAHEAD = 8;
+const LOOKAHEAD = 32;
 
 /**
  * Hands out inputs as batches, one at a time, each packed when it is about to be sent: so a batch
@@ -36,17 +42,19 @@ export class BatchQueue<S extends PackedSlot> {
 		while (this.position < this.slots.length && this.taken[this.position]) this.position++;
 		if (this.position >= this.slots.length) return undefined;
 		const batch: S[] = [];
+		const tokensOf = limits.tokensOf ?? estimateOf;
 		let tokens = 0;
 		let passed = 0;
 		for (let i = this.position; i < this.slots.length && batch.length < maxInputs && passed < LOOKAHEAD; i++) {
 			if (this.taken[i]) continue;
 			const slot = this.slots[i];
-			if (batch.length > 0 && tokens + slot.estimatedTokens > limits.maxTokens) {
+			const slotTokens = tokensOf(slot);
+			if (batch.length > 0 && tokens + slotTokens > limits.maxTokens) {
 				passed++;
 				continue;
 			}
 			batch.push(slot);
-			tokens += slot.estimatedTokens;
+			tokens += slotTokens;
 			this.taken[i] = 1;
 		}
 		return batch;
@@ -74,8 +82,8 @@ export function halve<T>(batch: readonly T[]): [T[], T[]] {
  * A batch refused for too many tokens, cut again under the budget learned from the refusal: into
  * pieces that each fit it, and never fewer than two.
  */
-export function splitUnderBudget<S extends PackedSlot>(batch: readonly S[], maxTokens: number): S[][] {
-	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens });
+export function splitUnderBudget<S extends PackedSlot>(batch: readonly S[], maxTokens: number, tokensOf?: (slot: PackedSlot) => number): S[][] {
+	const pieces = packBatches(batch, { maxInputs: batch.length, maxTokens, tokensOf });
 	return pieces.length >= 2 ? pieces : halve(batch);
 }
 
@@ -83,15 +91,17 @@ export function splitUnderBudget<S extends PackedSlot>(batch: readonly S[], maxT
 const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
 
 /**
- * The realtime packing for batch jobs, except that a text estimated over Mistral's per-input limit
- * gets a request of its own: in a job nothing bisects a rejected request, so a text Mistral rejects
- * must fail alone.
+ * The realtime packing for batch jobs, by the estimate alone (a job learns nothing before it is
+ * submitted: pass the calibration's prior `tokensOf`), except that a text estimated over Mistral's
+ * per-input limit gets a request of its own: in a job nothing bisects a rejected request, so a text
+ * Mistral rejects must fail alone.
  */
 export function packForBatch<S extends PackedSlot>(slots: readonly S[], limits: BatchLimits): S[][] {
+	const tokensOf = limits.tokensOf ?? estimateOf;
 	const packs: S[][] = [];
 	let run: S[] = [];
 	for (const slot of slots) {
-		if (slot.estimatedTokens <= MISTRAL_MAX_TOKENS_PER_INPUT) {
+		if (tokensOf(slot) <= MISTRAL_MAX_TOKENS_PER_INPUT) {
 			run.push(slot);
 			continue;
 		}

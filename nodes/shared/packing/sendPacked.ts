@@ -1,7 +1,7 @@
 /** The one send-and-split loop of the package (pure: each caller sends and reads its own requests). */
 import { settlePulled, type Settled } from '../concurrency';
 import { failureInfoOf, type FailureInfo } from '../transport/failureInfo';
-import { BatchQueue, estimatedTokensOf, halve, type PackedSlot, splitUnderBudget } from './batching';
+import { BatchQueue, halve, type PackedSlot, splitUnderBudget } from './batching';
 import { saysTooManyTokensInRequest, type TokenCalibration } from './calibration';
 
 /**
@@ -74,8 +74,8 @@ export async function sendPacked<S extends PackedSlot, A>(
 			}
 			if (!maySplit()) return options.onFailure(batch, notSplitFurther(error, splitting), 'input');
 			if (saysTooManyTokensInRequest(info?.message)) {
-				calibration.rejected(estimatedTokensOf(batch), info?.message);
-				return await sendPieces(splitUnderBudget(batch, calibration.budget()));
+				calibration.rejected(batch, info?.message);
+				return await sendPieces(splitUnderBudget(batch, calibration.cap, calibration.tokensOf));
 			}
 			return await sendPieces(halve(batch));
 		}
@@ -87,12 +87,12 @@ export async function sendPacked<S extends PackedSlot, A>(
 			return options.onFailure(batch, error, 'response');
 		}
 		const usage = (response as { usage?: Record<string, unknown> } | null)?.usage;
-		calibration.observe(estimatedTokensOf(batch), usage?.prompt_tokens ?? usage?.total_tokens);
+		calibration.observe(batch, usage?.prompt_tokens ?? usage?.total_tokens);
 		options.onAnswers(batch, answers, usage);
 	};
 
 	const queue = new BatchQueue(slots);
-	const nextBatch = () => queue.take({ maxInputs: options.maxInputs, maxTokens: calibration.budget() });
+	const nextBatch = () => queue.take({ maxInputs: options.maxInputs, maxTokens: calibration.cap, tokensOf: calibration.tokensOf });
 	let firstAnswered: Promise<void> | undefined;
 	const sendCalibrating = (batch: S[]) => {
 		const done = sendOne(batch);

@@ -1,39 +1,54 @@
-import { BatchQueue, estimatedTokensOf, splitUnderBudget } from '../../../../nodes/shared/packing/batching';
+import { BatchQueue, splitUnderBudget } from '../../../../nodes/shared/packing/batching';
 import { PRIOR_RATIO, RATIO_BOUNDS, SAFETY_MARGIN, saysTooManyTokensInRequest, TokenCalibration } from '../../../../nodes/shared/packing/calibration';
+import type { EmbedSlot } from '../../../../nodes/shared/embeddings/inputs';
 import { settlePulled } from '../../../../nodes/shared/concurrency';
 
 const CAP = 16_384;
-const slot = (itemIndex: number, estimatedTokens: number) => ({ itemIndex, text: `t${itemIndex}`, estimatedTokens });
+/** A text of `estimatedTokens` of shape 7 (words) unless said otherwise. */
+const slot = (itemIndex: number, estimatedTokens: number, shape = 7): EmbedSlot => ({ itemIndex, text: `t${itemIndex}`, estimatedTokens, shape });
+const batchOf = (estimate: number, shape = 7, count = 10) => Array.from({ length: count }, (_, i) => slot(i, estimate / count, shape));
 
 /**
- * Sends `count` inputs of `estimate` tokens each (real tokens = estimate x trueRatio) through a
- * BatchQueue and a calibration, `wave` batches packed before any answer comes back (concurrency),
- * with a server that refuses requests over `serverCap` as Mistral does.
+ * Sends texts (real tokens = estimate x the true ratio of their shape) through a BatchQueue and a
+ * calibration, `wave` batches packed before any answer comes back (concurrency), with a server that
+ * refuses requests over `serverCap` as Mistral does.
  */
-function simulate(options: { count: number; estimate: number; trueRatio: number; wave?: number; serverCap?: number; reportsUsage?: boolean; message?: string }) {
-	const { count, estimate, trueRatio, wave = 4, serverCap = CAP, reportsUsage = true, message = 'Too many tokens overall, split into more batches.' } = options;
+function simulate(options: {
+	count: number;
+	estimate: number;
+	trueRatio: number | ((slot: EmbedSlot) => number);
+	shapeOf?: (index: number) => number;
+	wave?: number;
+	serverCap?: number;
+	reportsUsage?: boolean;
+	message?: string;
+}) {
+	const { count, estimate, wave = 4, serverCap = CAP, reportsUsage = true, message = 'Too many tokens overall, split into more batches.' } = options;
+	const trueRatio = typeof options.trueRatio === 'number' ? () => options.trueRatio as number : options.trueRatio;
 	const calibration = new TokenCalibration(CAP);
-	const queue = new BatchQueue(Array.from({ length: count }, (_, i) => slot(i, estimate)));
-	const real = (batch: unknown[]) => batch.length * estimate * trueRatio;
+	const queue = new BatchQueue(Array.from({ length: count }, (_, i) => slot(i, estimate, options.shapeOf?.(i) ?? 7)));
+	const real = (batch: EmbedSlot[]) => batch.reduce((sum, s) => sum + s.estimatedTokens * trueRatio(s), 0);
 	const fills: number[] = [];
 	let requests = 0;
 	let rejected = 0;
-	const send = (batch: ReturnType<typeof slot>[]): void => {
+	let total = 0;
+	const send = (batch: EmbedSlot[]): void => {
 		requests++;
 		const tokens = real(batch);
 		if (tokens > serverCap) {
 			rejected++;
-			calibration.rejected(estimatedTokensOf(batch), message.replace('{got}', String(Math.round(tokens))));
-			for (const piece of splitUnderBudget(batch, calibration.budget())) send(piece);
+			calibration.rejected(batch, message.replace('{got}', String(Math.round(tokens))));
+			for (const piece of splitUnderBudget(batch, calibration.cap, calibration.tokensOf)) send(piece);
 			return;
 		}
+		total += tokens;
 		fills.push(tokens / serverCap);
-		calibration.observe(estimatedTokensOf(batch), reportsUsage ? Math.round(tokens) : undefined);
+		calibration.observe(batch, reportsUsage ? Math.round(tokens) : undefined);
 	};
-	const inFlight: ReturnType<typeof slot>[][] = [];
+	const inFlight: EmbedSlot[][] = [];
 	for (;;) {
 		while (inFlight.length < wave) {
-			const batch = queue.take({ maxInputs: 10_000, maxTokens: calibration.budget() });
+			const batch = queue.take({ maxInputs: 10_000, maxTokens: calibration.cap, tokensOf: calibration.tokensOf });
 			if (!batch) break;
 			inFlight.push(batch);
 		}
@@ -41,13 +56,15 @@ function simulate(options: { count: number; estimate: number; trueRatio: number;
 		if (!next) break;
 		send(next);
 	}
-	const ideal = Math.ceil((count * estimate * trueRatio) / serverCap);
+	const ideal = Math.ceil(total / serverCap);
 	return { requests, rejected, ideal, fills, lastFill: fills[fills.length - 2], calibration };
 }
 
 describe('token calibration', () => {
-	it('before any report, packs by the estimate with a prior margin', () => {
-		expect(new TokenCalibration(CAP).budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
+	it('before any report, packs by the estimate with the prior ratio and the margin', () => {
+		const calibration = new TokenCalibration(CAP);
+		expect(calibration.budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
+		expect(calibration.tokensOf(slot(0, 1000))).toBeCloseTo(1000 * PRIOR_RATIO * (1 + SAFETY_MARGIN));
 	});
 
 	it('an estimate twice too high: a homogeneous table converges on full requests, none rejected', () => {
@@ -57,6 +74,17 @@ describe('token calibration', () => {
 		expect(run.lastFill).toBeLessThanOrEqual(1);
 		// The first wave (4 batches) is packed before any report, at about half the cap.
 		expect(run.requests).toBeLessThanOrEqual(run.ideal + 3);
+	});
+
+	it('a table in sections of different weights: each section packs near the cap, none rejected', () => {
+		// Five sections of 400 rows; the estimate is 7% high on some, 7% low on others.
+		const ratios = [0.93, 1.07, 0.95, 1.06, 1.0];
+		const run = simulate({ count: 2000, estimate: 150, shapeOf: (i) => Math.floor(i / 400), trueRatio: (s) => ratios[s.shape!] });
+		expect(run.rejected).toBe(0);
+		expect(run.requests).toBeLessThanOrEqual(Math.ceil(run.ideal * 1.1));
+		// One ratio for the whole table would pack the light sections by the heaviest (a 13% gap).
+		expect(run.calibration.ratioOf(0)).toBeLessThan(0.96);
+		expect(run.calibration.ratioOf(1)).toBeGreaterThan(1.06);
 	});
 
 	it('an estimate 30% too low (another tokenizer): two refusals, then full requests that fit', () => {
@@ -78,48 +106,59 @@ describe('token calibration', () => {
 		expect(run.fills.slice(-5, -1).every((fill) => fill <= 1 && fill > 0.5)).toBe(true);
 	});
 
-	it('never packs over the cap on a shape already seen: the highest ratio wins, with a margin', () => {
+	it('never packs over the cap on a shape already seen: the highest ratio wins, per shape', () => {
 		const calibration = new TokenCalibration(CAP);
-		calibration.observe(10_000, 9_000);
-		calibration.observe(10_000, 6_000);
-		expect(calibration.ratio).toBeCloseTo(0.9 * (1 + SAFETY_MARGIN));
-		expect(calibration.budget() * 0.9).toBeLessThan(CAP);
-		calibration.observe(10_000, 9_500);
-		expect(calibration.ratio).toBeCloseTo(0.95 * (1 + SAFETY_MARGIN));
+		calibration.observe(batchOf(10_000), 9_000);
+		calibration.observe(batchOf(10_000), 6_000);
+		expect(calibration.ratioOf(7)).toBeCloseTo(0.9);
+		calibration.observe(batchOf(10_000), 9_500);
+		expect(calibration.ratioOf(7)).toBeCloseTo(0.95);
+		// Another shape keeps the prior until it is reported.
+		expect(calibration.ratioOf(15)).toBe(PRIOR_RATIO);
+	});
+
+	it('a mixed batch never lowers a shape, and raises every shape in it when it counted more than predicted', () => {
+		const calibration = new TokenCalibration(CAP);
+		calibration.observe(batchOf(10_000, 7), 9_000);
+		calibration.observe(batchOf(10_000, 15), 10_000);
+		const mixed = [...batchOf(5_000, 7, 5), ...batchOf(5_000, 15, 5)];
+		calibration.observe(mixed, 6_000);
+		expect([calibration.ratioOf(7), calibration.ratioOf(15)]).toEqual([expect.closeTo(0.9), expect.closeTo(1)]);
+		calibration.observe(mixed, 11_400);
+		expect([calibration.ratioOf(7), calibration.ratioOf(15)]).toEqual([expect.closeTo(0.9 * 1.2), expect.closeTo(1.2)]);
 	});
 
 	it('ignores small batches and servers that report no usage', () => {
 		const calibration = new TokenCalibration(CAP);
-		calibration.observe(40, 400);
-		calibration.observe(10_000, undefined);
-		calibration.observe(10_000, 'many');
-		calibration.observe(10_000, 0);
-		expect(calibration.budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
-		expect(simulate({ count: 500, estimate: 100, trueRatio: 0.5, reportsUsage: false }).calibration.budget()).toBe(Math.floor(CAP / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
+		calibration.observe(batchOf(40), 400);
+		calibration.observe(batchOf(10_000), undefined);
+		calibration.observe(batchOf(10_000), 'many');
+		calibration.observe(batchOf(10_000), 0);
+		expect(calibration.ratioOf(7)).toBe(PRIOR_RATIO);
+		expect(simulate({ count: 500, estimate: 100, trueRatio: 0.5, reportsUsage: false }).calibration.ratioOf(7)).toBe(PRIOR_RATIO);
 	});
 
 	it('believes reports only within bounds: a server reporting nonsense cannot collapse or inflate batches', () => {
 		const tiny = new TokenCalibration(CAP);
-		tiny.observe(10_000, 1);
-		expect(tiny.ratio).toBeCloseTo(RATIO_BOUNDS.min * (1 + SAFETY_MARGIN));
+		tiny.observe(batchOf(10_000), 1);
+		expect(tiny.ratioOf(7)).toBeCloseTo(RATIO_BOUNDS.min);
 		const huge = new TokenCalibration(CAP);
-		huge.observe(10_000, 1e9);
-		expect(huge.ratio).toBeCloseTo(RATIO_BOUNDS.max * (1 + SAFETY_MARGIN));
-		expect(huge.budget()).toBeGreaterThan(3_000);
+		huge.observe(batchOf(10_000), 1e9);
+		expect(huge.ratioOf(7)).toBeCloseTo(RATIO_BOUNDS.max);
 	});
 
 	it('a refusal raises the ratio above the one in use', () => {
 		const calibration = new TokenCalibration(CAP);
-		calibration.observe(10_000, 5_000);
-		const before = calibration.budget();
-		calibration.rejected(before);
-		const once = calibration.budget();
-		expect(once).toBeLessThan(before / 1.05);
+		calibration.observe(batchOf(10_000), 5_000);
+		const before = calibration.ratioOf(7);
+		calibration.rejected(batchOf(CAP / before));
+		const once = calibration.ratioOf(7);
+		expect(once).toBeGreaterThan(before * 1.04);
 		// A report after a refusal does not undo what the refusal taught.
-		calibration.observe(once, once * 0.5);
-		expect(calibration.budget()).toBe(once);
-		calibration.rejected(once);
-		expect(calibration.budget()).toBeLessThan(once / 1.05);
+		calibration.observe(batchOf(10_000), 5_000);
+		expect(calibration.ratioOf(7)).toBe(once);
+		calibration.rejected(batchOf(CAP / once));
+		expect(calibration.ratioOf(7)).toBeGreaterThan(once * 1.04);
 	});
 
 	it('tells a request over its token cap from an input over its own', () => {
