@@ -280,8 +280,9 @@ describe('the editor (n8n start)', () => {
 		expect(credentialsResponse.status).toBe(200);
 		const credentialType = (JSON.parse(credentialsResponse.text) as Array<Record<string, any>>).find((c) => c.name === 'mistralAiApi');
 		expect(credentialType).toBeDefined();
-		// n8n appends its own fields (allowedHttpRequestDomains, allowedDomains) after ours.
-		expect(credentialType!.properties.slice(0, 2).map((p: { name: string }) => p.name)).toEqual(['apiKey', 'baseUrl']);
+		// Our notice (which nodes the credential serves) leads; n8n appends its own fields (allowedHttpRequestDomains, allowedDomains) after ours.
+		const fields = credentialType!.properties.filter((p: { type: string }) => p.type !== 'notice');
+		expect(fields.slice(0, 2).map((p: { name: string }) => p.name)).toEqual(['apiKey', 'baseUrl']);
 		expect(credentialType!.supportedNodes).toEqual(expect.arrayContaining([CHAT_TYPE, EMBED_TYPE]));
 		const credentialIcon = credentialType!.iconUrl?.light ?? credentialType!.iconUrl;
 		expect(typeof credentialIcon).toBe('string');
