@@ -93,7 +93,7 @@ describe(`npm start while another n8n holds 5678 and 5679 (n8n ${N8N_VERSION || 
 		// The task broker (where it logs) listens on the port npm start chose.
 		if (/Task Broker ready/.test(output)) expect(output).toMatch(new RegExp(`Task Broker ready on [^,]+, port ${brokerPort}\\b`));
 		// The package loaded: its node types are known to this n8n.
-		const icon = await fetch(`http://127.0.0.1:${editorPort}/icons/n8n-nodes-mistral/dist/nodes/MistralChat/mistral.svg`);
+		const icon = await fetch(`http://127.0.0.1:${editorPort}/icons/n8n-nodes-mistral/dist/icons/mistral.svg`);
 		expect(icon.status).toBe(200);
 		console.log(`[e2e] npm start with 5678 and 5679 taken: editor on ${editorPort}, task broker on ${brokerPort}`);
 	}, 420_000);
