@@ -1,7 +1,7 @@
 /**
  * A local Mistral-compatible HTTP server for tests and benchmarks (node:http only).
  *
- * Faithful to Mistral's OpenAPI spec (/work/shared/mistral-openapi/openapi-public-doc.yaml) and to
+ * Faithful to Mistral's OpenAPI spec (the steering repo's shared/mistral-openapi/openapi-public-doc.yaml, beside the project as ../shared) and to
  * the extra facts in NOTES.md beside it, and never more lenient than the real API:
  *  - Routes exist only under /v1: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,
  *    POST /v1/embeddings, POST /v1/moderations and /v1/chat/moderations (moderation.ts, which also

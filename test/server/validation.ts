@@ -1,6 +1,6 @@
 /**
  * A small pydantic-like validator for the request schemas of Mistral's OpenAPI spec
- * (/work/shared/mistral-openapi/openapi-public-doc.yaml): ChatCompletionRequest, EmbeddingRequest and
+ * (the steering repo's shared/mistral-openapi/openapi-public-doc.yaml, beside the project as ../shared): ChatCompletionRequest, EmbeddingRequest and
  * everything they reference. Every schema marked `additionalProperties: false` in the spec forbids
  * unknown keys here too (422 `extra_forbidden`). Errors are collected like pydantic does (all of
  * them, not just the first) as FastAPI `detail` entries:
