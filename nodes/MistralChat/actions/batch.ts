@@ -3,12 +3,11 @@
  * jobs; results matched back to items by custom_id (the item's index).
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { planJobs } from '../../shared/batch/jobs';
 import { newBatchRunner, reportBatchRun, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
-import { type BatchReference, collectJobs, readReference, requestFailure } from '../../shared/batch/results';
+import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
 import { collectOutput, itemError, type ItemOutcomes, settle, stopError } from '../../shared/itemResults';
 import { answerItems, buildRequest, inputFieldsKept } from './items';
 
@@ -29,30 +28,18 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 	const keepInputFields = inputFieldsKept(this);
 
 	if (settings.mode === 'collect') {
-		const references = items.map((item) => readReference(item.json, settings.referenceField));
-		const jobIds = [...new Set(references.flatMap((reference) => (typeof reference === 'string' ? [] : reference.jobIds)))];
-		const firstBad = references.findIndex((reference) => typeof reference === 'string');
-		if (firstBad !== -1 && !continueOnFail) {
-			throw stopError(this, new NodeOperationError(this.getNode(), references[firstBad] as string, { itemIndex: firstBad }), firstBad);
-		}
-		const results = await collectJobs(runner, jobIds, { maxWaitMs: settings.maxWaitMs, cancelOnGiveUp: false });
-		references.forEach((reference, itemIndex) => {
-			if (typeof reference === 'string') {
-				outcomes[itemIndex] = { ok: false, error: new NodeOperationError(this.getNode(), reference, { itemIndex }) };
-				return;
+		const collected = await collectReferencedJobs(this, runner, settings);
+		for (const itemIndex of items.keys()) {
+			const answer = referencedAnswer(this, collected, itemIndex);
+			if (!answer.ok) {
+				outcomes[itemIndex] = answer;
+				continue;
 			}
-			const part = reference.parts[0];
 			const input = withoutReference(items[itemIndex].json, settings.referenceField);
-			outcomes[itemIndex] = settle(() => {
-				const result = results.get(part);
-				if (!result.ok) throw requestFailure(this, result, part, itemIndex, stringOr(reference.model));
-				return answerItems(this, result.body as IDataObject, itemIndex, input, reference.expectJson === true, simplify, keepInputFields(itemIndex));
-			});
-		});
-		reportBatchRun(this, runner, 'collect', outcomes, (itemIndex) => {
-			const reference = references[itemIndex];
-			return typeof reference === 'string' ? undefined : reference.parts[0].jobId;
-		});
+			const expectJson = answer.reference.expectJson === true;
+			outcomes[itemIndex] = settle(() => answerItems(this, answer.body as IDataObject, itemIndex, input, expectJson, simplify, keepInputFields(itemIndex)));
+		}
+		reportBatchRun(this, runner, 'collect', outcomes, (itemIndex) => collected.references[itemIndex]?.parts[0].jobId);
 		return [collectOutput(this, outcomes, keepInputFields)];
 	}
 
@@ -80,45 +67,24 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 
 	if (settings.mode === 'submit') {
 		const jobIds = submitted.map((job) => job.id);
-		jobs.forEach((job, jobIndex) => {
-			for (const request of job.items) {
-				const reference: BatchReference = {
-					jobIds,
-					parts: [{ jobId: submitted[jobIndex].id, customId: String(request.itemIndex) }],
-					model: request.model,
-					expectJson: request.expectJson,
-				};
-				outcomes[request.itemIndex] = {
-					ok: true,
-					value: [{ json: { ...items[request.itemIndex].json, [settings.referenceField]: reference }, pairedItem: { item: request.itemIndex } }],
-				};
-			}
-		});
+		for (const { request, part } of submittedRequests(jobs, submitted)) {
+			const reference: BatchReference = { jobIds, parts: [part], model: request.model, expectJson: request.expectJson };
+			outcomes[request.itemIndex] = { ok: true, value: referencedItem(items[request.itemIndex], request.itemIndex, settings.referenceField, reference) };
+		}
 		reportBatchRun(this, runner, 'submit', outcomes, () => undefined);
 		return [collectOutput(this, outcomes, keepInputFields)];
 	}
 
-	const results = await collectJobs(
-		runner,
-		submitted.map((job) => job.id),
-		{ maxWaitMs: settings.maxWaitMs, cancelOnGiveUp: true },
-	);
-	jobs.forEach((job, jobIndex) => {
-		for (const request of job.items) {
-			const part = { jobId: submitted[jobIndex].id, customId: String(request.itemIndex) };
-			outcomes[request.itemIndex] = settle(() => {
-				const result = results.get(part);
-				if (!result.ok) throw requestFailure(this, result, part, request.itemIndex, request.model);
-				return answerItems(this, result.body as IDataObject, request.itemIndex, items[request.itemIndex].json, request.expectJson, simplify, keepInputFields(request.itemIndex));
-			});
-		}
-	});
+	const results = await collectJobs(runner, submitted.map((job) => job.id), { maxWaitMs: settings.maxWaitMs, cancelOnGiveUp: true });
+	const jobOfItem = new Map<number, string>();
+	for (const { request, part } of submittedRequests(jobs, submitted)) {
+		jobOfItem.set(request.itemIndex, part.jobId);
+		const answer = partAnswer(this, results, part, request.itemIndex, request.model);
+		outcomes[request.itemIndex] = answer.ok
+			? settle(() => answerItems(this, answer.body as IDataObject, request.itemIndex, items[request.itemIndex].json, request.expectJson, simplify, keepInputFields(request.itemIndex)))
+			: answer;
+	}
 	this.logger.debug(`Mistral Chat (batch): ${items.length} item(s), ${runner.describeStats()}`);
-	const jobOfItem = new Map(jobs.flatMap((job, jobIndex) => job.items.map((request) => [request.itemIndex, submitted[jobIndex].id] as const)));
 	reportBatchRun(this, runner, 'wait', outcomes, (itemIndex) => jobOfItem.get(itemIndex));
 	return [collectOutput(this, outcomes, keepInputFields)];
-}
-
-function stringOr(value: unknown): string | undefined {
-	return typeof value === 'string' ? value : undefined;
 }

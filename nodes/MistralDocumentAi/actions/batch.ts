@@ -5,16 +5,15 @@
  * "Submit Only" mode, by the "Collect Results" node, from the reference).
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { planJobs } from '../../shared/batch/jobs';
 import { metadataFor, readBatchSettings } from '../../shared/batch/parameters';
-import { type BatchReference, collectJobs, readReference, requestFailure } from '../../shared/batch/results';
+import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { readOcrAnswer } from '../../shared/documents/ocrAnswer';
 import { deleteUploads, executionFiles } from '../../shared/files/glue';
-import { collectOutput, type ItemOutcomes, settle, stopError } from '../../shared/itemResults';
+import { collectOutput, type ItemOutcomes, stopError } from '../../shared/itemResults';
 import { DEFAULT_DOCUMENT_CONCURRENCY, DEFAULT_DOCUMENT_TIMEOUT_S } from '../description';
 import { answerProblem, type DocumentInfo, inputProblem, type PreparedRequest, prepareRequest, readsPerPage, resultItems, uploadThresholdBytes } from './documents';
 
@@ -34,29 +33,18 @@ export async function executeDocumentBatch(this: IExecuteFunctions): Promise<INo
 
 	try {
 		if (settings.mode === 'collect') {
-			const references = items.map((item) => readReference(item.json, settings.referenceField));
-			const firstBad = references.findIndex((reference) => typeof reference === 'string');
-			if (firstBad !== -1 && !continueOnFail) {
-				throw stopError(this, new NodeOperationError(this.getNode(), references[firstBad] as string, { itemIndex: firstBad }), firstBad);
+			const collected = await collectReferencedJobs(this, runner, settings);
+			for (const reference of collected.references) {
+				for (const id of Array.isArray(reference?.fileIds) ? reference.fileIds : []) if (typeof id === 'string') files.uploads.track({ id, bytes: 0, filename: '', purpose: 'ocr' });
 			}
-			for (const reference of references) {
-				if (typeof reference === 'string') continue;
-				for (const id of Array.isArray(reference.fileIds) ? reference.fileIds : []) if (typeof id === 'string') files.uploads.track({ id, bytes: 0, filename: '', purpose: 'ocr' });
-			}
-			const jobIds = [...new Set(references.flatMap((reference) => (typeof reference === 'string' ? [] : reference.jobIds)))];
-			const results = await collectJobs(runner, jobIds, { maxWaitMs: settings.maxWaitMs, cancelOnGiveUp: false });
-			for (const [itemIndex, reference] of references.entries()) {
-				if (typeof reference === 'string') {
-					outcomes[itemIndex] = { ok: false, error: new NodeOperationError(this.getNode(), reference, { itemIndex }) };
+			for (const itemIndex of items.keys()) {
+				const answer = referencedAnswer(this, collected, itemIndex);
+				if (!answer.ok) {
+					outcomes[itemIndex] = answer;
 					continue;
 				}
-				const part = reference.parts[0];
-				const result = results.get(part);
-				if (!result.ok) {
-					outcomes[itemIndex] = { ok: false, error: requestFailure(this, result, part, itemIndex, typeof reference.model === 'string' ? reference.model : undefined) };
-					continue;
-				}
-				outcomes[itemIndex] = await settleAsync(async () => await resultItems(this, readOcrAnswer(result.body), { itemIndex, info: (reference.document ?? { source: 'binary' }) as DocumentInfo }, perPage), this, itemIndex);
+				const info = (answer.reference.document ?? { source: 'binary' }) as DocumentInfo;
+				outcomes[itemIndex] = await settleAsync(async () => await resultItems(this, readOcrAnswer(answer.body), { itemIndex, info }, perPage), this, itemIndex);
 			}
 			return [collectOutput(this, outcomes)];
 		}
@@ -83,37 +71,17 @@ export async function executeDocumentBatch(this: IExecuteFunctions): Promise<INo
 		if (settings.mode === 'submit') {
 			keepUploads = true;
 			const jobIds = submitted.map((job) => job.id);
-			jobs.forEach((job, jobIndex) => {
-				for (const request of job.items) {
-					const reference: BatchReference = {
-						jobIds,
-						parts: [{ jobId: submitted[jobIndex].id, customId: String(request.itemIndex) }],
-						model: request.model,
-						document: request.info,
-						...(request.fileId ? { fileIds: [request.fileId] } : {}),
-					};
-					outcomes[request.itemIndex] = {
-						ok: true,
-						value: [{ json: { ...items[request.itemIndex].json, [settings.referenceField]: reference }, pairedItem: { item: request.itemIndex } }],
-					};
-				}
-			});
+			for (const { request, part } of submittedRequests(jobs, submitted)) {
+				const reference: BatchReference = { jobIds, parts: [part], model: request.model, document: request.info, ...(request.fileId ? { fileIds: [request.fileId] } : {}) };
+				outcomes[request.itemIndex] = { ok: true, value: referencedItem(items[request.itemIndex], request.itemIndex, settings.referenceField, reference) };
+			}
 			return [collectOutput(this, outcomes)];
 		}
 
 		const results = await collectJobs(runner, submitted.map((job) => job.id), { maxWaitMs: settings.maxWaitMs, cancelOnGiveUp: true });
-		for (const [jobIndex, job] of jobs.entries()) {
-			for (const request of job.items) {
-				const part = { jobId: submitted[jobIndex].id, customId: String(request.itemIndex) };
-				const result = results.get(part);
-				if (!result.ok) {
-					outcomes[request.itemIndex] = settle(() => {
-						throw requestFailure(this, result, part, request.itemIndex, request.model);
-					});
-					continue;
-				}
-				outcomes[request.itemIndex] = await settleAsync(async () => await resultItems(this, readOcrAnswer(result.body), request, perPage), this, request.itemIndex);
-			}
+		for (const { request, part } of submittedRequests(jobs, submitted)) {
+			const answer = partAnswer(this, results, part, request.itemIndex, request.model);
+			outcomes[request.itemIndex] = answer.ok ? await settleAsync(async () => await resultItems(this, readOcrAnswer(answer.body), request, perPage), this, request.itemIndex) : answer;
 		}
 		this.logger.debug(`${LABEL} (batch): ${items.length} item(s), ${runner.describeStats()}`);
 		return [collectOutput(this, outcomes)];

@@ -10,12 +10,12 @@ import { NodeOperationError } from 'n8n-workflow';
 import { planJobs, type RequestResult } from '../../shared/batch/jobs';
 import { newBatchRunner, reportBatchRun, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
-import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
+import { type BatchPart, type BatchReference, collectJobs, collectReferencedJobs, type JobResults, requestFailure } from '../../shared/batch/results';
 import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
 import type { EmbedSlot } from '../../shared/embeddings/inputs';
 import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../../shared/embeddings/settings';
 import { type Dtype, UNUSABLE_ANSWER_FIX, vectorsByIndex } from '../../shared/embeddings/vectors';
-import { collectOutput, itemError, type ItemOutcomes, stopError } from '../../shared/itemResults';
+import { collectOutput, itemError, type ItemOutcomes } from '../../shared/itemResults';
 import { halve, packForBatch } from '../../shared/packing/batching';
 import { TokenCalibration } from '../../shared/packing/calibration';
 import { blamesAnInput } from '../../shared/packing/sendPacked';
@@ -31,34 +31,27 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	const batch = readBatchSettings(this);
 	const { settings, limits } = readEmbedSettings(this, options);
 	const runner = newBatchRunner(this, 'Mistral Embed');
-	const continueOnFail = this.continueOnFail();
 	const field = batch.referenceField;
 	const keepInput = this.getNodeParameter('includeInputFields', 0, true) as boolean;
 
 	const inputs = readItemInputs(this, items);
 
 	if (batch.mode === 'collect') {
-		const references = items.map((item) => readReference(item.json, field));
-		const problems: Array<string | undefined> = references.map((reference, itemIndex) => {
-			if (typeof reference === 'string') return reference;
+		const collected = await collectReferencedJobs(this, runner, batch, (reference, itemIndex) => {
 			const texts = slotsOf(inputs[itemIndex]).length;
 			if (inputs[itemIndex].kind !== 'invalid' && texts !== reference.parts.length) {
 				return `The item has ${texts} text(s) to embed but its "${field}" reference has ${reference.parts.length}: "Text" must read the same field as in the "Submit Only" node`;
 			}
 			return undefined;
 		});
-		const firstBad = problems.findIndex((problem) => problem !== undefined);
-		if (firstBad !== -1 && !continueOnFail) {
-			throw stopError(this, itemError(this.getNode(), problems[firstBad], firstBad), firstBad);
-		}
-		const jobIds = [...new Set(references.flatMap((reference, i) => (typeof reference === 'string' || problems[i] ? [] : reference.jobIds)))];
+		const { references, problems } = collected;
 		const wait = { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: false };
-		let results = await collectJobs(runner, jobIds, wait);
+		let results = collected.results;
 		const slotResults = new Map<EmbedSlot, SlotResult>();
 		const partOf = new Map<EmbedSlot, BatchPart>();
 		const dtypes = new Map<EmbedSlot, Dtype>();
 		references.forEach((reference, itemIndex) => {
-			if (typeof reference === 'string' || problems[itemIndex]) return;
+			if (!reference) return;
 			const dtype = isDtype(reference.dtype) ? reference.dtype : settings.dtype;
 			slotsOf(inputs[itemIndex]).forEach((slot, position) => {
 				partOf.set(slot, reference.parts[position]);
@@ -66,7 +59,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 			});
 		});
 		// Follow-up requests must be made like the submitted ones, whatever this node's own options say.
-		const first = references.find((reference, i): reference is BatchReference => typeof reference !== 'string' && !problems[i]);
+		const first = references.find((reference) => reference !== undefined);
 		const submittedAs: EmbedSettings = first
 			? {
 					model: typeof first.model === 'string' ? first.model : settings.model,

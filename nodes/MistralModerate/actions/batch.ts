@@ -11,7 +11,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { planJobs } from '../../shared/batch/jobs';
 import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
-import { type BatchPart, type BatchReference, collectJobs, type JobResults, readReference, requestFailure } from '../../shared/batch/results';
+import { type BatchPart, type BatchReference, collectJobs, collectReferencedJobs, type JobResults, partAnswer } from '../../shared/batch/results';
 import type { Settled } from '../../shared/concurrency';
 import { collectOutput, type ItemOutcomes, stopError } from '../../shared/itemResults';
 import { readModerationResults } from '../../shared/moderation/answers';
@@ -44,22 +44,15 @@ export async function executeModerateBatch(this: IExecuteFunctions): Promise<INo
 	const thresholds = readItemThresholds(this, items.length);
 
 	if (batch.mode === 'collect') {
-		const references = items.map((item) => readReference(item.json, field));
-		const problems = references.map((reference, itemIndex) => {
-			if (typeof reference === 'string') return new NodeOperationError(this.getNode(), reference, { itemIndex });
+		const collected = await collectReferencedJobs(this, runner, batch, (_reference, itemIndex) => {
 			const threshold = thresholds[itemIndex];
 			return threshold instanceof Error ? threshold : undefined;
 		});
-		const firstProblem = problems.findIndex((problem) => problem !== undefined);
-		if (firstProblem !== -1 && !continueOnFail) throw stopError(this, problems[firstProblem], firstProblem);
-		const jobIds = [...new Set(references.flatMap((reference, i) => (typeof reference === 'string' || problems[i] ? [] : reference.jobIds)))];
-		const results = await collectJobs(runner, jobIds, { maxWaitMs: batch.maxWaitMs, cancelOnGiveUp: false });
 		const outcomes = items.map((item, itemIndex): Settled<ModeratedItem> => {
-			const problem = problems[itemIndex];
-			if (problem) return { ok: false, error: problem };
-			const reference = references[itemIndex] as BatchReference;
+			const reference = collected.references[itemIndex];
+			if (!reference) return { ok: false, error: collected.problems[itemIndex] };
 			const asSubmitted = { ...settings, model: typeof reference.model === 'string' ? reference.model : settings.model };
-			return resultOf(this, results, reference.parts[0], itemIndex, thresholds[itemIndex] as Thresholds, asSubmitted, withoutReference(item.json, field));
+			return resultOf(this, collected.results, reference.parts[0], itemIndex, thresholds[itemIndex] as Thresholds, asSubmitted, withoutReference(item.json, field));
 		});
 		return routeOutputs(this, outcomes, settings);
 	}
@@ -125,12 +118,12 @@ function resultOf(
 	settings: ModerateSettings,
 	inputJson: IDataObject,
 ): Settled<ModeratedItem> {
+	const answer = partAnswer(context, results, part, itemIndex, settings.model);
+	if (!answer.ok) return answer;
 	try {
-		const result = results.get(part);
-		if (!result.ok) throw requestFailure(context, result, part, itemIndex, settings.model);
 		let answers;
 		try {
-			answers = readModerationResults(result.body, part.size ?? 1);
+			answers = readModerationResults(answer.body, part.size ?? 1);
 		} catch (error) {
 			throw new NodeOperationError(context.getNode(), (error as Error).message, { itemIndex });
 		}

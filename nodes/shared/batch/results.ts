@@ -2,9 +2,10 @@
  * What links an n8n item to its requests in batch jobs (the reference a "Submit Only" node adds to
  * each item), and the lookup of each request's result once the jobs have finished.
  */
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { stopError } from '../itemResults';
 import { isObject } from '../json';
 import { describeHttpError } from '../transport/errorMessages';
 import { type BatchJobInfo, jobEndProblem, type RequestResult } from './jobs';
@@ -79,6 +80,81 @@ export async function collectJobs(runner: BatchRunner, jobIds: string[], wait: W
 	const results = new Map<string, Map<string, RequestResult>>();
 	for (const job of finished) results.set(job.id, await runner.results(job));
 	return new JobResults(jobs, results);
+}
+
+/** What "Collect Results" found on the items: each one's reference or the reason it cannot be collected. */
+export interface CollectedReferences {
+	references: Array<BatchReference | undefined>;
+	problems: Array<Error | undefined>;
+	results: JobResults;
+}
+
+/**
+ * "Collect Results" mode of every node: reads each item's reference (and the node's own check of it),
+ * stops at the first bad item unless Continue On Fail is on, then waits for the referenced jobs
+ * (never cancelling them: they belong to the submitting execution too) and reads their results.
+ */
+export async function collectReferencedJobs(
+	context: IExecuteFunctions,
+	runner: BatchRunner,
+	settings: { referenceField: string; maxWaitMs: number },
+	checkItem?: (reference: BatchReference, itemIndex: number) => Error | string | undefined,
+): Promise<CollectedReferences> {
+	const node = context.getNode();
+	const references: Array<BatchReference | undefined> = [];
+	const problems: Array<Error | undefined> = [];
+	for (const [itemIndex, item] of context.getInputData().entries()) {
+		const reference = readReference(item.json, settings.referenceField);
+		const problem = typeof reference === 'string' ? reference : checkItem?.(reference, itemIndex);
+		references.push(typeof reference === 'string' || problem !== undefined ? undefined : reference);
+		problems.push(typeof problem === 'string' ? new NodeOperationError(node, problem, { itemIndex }) : problem);
+	}
+	const firstBad = problems.findIndex((problem) => problem !== undefined);
+	if (firstBad !== -1 && !context.continueOnFail()) throw stopError(context, problems[firstBad], firstBad);
+	const jobIds = [...new Set(references.flatMap((reference) => reference?.jobIds ?? []))];
+	const results = await collectJobs(runner, jobIds, { maxWaitMs: settings.maxWaitMs, cancelOnGiveUp: false });
+	return { references, problems, results };
+}
+
+/**
+ * The answer to an item whose reference names one request (Chat, Audio, Document AI, Moderate):
+ * the request's body, or the item's error (a bad reference, or the request's failure in its job).
+ */
+export function referencedAnswer(
+	context: IExecuteFunctions,
+	collected: CollectedReferences,
+	itemIndex: number,
+): { ok: true; body: unknown; reference: BatchReference } | { ok: false; error: Error } {
+	const reference = collected.references[itemIndex];
+	if (!reference) return { ok: false, error: collected.problems[itemIndex] ?? new NodeOperationError(context.getNode(), 'The item has no batch job reference', { itemIndex }) };
+	const answer = partAnswer(context, collected.results, reference.parts[0], itemIndex, typeof reference.model === 'string' ? reference.model : undefined);
+	return answer.ok ? { ...answer, reference } : answer;
+}
+
+export type PartAnswer = { ok: true; body: unknown } | { ok: false; error: Error };
+
+/** One request's answer in finished jobs: its body, or the item's error in the same words as realtime. */
+export function partAnswer(context: IExecuteFunctions, results: JobResults, part: BatchPart, itemIndex: number, model?: string): PartAnswer {
+	const result = results.get(part);
+	return result.ok ? { ok: true, body: result.body } : { ok: false, error: requestFailure(context, result, part, itemIndex, model) };
+}
+
+/** Each request of the submitted jobs (one per item: custom_id is the item's index) with its place in them. */
+export function submittedRequests<Request extends { itemIndex: number }>(
+	jobs: Array<{ items: Request[] }>,
+	submitted: Array<{ id: string }>,
+): Array<{ request: Request; part: BatchPart }> {
+	return jobs.flatMap((job, jobIndex) => job.items.map((request) => ({ request, part: { jobId: submitted[jobIndex].id, customId: String(request.itemIndex) } })));
+}
+
+/** "Submit Only" output for nodes with one request per item: the input item with its reference added. */
+export function referencedItem(
+	item: INodeExecutionData,
+	itemIndex: number,
+	field: string,
+	reference: BatchReference,
+): INodeExecutionData[] {
+	return [{ json: { ...item.json, [field]: reference }, pairedItem: { item: itemIndex } }];
 }
 
 /** The error of an item whose request failed inside a job: the same words as in realtime mode. */
