@@ -10,6 +10,7 @@ import {
 	type CallerContext,
 	CREDENTIAL_TYPE,
 	type FullResponse,
+	headerValue,
 	outcomeOf,
 	type ResponseKind,
 	sendAttempt,
@@ -479,7 +480,16 @@ export class MistralClient {
 				itemIndex,
 			);
 		}
-		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts, billed: !repeatable });
+		const location = response ? headerValue(response.headers, 'location') : undefined;
+		const text = describeHttpError({
+			status: outcome.status,
+			body: response?.body,
+			url,
+			model: meta.model,
+			attempts,
+			billed: !repeatable,
+			...(location ? { location: this.redactor.text(location) } : {}),
+		});
 		const parsed = parseErrorBody(response?.body);
 		return this.failure(
 			{
