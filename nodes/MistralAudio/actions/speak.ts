@@ -3,13 +3,14 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { detectAudioType } from '../../shared/audio/formats';
 import { readSpeechAudio, readSpeechFormat, speechBody } from '../../shared/audio/speech';
-import { AudioInputError } from '../../shared/audio/transcription';
+
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_AUDIO_CONCURRENCY, DEFAULT_AUDIO_TIMEOUT_S } from '../description';
 import { problem } from './transcribe';
+import { InputError } from '../../shared/errors';
 
 function speakOptions(context: IExecuteFunctions, itemIndex: number): IDataObject {
 	return (context.getNodeParameter('speakOptions', itemIndex, {}) as IDataObject) ?? {};
@@ -19,10 +20,10 @@ async function referenceAudio(context: IExecuteFunctions, itemIndex: number, raw
 	if (typeof raw !== 'string' || raw.trim() === '') return undefined;
 	const property = raw.trim();
 	if (!context.getInputData()[itemIndex]?.binary?.[property]) {
-		throw new AudioInputError(`"Reference Audio Field" names the binary property "${property}", which the input item does not have`);
+		throw new InputError(`"Reference Audio Field" names the binary property "${property}", which the input item does not have`);
 	}
 	const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
-	if (!detectAudioType(bytes)) throw new AudioInputError(`The reference clip in "${property}" is not audio. Give a short MP3 or WAV of the voice`);
+	if (!detectAudioType(bytes)) throw new InputError(`The reference clip in "${property}" is not audio. Give a short MP3 or WAV of the voice`);
 	return bytes.toString('base64');
 }
 

@@ -6,27 +6,16 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { AnnotationError, DOCUMENT_SCHEMAS, readSchema } from '../../shared/documents/annotations';
-import { binaryNameFor, OcrAnswerError, type OcrResult } from '../../shared/documents/ocrAnswer';
-import {
-	base64Length,
-	checkDocumentLimits,
-	decodeBase64Into,
-	DocumentInputError,
-	MAX_DOCUMENT_BYTES,
-	inlineDocument,
-	type OcrDocument,
-	type OcrOptions,
-	ocrRequestBody,
-	urlDocument,
-	wholeNumber,
-} from '../../shared/documents/ocrRequest';
-import { PageRangeError, parsePageSelection } from '../../shared/documents/pages';
+import { DOCUMENT_SCHEMAS, readSchema } from '../../shared/documents/annotations';
+import { binaryNameFor, type OcrResult } from '../../shared/documents/ocrAnswer';
+import { base64Length, checkDocumentLimits, decodeBase64Into, MAX_DOCUMENT_BYTES, inlineDocument, type OcrDocument, type OcrOptions, ocrRequestBody, urlDocument, wholeNumber } from '../../shared/documents/ocrRequest';
+import { parsePageSelection } from '../../shared/documents/pages';
 import { ACCEPTED_DOCUMENTS, pageCountOf, sniffDocument } from '../../shared/documents/sniff';
 import type { ExecutionFiles } from '../../shared/files/glue';
 import { uploadName } from '../../shared/files/filesApi';
 import { uploadBuffer } from '../../shared/transport/multipart';
 import { DEFAULT_UPLOAD_ABOVE_MB, TEMPLATE_FIELDS } from '../description';
+import { InputError, AnswerError } from '../../shared/errors';
 
 export interface DocumentInfo extends IDataObject {
 	source: 'binary' | 'url';
@@ -48,7 +37,7 @@ export interface PreparedRequest {
 
 /** Errors of the user's input become n8n errors that name the item. */
 export function inputProblem(context: IExecuteFunctions, error: unknown, itemIndex: number): unknown {
-	if (error instanceof DocumentInputError || error instanceof PageRangeError || error instanceof AnnotationError) {
+	if (error instanceof InputError) {
 		return new NodeOperationError(context.getNode(), error.message, { itemIndex });
 	}
 	return error;
@@ -58,21 +47,21 @@ function annotationOptions(context: IExecuteFunctions, itemIndex: number): Pick<
 	const choice = context.getNodeParameter('documentAnnotation', itemIndex, 'none') as string;
 	if (!choice || choice === 'none') return {};
 	const template = choice in DOCUMENT_SCHEMAS ? DOCUMENT_SCHEMAS[choice as keyof typeof DOCUMENT_SCHEMAS] : undefined;
-	if (!template && choice !== 'custom') throw new DocumentInputError(`"Document Annotation" is "${choice}"; choose None, Invoice, Receipt, ID Document, Contract or Custom Schema`);
+	if (!template && choice !== 'custom') throw new InputError(`"Document Annotation" is "${choice}"; choose None, Invoice, Receipt, ID Document, Contract or Custom Schema`);
 	const { name: field, displayName: label } = template ? TEMPLATE_FIELDS[choice as keyof typeof TEMPLATE_FIELDS] : { name: 'customSchema', displayName: 'Custom Schema (JSON)' };
 	const raw = context.getNodeParameter(field, itemIndex, template ? template.schema : '') as unknown;
 	const schema = readSchema(raw, label);
 	const prompt = context.getNodeParameter('annotationPrompt', itemIndex, '') as unknown;
-	if (prompt !== undefined && prompt !== null && typeof prompt !== 'string') throw new DocumentInputError('"Annotation Prompt" must be text');
+	if (prompt !== undefined && prompt !== null && typeof prompt !== 'string') throw new InputError('"Annotation Prompt" must be text');
 	return { documentAnnotation: { name: template?.name ?? 'document', schema, prompt: (prompt as string | undefined) ?? undefined } };
 }
 
 export function readOcrOptions(context: IExecuteFunctions, itemIndex: number): OcrOptions {
 	const options = (context.getNodeParameter('options', itemIndex, {}) as IDataObject) ?? {};
 	const table = options.tableFormat ?? 'none';
-	if (!['none', 'markdown', 'html'].includes(String(table))) throw new DocumentInputError(`"Table Format" is ${JSON.stringify(table)}; use none, markdown or html`);
+	if (!['none', 'markdown', 'html'].includes(String(table))) throw new InputError(`"Table Format" is ${JSON.stringify(table)}; use none, markdown or html`);
 	const confidence = options.confidence ?? 'none';
-	if (!['none', 'page', 'block', 'word'].includes(String(confidence))) throw new DocumentInputError(`"Confidence Scores" is ${JSON.stringify(confidence)}; use none, page, block or word`);
+	if (!['none', 'page', 'block', 'word'].includes(String(confidence))) throw new InputError(`"Confidence Scores" is ${JSON.stringify(confidence)}; use none, page, block or word`);
 	const includeImages = options.includeImages === true;
 	const result: OcrOptions = {
 		pages: parsePageSelection(context.getNodeParameter('pages', itemIndex, '')),
@@ -95,7 +84,7 @@ export function readOcrOptions(context: IExecuteFunctions, itemIndex: number): O
 export function uploadThresholdBytes(context: IExecuteFunctions): number {
 	const options = (context.getNodeParameter('options', 0, {}) as IDataObject) ?? {};
 	const megabytes = options.uploadAboveMb === undefined ? DEFAULT_UPLOAD_ABOVE_MB : Number(options.uploadAboveMb);
-	if (!Number.isFinite(megabytes) || megabytes < 0) throw new DocumentInputError(`"Upload Files Larger Than (MB)" must be a number from 0 to 50, got ${JSON.stringify(options.uploadAboveMb)}`);
+	if (!Number.isFinite(megabytes) || megabytes < 0) throw new InputError(`"Upload Files Larger Than (MB)" must be a number from 0 to 50, got ${JSON.stringify(options.uploadAboveMb)}`);
 	return megabytes * 1024 * 1024;
 }
 
@@ -104,7 +93,7 @@ function binaryOf(context: IExecuteFunctions, itemIndex: number, property: strin
 	const binary = binaries[property];
 	if (!binary) {
 		const available = Object.keys(binaries);
-		throw new DocumentInputError(
+		throw new InputError(
 			`The input item has no binary property "${property}"${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}. Set "Input Binary Field" to one of them` : '. Add a node before that reads the file (e.g. Read/Write Files from Disk, HTTP Request), or choose "URL" as the source'}`,
 		);
 	}
@@ -145,9 +134,9 @@ export async function prepareRequest(
 		if (upload && decodeBase64Into(binary.data, upload.file) === upload.file.length) bytes = upload.file;
 		else bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 		const type = sniffDocument(bytes);
-		if (bytes.length === 0) throw new DocumentInputError(`The binary property "${property}" is empty (0 bytes). Check the node before: it produced no file content`);
+		if (bytes.length === 0) throw new InputError(`The binary property "${property}" is empty (0 bytes). Check the node before: it produced no file content`);
 		if (!type) {
-			throw new DocumentInputError(
+			throw new InputError(
 				`The binary property "${property}"${binary.fileName ? ` ("${binary.fileName}")` : ''} is not a document Mistral reads: its content is not a ${ACCEPTED_DOCUMENTS}${binary.mimeType ? ` (it says "${binary.mimeType}")` : ''}. Convert it first, or pick the right binary property`,
 			);
 		}
@@ -226,6 +215,6 @@ export function readsPerPage(context: IExecuteFunctions): boolean {
 }
 
 export function answerProblem(context: IExecuteFunctions, error: unknown, itemIndex: number): unknown {
-	if (error instanceof OcrAnswerError) return new NodeOperationError(context.getNode(), error.message, { itemIndex });
+	if (error instanceof AnswerError) return new NodeOperationError(context.getNode(), error.message, { itemIndex });
 	return error;
 }

@@ -5,7 +5,7 @@ import { isBatchProcessing } from '../../shared/batch/parameters';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { readOcrAnswer } from '../../shared/documents/ocrAnswer';
-import { DocumentInputError } from '../../shared/documents/ocrRequest';
+
 import { deleteUploads, executionFiles } from '../../shared/files/glue';
 import { collectOutput } from '../../shared/itemResults';
 import { BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } from '../../shared/nodeOptions';
@@ -13,6 +13,7 @@ import { describeStats, MistralClient } from '../../shared/transport/client';
 import { DEFAULT_DOCUMENT_CONCURRENCY, DEFAULT_DOCUMENT_TIMEOUT_S } from '../description';
 import { executeDocumentBatch } from './batch';
 import { answerProblem, inputProblem, prepareRequest, readsPerPage, resultItems, uploadThresholdBytes } from './documents';
+import { InputError } from '../../shared/errors';
 
 export async function executeDocumentAi(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	// The batch settings and transport options as typed (expressions arrive unchecked): one clear error before any request.
@@ -28,7 +29,7 @@ export async function executeDocumentAi(this: IExecuteFunctions): Promise<INodeE
 	try {
 		uploadAbove = uploadThresholdBytes(this);
 	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as DocumentInputError).message);
+		throw new NodeOperationError(this.getNode(), (error as InputError).message);
 	}
 
 	try {

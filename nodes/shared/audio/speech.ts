@@ -4,7 +4,7 @@
  * voice list (`/v1/audio/voices`, VoiceListResponse).
  */
 import { AUDIO_TYPES, type AudioType, detectAudioType } from './formats';
-import { AudioInputError } from './transcription';
+import { InputError } from '../errors';
 
 /** The spec's SpeechOutputFormat. */
 export type SpeechFormat = 'mp3' | 'wav' | 'flac' | 'opus' | 'pcm';
@@ -30,17 +30,17 @@ export function readSpeechFormat(raw: unknown): SpeechFormat {
 	if (typeof raw === 'string' && (SPEECH_FORMATS as readonly string[]).includes(raw.trim().toLowerCase())) {
 		return raw.trim().toLowerCase() as SpeechFormat;
 	}
-	throw new AudioInputError(`"Audio Format" is ${JSON.stringify(raw)}; use one of ${SPEECH_FORMATS.join(', ')}`);
+	throw new InputError(`"Audio Format" is ${JSON.stringify(raw)}; use one of ${SPEECH_FORMATS.join(', ')}`);
 }
 
 export function speechBody(settings: SpeechSettings): Record<string, unknown> {
 	const { input } = settings;
 	if (typeof input !== 'string') {
-		throw new AudioInputError(
+		throw new InputError(
 			`"Text" must be text, got ${input === null ? 'null' : Array.isArray(input) ? 'a list' : typeof input}. Map a text field, e.g. {{ $json.answer }}`,
 		);
 	}
-	if (input.trim() === '') throw new AudioInputError('"Text" is empty. Enter the words to speak, or map a field that holds them');
+	if (input.trim() === '') throw new InputError('"Text" is empty. Enter the words to speak, or map a field that holds them');
 	const body: Record<string, unknown> = { input, response_format: settings.format };
 	const model = settings.model?.trim();
 	if (model) body.model = model;
@@ -54,17 +54,17 @@ export function speechBody(settings: SpeechSettings): Record<string, unknown> {
 export function readSpeechAudio(raw: unknown, format: SpeechFormat): { data: Buffer; type: AudioType } {
 	const audio = typeof raw === 'object' && raw !== null ? (raw as { audio_data?: unknown }).audio_data : undefined;
 	if (typeof audio !== 'string' || audio.length === 0) {
-		throw new AudioInputError(`The server's answer has no "audio_data": ${JSON.stringify(raw)?.slice(0, 200)}. Check that the Base URL points at Mistral's API`);
+		throw new InputError(`The server's answer has no "audio_data": ${JSON.stringify(raw)?.slice(0, 200)}. Check that the Base URL points at Mistral's API`);
 	}
 	const data = Buffer.from(audio, 'base64');
 	if (data.length === 0 || data.toString('base64').replace(/=+$/, '') !== audio.replace(/\s/g, '').replace(/=+$/, '')) {
-		throw new AudioInputError('The server\'s "audio_data" is not valid base64 audio');
+		throw new InputError('The server\'s "audio_data" is not valid base64 audio');
 	}
 	const expected = speechType(format);
 	if (format !== 'pcm') {
 		const actual = detectAudioType(data);
 		if (!actual || actual.mimeType !== expected.mimeType) {
-			throw new AudioInputError(
+			throw new InputError(
 				`The server answered ${actual ? actual.label : 'bytes that are not audio'} when ${expected.label} was asked for; the file would not play as .${expected.extension}`,
 			);
 		}

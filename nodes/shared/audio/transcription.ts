@@ -5,6 +5,7 @@
  */
 import type { MultipartField } from '../transport/multipart';
 import { ACCEPTED_AUDIO_LABELS, type AudioType, audioDurationSeconds, describeNonAudio, detectAudioType } from './formats';
+import { InputError } from '../errors';
 
 /** Mistral's file limit (files API and uploads): 512 MB. */
 export const MAX_AUDIO_BYTES = 512 * 1024 * 1024;
@@ -43,19 +44,17 @@ export type AudioSource =
 	| { kind: 'url'; url: string }
 	| { kind: 'fileId'; fileId: string };
 
-export class AudioInputError extends Error {}
-
 const describe = (value: unknown) =>
 	value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 
 /** A language code as the spec wants it (two letters, ISO 639-1), or undefined for "detect". */
 export function readLanguage(raw: unknown): string | undefined {
 	if (raw === undefined || raw === null || raw === '') return undefined;
-	if (typeof raw !== 'string') throw new AudioInputError(`"Language" must be a two-letter code such as "en", got ${describe(raw)}`);
+	if (typeof raw !== 'string') throw new InputError(`"Language" must be a two-letter code such as "en", got ${describe(raw)}`);
 	const code = raw.trim().toLowerCase();
 	if (code === '' || code === 'auto') return undefined;
 	if (!/^[a-z]{2}$/.test(code) || !ISO_639_1.has(code)) {
-		throw new AudioInputError(
+		throw new InputError(
 			`"Language" is "${raw.slice(0, 40)}", which is not an ISO 639-1 code. Use two letters such as "en", "fr" or "de", or leave it empty to let Mistral detect the language`,
 		);
 	}
@@ -68,21 +67,21 @@ export function readContextBias(raw: unknown): string[] | undefined {
 	let terms: unknown[];
 	if (typeof raw === 'string') terms = raw.split(/[,\n]/);
 	else if (Array.isArray(raw)) terms = raw;
-	else throw new AudioInputError(`"Context Bias" must be text (terms separated by commas) or a list, got ${describe(raw)}`);
+	else throw new InputError(`"Context Bias" must be text (terms separated by commas) or a list, got ${describe(raw)}`);
 	const cleaned: string[] = [];
 	for (const term of terms) {
-		if (typeof term !== 'string') throw new AudioInputError(`"Context Bias" holds ${describe(term)}; every term must be text`);
+		if (typeof term !== 'string') throw new InputError(`"Context Bias" holds ${describe(term)}; every term must be text`);
 		const word = term.trim();
 		if (word === '') continue;
 		if (/[\s,]/.test(word)) {
-			throw new AudioInputError(
+			throw new InputError(
 				`"Context Bias" term "${word.slice(0, 60)}" has a space or a comma; Mistral takes single words. Enter multi-word names as separate terms or join them, e.g. "New_York"`,
 			);
 		}
 		cleaned.push(word);
 	}
 	if (cleaned.length > MAX_CONTEXT_BIAS_TERMS) {
-		throw new AudioInputError(`"Context Bias" has ${cleaned.length} terms; Mistral takes at most ${MAX_CONTEXT_BIAS_TERMS}. Keep the rarest words and names`);
+		throw new InputError(`"Context Bias" has ${cleaned.length} terms; Mistral takes at most ${MAX_CONTEXT_BIAS_TERMS}. Keep the rarest words and names`);
 	}
 	return cleaned.length > 0 ? cleaned : undefined;
 }
@@ -92,7 +91,7 @@ export function readTemperature(raw: unknown): number | undefined {
 	// An expression may give the number as text ("0.2").
 	if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) raw = Number(raw);
 	if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
-		throw new AudioInputError(`"Temperature" must be a number of 0 or more (0 is the most literal), got ${describe(raw)}`);
+		throw new InputError(`"Temperature" must be a number of 0 or more (0 is the most literal), got ${describe(raw)}`);
 	}
 	return raw;
 }
@@ -103,7 +102,7 @@ export function readGranularities(raw: unknown): TimestampGranularity[] | undefi
 	const out: TimestampGranularity[] = [];
 	for (const value of values) {
 		if (value !== 'segment' && value !== 'word') {
-			throw new AudioInputError(`"Timestamps" must be "segment" or "word", got ${describe(value)}`);
+			throw new InputError(`"Timestamps" must be "segment" or "word", got ${describe(value)}`);
 		}
 		if (!out.includes(value)) out.push(value);
 	}
@@ -115,16 +114,16 @@ export function readFlag(raw: unknown, name: string): boolean {
 	if (raw === undefined || raw === null || raw === '') return false;
 	if (typeof raw === 'boolean') return raw;
 	if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === 'true';
-	throw new AudioInputError(`"${name}" must be true or false, got ${describe(raw)}`);
+	throw new InputError(`"${name}" must be true or false, got ${describe(raw)}`);
 }
 
 /** Checks the settings together; Mistral documents that timestamps and a given language do not combine. */
 export function checkSettings(settings: TranscriptionSettings): TranscriptionSettings {
 	if (typeof settings.model !== 'string' || settings.model.trim() === '') {
-		throw new AudioInputError('"Model" is empty. Choose a transcription model, e.g. voxtral-mini-latest');
+		throw new InputError('"Model" is empty. Choose a transcription model, e.g. voxtral-mini-latest');
 	}
 	if (settings.language && settings.timestampGranularities?.length) {
-		throw new AudioInputError(
+		throw new InputError(
 			'"Language" and "Timestamps" cannot be used together (Mistral refuses the combination). Leave "Language" empty to get timestamps, or turn timestamps off',
 		);
 	}
@@ -133,20 +132,20 @@ export function checkSettings(settings: TranscriptionSettings): TranscriptionSet
 
 /** The bytes of an item's audio, checked: not empty, audio by its bytes, within Mistral's limits. */
 export function audioFromBytes(data: Buffer, fileName: string | undefined, label: string, statedMimeType?: string): AudioSource {
-	if (data.length === 0) throw new AudioInputError(`${label} is empty (0 bytes). Check the node before: the download or recording produced no audio`);
+	if (data.length === 0) throw new InputError(`${label} is empty (0 bytes). Check the node before: the download or recording produced no audio`);
 	const type = detectAudioType(data);
 	if (!type) {
 		const stated = statedMimeType ? ` (it says "${statedMimeType}"${fileName ? `, "${fileName}"` : ''})` : fileName ? ` ("${fileName}")` : '';
-		throw new AudioInputError(`${label} is ${describeNonAudio(data)}, not audio${stated}. Give an audio file: ${ACCEPTED_AUDIO_LABELS}`);
+		throw new InputError(`${label} is ${describeNonAudio(data)}, not audio${stated}. Give an audio file: ${ACCEPTED_AUDIO_LABELS}`);
 	}
 	if (data.length > MAX_AUDIO_BYTES) {
-		throw new AudioInputError(
+		throw new InputError(
 			`${label} is ${(data.length / 1024 / 1024).toFixed(0)} MB; Mistral takes files up to 512 MB. Compress it (e.g. to MP3 or Opus) or split it`,
 		);
 	}
 	const durationSeconds = audioDurationSeconds(data, type);
 	if (durationSeconds !== undefined && durationSeconds > MAX_AUDIO_SECONDS) {
-		throw new AudioInputError(
+		throw new InputError(
 			`${label} lasts ${formatDuration(durationSeconds)}; Mistral transcribes up to 3 hours per request. Split the recording into parts`,
 		);
 	}
@@ -160,7 +159,7 @@ export function fileNameFor(fileName: string | undefined, type: AudioType): stri
 }
 
 export function audioFromUrl(raw: unknown, label: string): AudioSource {
-	if (typeof raw !== 'string' || raw.trim() === '') throw new AudioInputError(`${label} is empty. Enter the http(s) URL of an audio file`);
+	if (typeof raw !== 'string' || raw.trim() === '') throw new InputError(`${label} is empty. Enter the http(s) URL of an audio file`);
 	const url = raw.trim();
 	let parsed: URL | undefined;
 	try {
@@ -169,9 +168,9 @@ export function audioFromUrl(raw: unknown, label: string): AudioSource {
 		parsed = undefined;
 	}
 	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-		throw new AudioInputError(`${label} "${url.slice(0, 100)}" is not an http(s) URL. Enter a link Mistral can download, or use a binary property`);
+		throw new InputError(`${label} "${url.slice(0, 100)}" is not an http(s) URL. Enter a link Mistral can download, or use a binary property`);
 	}
-	if (url.length > MAX_FILE_URL_CHARS) throw new AudioInputError(`${label} has ${url.length} characters; Mistral takes URLs up to ${MAX_FILE_URL_CHARS}`);
+	if (url.length > MAX_FILE_URL_CHARS) throw new InputError(`${label} has ${url.length} characters; Mistral takes URLs up to ${MAX_FILE_URL_CHARS}`);
 	return { kind: 'url', url };
 }
 
@@ -200,7 +199,7 @@ export function transcriptionFields(settings: TranscriptionSettings, source: Aud
 
 /** The body of one batch line: JSON, so the audio goes by URL or file id, never as bytes. */
 export function transcriptionBatchBody(settings: TranscriptionSettings, source: AudioSource): Record<string, unknown> {
-	if (source.kind === 'bytes') throw new AudioInputError('A batch request takes audio by URL or file id, not as bytes');
+	if (source.kind === 'bytes') throw new InputError('A batch request takes audio by URL or file id, not as bytes');
 	const body: Record<string, unknown> = { model: settings.model };
 	if (source.kind === 'url') body.file_url = source.url;
 	else body.file_id = source.fileId;
@@ -238,7 +237,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Reads a TranscriptionResponse; a body that is not one is an error that says what came instead. */
 export function readTranscript(raw: unknown): Transcript {
 	if (!isRecord(raw) || typeof raw.text !== 'string') {
-		throw new AudioInputError(
+		throw new InputError(
 			`The server's answer is not a transcription (no "text"): ${JSON.stringify(raw)?.slice(0, 200)}. Check that the Base URL points at Mistral's API`,
 		);
 	}

@@ -4,7 +4,7 @@
  * reading of the JSON text Mistral answers with. Pure.
  */
 
-export class AnnotationError extends Error {}
+import { InputError } from '../errors';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -110,25 +110,25 @@ export const DOCUMENT_SCHEMAS: Record<'invoice' | 'receipt' | 'idDocument' | 'co
 export function readSchema(raw: unknown, field: string): JsonObject {
 	let value = raw;
 	if (typeof value === 'string') {
-		if (value.trim() === '') throw new AnnotationError(`"${field}" is empty. Enter a JSON Schema such as {"type": "object", "properties": {"total": {"type": "number"}}}`);
+		if (value.trim() === '') throw new InputError(`"${field}" is empty. Enter a JSON Schema such as {"type": "object", "properties": {"total": {"type": "number"}}}`);
 		const parsed = tryJson(value);
-		if (!parsed.ok) throw new AnnotationError(`"${field}" is not valid JSON (${parsed.message}). Fix the JSON, e.g. quotes around every property name`);
+		if (!parsed.ok) throw new InputError(`"${field}" is not valid JSON (${parsed.message}). Fix the JSON, e.g. quotes around every property name`);
 		value = parsed.value;
 	}
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-		throw new AnnotationError(`"${field}" must be a JSON Schema object such as {"type": "object", "properties": {...}}`);
+		throw new InputError(`"${field}" must be a JSON Schema object such as {"type": "object", "properties": {...}}`);
 	}
 	const schema = value as JsonObject;
 	// Mistral's own form ({name, schema}) pasted as is: take the schema inside.
 	if (typeof schema.schema === 'object' && schema.schema !== null && schema.type === undefined) return readSchema(schema.schema, field);
 	if (schema.type !== 'object') {
-		throw new AnnotationError(`"${field}" must describe an object: its top level needs "type": "object" (it has ${JSON.stringify(schema.type ?? null)})`);
+		throw new InputError(`"${field}" must describe an object: its top level needs "type": "object" (it has ${JSON.stringify(schema.type ?? null)})`);
 	}
 	if (schema.properties !== undefined && (typeof schema.properties !== 'object' || schema.properties === null || Array.isArray(schema.properties))) {
-		throw new AnnotationError(`"${field}" has "properties" that is not an object of property schemas`);
+		throw new InputError(`"${field}" has "properties" that is not an object of property schemas`);
 	}
 	if (schema.required !== undefined && !(Array.isArray(schema.required) && schema.required.every((name) => typeof name === 'string'))) {
-		throw new AnnotationError(`"${field}" has "required" that is not a list of property names`);
+		throw new InputError(`"${field}" has "required" that is not a list of property names`);
 	}
 	return schema;
 }
@@ -144,7 +144,7 @@ export function parseAnnotation(raw: unknown): unknown {
 	if (raw === undefined || raw === null) return undefined;
 	if (typeof raw !== 'string') return raw;
 	const parsed = tryJson(raw);
-	if (!parsed.ok) throw new AnnotationError('Mistral answered an annotation that is not valid JSON');
+	if (!parsed.ok) throw new InputError('Mistral answered an annotation that is not valid JSON');
 	return parsed.value;
 }
 

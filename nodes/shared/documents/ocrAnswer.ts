@@ -4,6 +4,7 @@
  * the fields (their base64 becomes n8n binary data). Pure.
  */
 import { parseAnnotation } from './annotations';
+import { AnswerError } from '../errors';
 
 function isJson(text: string): boolean {
 	try {
@@ -13,8 +14,6 @@ function isJson(text: string): boolean {
 		return false;
 	}
 }
-
-export class OcrAnswerError extends Error {}
 
 export interface ExtractedImage {
 	/** Mistral's image id, e.g. "img-0.jpeg": the binary property's name. */
@@ -60,10 +59,10 @@ function imageMimeType(id: string, base64: string): { mimeType: string; data: st
 export const PAGE_SEPARATOR = '\n\n';
 
 export function readOcrAnswer(raw: unknown): OcrResult {
-	if (!isObject(raw) || !Array.isArray(raw.pages)) throw new OcrAnswerError('Mistral answered without "pages": not an OCR answer. Check the Base URL and the model');
+	if (!isObject(raw) || !Array.isArray(raw.pages)) throw new AnswerError('Mistral answered without "pages": not an OCR answer. Check the Base URL and the model');
 	const images: ExtractedImage[] = [];
 	const pages: PageRecord[] = raw.pages.map((page, position) => {
-		if (!isObject(page) || typeof page.markdown !== 'string') throw new OcrAnswerError(`Page ${position} of Mistral's answer has no markdown`);
+		if (!isObject(page) || typeof page.markdown !== 'string') throw new AnswerError(`Page ${position} of Mistral's answer has no markdown`);
 		const index = typeof page.index === 'number' ? page.index : position;
 		const pageImages = (Array.isArray(page.images) ? page.images : []).filter(isObject).map((image) => {
 			const { image_base64: base64, image_annotation: annotation, ...fields } = image;
@@ -85,7 +84,7 @@ export function readOcrAnswer(raw: unknown): OcrResult {
 		return record;
 	});
 	if (typeof raw.document_annotation === 'string' && !isJson(raw.document_annotation)) {
-		throw new OcrAnswerError(`Mistral answered a document annotation that is not valid JSON: ${raw.document_annotation.slice(0, 200)}`);
+		throw new AnswerError(`Mistral answered a document annotation that is not valid JSON: ${raw.document_annotation.slice(0, 200)}`);
 	}
 	const annotation = parseAnnotation(raw.document_annotation);
 	const usage = isObject(raw.usage_info) ? raw.usage_info : {};

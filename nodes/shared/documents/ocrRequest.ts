@@ -5,12 +5,11 @@
 import { annotationFormat, type JsonObject } from './annotations';
 import { describePages } from './pages';
 import type { DocumentType } from './sniff';
+import { InputError } from '../errors';
 
 /** Mistral Document AI's documented limits per document. */
 export const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
 export const MAX_DOCUMENT_PAGES = 1000;
-
-export class DocumentInputError extends Error {}
 
 /** The `document` of an OCR request, as the spec's FileChunk, DocumentURLChunk or ImageURLChunk. */
 export type OcrDocument =
@@ -36,21 +35,21 @@ const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Size and page checks for a file about to be sent; `pageCount` undefined when it cannot be read. */
 export function checkDocumentLimits(bytes: number, type: DocumentType, pageCount: number | undefined, pages: number[] | undefined): void {
-	if (bytes === 0) throw new DocumentInputError('The file is empty (0 bytes). Check the node before: it produced no content');
+	if (bytes === 0) throw new InputError('The file is empty (0 bytes). Check the node before: it produced no content');
 	if (bytes > MAX_DOCUMENT_BYTES) {
-		throw new DocumentInputError(
+		throw new InputError(
 			`The ${type.label} is ${megabytes(bytes)}; Mistral Document AI reads documents up to 50 MB. Split it into smaller files first (e.g. by page ranges)`,
 		);
 	}
 	if (pageCount === undefined) return;
 	if (pageCount > MAX_DOCUMENT_PAGES && (pages === undefined || pages.length > MAX_DOCUMENT_PAGES)) {
-		throw new DocumentInputError(
+		throw new InputError(
 			`The ${type.label} has ${pageCount.toLocaleString('en-US')} pages; Mistral Document AI reads at most 1,000 pages per document. Split it, or set "Pages" to at most 1,000 of them`,
 		);
 	}
 	if (pages && pages.length > 0 && pages[pages.length - 1] >= pageCount) {
 		const beyond = pages.filter((page) => page >= pageCount);
-		throw new DocumentInputError(
+		throw new InputError(
 			`"Pages" asks for page${beyond.length > 1 ? 's' : ''} ${describePages(beyond)}, but the ${type.label} has ${pageCount} page${pageCount === 1 ? '' : 's'} (numbered 0 to ${pageCount - 1}). Fix "Pages"`,
 		);
 	}
@@ -86,17 +85,17 @@ const IMAGE_PATH = /\.(png|jpe?g|avif|webp|gif|tiff?|bmp)$/i;
 
 /** A document given by URL: an image URL (by its data URL type or file extension) or a document URL. */
 export function urlDocument(raw: unknown, field = 'Document URL'): OcrDocument {
-	if (typeof raw !== 'string' || raw.trim() === '') throw new DocumentInputError(`"${field}" is empty. Enter the http(s) URL of a PDF, office document or image`);
+	if (typeof raw !== 'string' || raw.trim() === '') throw new InputError(`"${field}" is empty. Enter the http(s) URL of a PDF, office document or image`);
 	const url = raw.trim();
 	if (/^data:/i.test(url)) {
 		const match = /^data:([\w.+-]+\/[\w.+-]+);base64,/i.exec(url);
-		if (!match) throw new DocumentInputError(`"${field}" is a data URL that is not base64 (data:<type>;base64,...)`);
+		if (!match) throw new InputError(`"${field}" is a data URL that is not base64 (data:<type>;base64,...)`);
 		return match[1].toLowerCase().startsWith('image/') ? { type: 'image_url', image_url: url } : { type: 'document_url', document_url: url };
 	}
 	const parsed = URL.canParse(url) ? new URL(url) : undefined;
-	if (!parsed) throw new DocumentInputError(`"${field}" "${url.slice(0, 100)}" is not a URL. Enter an http(s) URL, or choose "Binary File" as the source`);
+	if (!parsed) throw new InputError(`"${field}" "${url.slice(0, 100)}" is not a URL. Enter an http(s) URL, or choose "Binary File" as the source`);
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-		throw new DocumentInputError(`"${field}" "${url.slice(0, 100)}" is not an http(s) URL. Mistral fetches documents over http(s) only`);
+		throw new InputError(`"${field}" "${url.slice(0, 100)}" is not an http(s) URL. Mistral fetches documents over http(s) only`);
 	}
 	if (IMAGE_PATH.test(parsed.pathname)) return { type: 'image_url', image_url: url };
 	const name = decodeURIComponent(parsed.pathname.split('/').pop() ?? '');
@@ -108,13 +107,13 @@ export function wholeNumber(value: unknown, field: string, min: number, max: num
 	if (value === undefined || value === null || value === '') return undefined;
 	const number = typeof value === 'string' ? Number(value) : value;
 	if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-		throw new DocumentInputError(`"${field}" must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+		throw new InputError(`"${field}" must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
 	}
 	return number;
 }
 
 export function ocrRequestBody(model: string, document: OcrDocument, options: OcrOptions): JsonObject {
-	if (typeof model !== 'string' || model.trim() === '') throw new DocumentInputError('"Model" is empty. Choose an OCR model, e.g. mistral-ocr-latest');
+	if (typeof model !== 'string' || model.trim() === '') throw new InputError('"Model" is empty. Choose an OCR model, e.g. mistral-ocr-latest');
 	const body: JsonObject = { model: model.trim(), document };
 	if (options.pages && options.pages.length > 0) body.pages = options.pages;
 	if (options.tableFormat === 'markdown' || options.tableFormat === 'html') body.table_format = options.tableFormat;

@@ -3,7 +3,7 @@
  * sorted page indexes Mistral's `pages` takes (numbered from 0, as its answers number them). Pure.
  */
 
-export class PageRangeError extends Error {}
+import { InputError } from '../errors';
 
 const MAX_PAGE_INDEX = 100_000;
 
@@ -15,7 +15,7 @@ export function parsePageSelection(raw: unknown): number[] | undefined {
 		return sortedUnique(raw.map((value) => pageNumber(value, JSON.stringify(value))));
 	}
 	if (typeof raw === 'number') return [pageNumber(raw, String(raw))];
-	if (typeof raw !== 'string') throw new PageRangeError(`"Pages" must be text such as "0-3,7", got ${typeof raw}`);
+	if (typeof raw !== 'string') throw new InputError(`"Pages" must be text such as "0-3,7", got ${typeof raw}`);
 	const text = raw.trim().replace(/^\[(.*)\]$/s, '$1');
 	if (text === '') return undefined;
 	const pages: number[] = [];
@@ -27,8 +27,8 @@ export function parsePageSelection(raw: unknown): number[] | undefined {
 		if (range) {
 			const first = pageNumber(range[1], part);
 			const last = pageNumber(range[2], part);
-			if (last < first) throw new PageRangeError(`The page range "${part}" ends before it starts. Write it as "${last}-${first}"`);
-			if (last - first > MAX_PAGE_INDEX) throw new PageRangeError(`The page range "${part}" is too long`);
+			if (last < first) throw new InputError(`The page range "${part}" ends before it starts. Write it as "${last}-${first}"`);
+			if (last - first > MAX_PAGE_INDEX) throw new InputError(`The page range "${part}" is too long`);
 			for (let page = first; page <= last; page++) pages.push(page);
 			continue;
 		}
@@ -41,9 +41,9 @@ export function parsePageSelection(raw: unknown): number[] | undefined {
 function pageNumber(value: unknown, shown: string): number {
 	const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
 	if (!Number.isInteger(number) || number < 0) {
-		throw new PageRangeError(`"${shown}" is not a page number or range. Use page numbers from 0 (the first page) and ranges such as "0-3,7"`);
+		throw new InputError(`"${shown}" is not a page number or range. Use page numbers from 0 (the first page) and ranges such as "0-3,7"`);
 	}
-	if (number > MAX_PAGE_INDEX) throw new PageRangeError(`Page ${number} is beyond any document Mistral reads (at most 1,000 pages)`);
+	if (number > MAX_PAGE_INDEX) throw new InputError(`Page ${number} is beyond any document Mistral reads (at most 1,000 pages)`);
 	return number;
 }
 

@@ -9,6 +9,7 @@
  */
 import type { MistralClient } from '../transport/client';
 import { multipartBody, type MultipartBody, type UploadBuffer } from '../transport/multipart';
+import { InputError, AnswerError } from '../errors';
 
 export type FilePurpose = 'fine-tune' | 'batch' | 'ocr' | 'audio';
 
@@ -21,8 +22,6 @@ export interface UploadedFile {
 
 /** Mistral accepts files up to 512 MB (spec, `POST /v1/files`). */
 export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
-
-export class FilesApiError extends Error {}
 
 /** A file name safe in a multipart header and meaningful in Mistral's file list. */
 export function uploadName(name: string | undefined, fallbackExtension: string): string {
@@ -38,7 +37,7 @@ export class FilesApi {
 	 * The multipart body is one copy of `data`; `uploadFrom` avoids even that.
 	 */
 	async upload(data: Buffer, filename: string, contentType: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
-		if (data.length > MAX_UPLOAD_BYTES) throw new FilesApiError(`The file is ${(data.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
+		if (data.length > MAX_UPLOAD_BYTES) throw new InputError(`The file is ${(data.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
 		const body = multipartBody([
 			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a form field, not a node parameter
 			{ name: 'purpose', value: purpose },
@@ -49,7 +48,7 @@ export class FilesApi {
 
 	/** Uploads a file already written into an `uploadBuffer` (no copy of it is made). */
 	async uploadFrom(buffer: UploadBuffer, filename: string, contentType: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
-		if (buffer.file.length > MAX_UPLOAD_BYTES) throw new FilesApiError(`The file is ${(buffer.file.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
+		if (buffer.file.length > MAX_UPLOAD_BYTES) throw new InputError(`The file is ${(buffer.file.length / 1024 / 1024).toFixed(0)} MB; Mistral stores files up to 512 MB`);
 		// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a form field, not a node parameter
 		const body = buffer.finish([{ name: 'purpose', value: purpose }], { name: 'file', filename, contentType });
 		return await this.send(body, buffer.file.length, filename, purpose, itemIndex);
@@ -57,7 +56,7 @@ export class FilesApi {
 
 	private async send(body: MultipartBody, size: number, filename: string, purpose: FilePurpose, itemIndex?: number): Promise<UploadedFile> {
 		const answer = await this.client.postMultipart<Record<string, unknown>>('/files', body, {}, itemIndex);
-		if (typeof answer?.id !== 'string' || answer.id === '') throw new FilesApiError('Mistral answered the upload without a file id');
+		if (typeof answer?.id !== 'string' || answer.id === '') throw new AnswerError('Mistral answered the upload without a file id');
 		return {
 			id: answer.id,
 			bytes: typeof answer.bytes === 'number' ? answer.bytes : size,
@@ -70,7 +69,7 @@ export class FilesApi {
 	async signedUrl(fileId: string, expiryHours = 1, itemIndex?: number): Promise<string> {
 		const hours = Math.min(168, Math.max(1, Math.round(expiryHours)));
 		const answer = await this.client.get<Record<string, unknown>>(`/files/${encodeURIComponent(fileId)}/url?expiry=${hours}`);
-		if (typeof answer?.url !== 'string' || answer.url === '') throw new FilesApiError(`Mistral answered without a signed URL for file ${fileId}${itemIndex !== undefined ? ` [item ${itemIndex}]` : ''}`);
+		if (typeof answer?.url !== 'string' || answer.url === '') throw new AnswerError(`Mistral answered without a signed URL for file ${fileId}${itemIndex !== undefined ? ` [item ${itemIndex}]` : ''}`);
 		return answer.url;
 	}
 
