@@ -7,7 +7,7 @@
  * Deleting after a Stop needs a client whose requests do not carry the cancelled execution's signal
  * (see `detachedFromCancel` in ../batch/glue.ts).
  */
-import type { MistralClient } from '../transport/client';
+import { failureInfoOf, type MistralClient } from '../transport/client';
 import { multipartBody, type MultipartBody, type UploadBuffer } from '../transport/multipart';
 
 export type FilePurpose = 'fine-tune' | 'batch' | 'ocr' | 'audio';
@@ -74,8 +74,13 @@ export class FilesApi {
 		return answer.url;
 	}
 
+	/** Deletes a file; one Mistral no longer has (404, e.g. deleted by an earlier run of the same items) counts as deleted. */
 	async delete(fileId: string): Promise<void> {
-		await this.client.delete(`/files/${encodeURIComponent(fileId)}`);
+		try {
+			await this.client.delete(`/files/${encodeURIComponent(fileId)}`);
+		} catch (error) {
+			if (failureInfoOf(error)?.status !== 404) throw error;
+		}
 	}
 }
 
