@@ -197,4 +197,25 @@ describe('Mistral Moderate batch: Submit Only, then Collect Results (n8n engine)
 			[2, 'moderated'],
 		]);
 	});
+	it('an item that failed in the submitting node (Continue On Fail) keeps that failure in the collecting node, not a "connect a Submit Only node" hint', async () => {
+		const input = [{ json: { id: 0, text: text(0) } }, { json: { id: 1, text: '' } }, { json: { id: 2, text: text(3) } }];
+		const submit = await runNode({ node: 'mistralModerate', parameters: parameters('submit'), items: input, credentials: credentials(), continueOnFail: true });
+		expect(submit.outputs[0][1].json.error).toMatch(/"Text" is empty.*\[item 1\]$/);
+		expect(jobCreations()[0].body.requests.flatMap((line: { body: { input: string[] } }) => line.body.input)).toEqual([text(0), text(3)]);
+		server.batch.advance(3_600_000);
+		const collected = await runNode({
+			node: 'mistralModerate',
+			parameters: parameters('collect'),
+			items: submit.outputs[0].map((item) => ({ json: item.json })),
+			credentials: credentials(),
+			continueOnFail: true,
+		});
+		expect(collected.outputs[0].map((item) => item.json.id)).toEqual([0]);
+		expect(collected.outputs[1].map((item) => [item.json.id, item.pairedItem])).toEqual([
+			[1, { item: 1 }],
+			[2, { item: 2 }],
+		]);
+		expect(collected.outputs[1][0].json.error).toMatch(/^The item failed in an earlier node, so it has no "mistralBatch" batch job reference: "Text" is empty.*\[item 1\]$/);
+		expect(collected.outputs[1][0].json.error).not.toMatch(/Connect this node/);
+	});
 });

@@ -29,7 +29,11 @@ export interface BatchReference extends IDataObject {
 export function readReference(json: IDataObject, field: string): BatchReference | string {
 	const raw = json[field];
 	const hint = `Connect this node after a node of the same kind in "Submit Only" mode (directly or through e.g. a Wait node), and keep its "${field}" field`;
-	if (raw === undefined) return `The item has no "${field}" field with a batch job reference. ${hint}`;
+	if (raw === undefined) {
+		// An error item of the submitting node (Continue On Fail) reaches here without a reference: its own failure is what to fix.
+		if (typeof json.error === 'string' && json.error !== '') return `The item failed in an earlier node, so it has no "${field}" batch job reference: ${json.error.replace(/ \[item \d+\]$/, '')}`;
+		return `The item has no "${field}" field with a batch job reference. ${hint}`;
+	}
 	if (!isObject(raw) || !Array.isArray(raw.parts) || raw.parts.length === 0) {
 		return `The "${field}" field is not a batch job reference. ${hint}`;
 	}
