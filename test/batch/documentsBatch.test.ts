@@ -209,4 +209,86 @@ describe('Mistral Document AI batch: Submit Only, then Collect Results (n8n engi
 		const stopped = await runNode({ node: 'mistralDocumentAi', parameters: parameters('collect'), items: submitted.items.map((item) => ({ json: item.json })), credentials: credentials() });
 		expect(stopped.error?.message).toMatch(/The Mistral server failed \(500\).*\[item 1\]/);
 	});
+	it('items of two Submit Only runs collected together, under a custom reference field: both jobs read, both uploads deleted', async () => {
+		server.configure({ batch: { speed: 1, queueSeconds: 600, requestsPerSecond: 1000 } });
+		const submitOne = async (items: ReturnType<typeof documentItems>) => {
+			const result = await runNode({
+				node: 'mistralDocumentAi',
+				parameters: parameters('submit', { batchReferenceField: 'ocrJob', options: { uploadAboveMb: 0.1 } }),
+				items,
+				credentials: credentials(),
+			});
+			expect(result.error).toBeUndefined();
+			return result.items.map((item) => ({ json: item.json }));
+		};
+		const [contract, scan, memo] = documentItems();
+		const first = await submitOne([contract, scan]);
+		const second = await submitOne([memo, binaryItem(makePdf(samplePages('annex', 2), { padBytes: 200 * 1024 }), 'application/pdf', 'annex.pdf')]);
+		const jobs = server.batch.jobSummaries();
+		const uploads = server.batch.uploadedFileIds();
+		expect(jobs).toHaveLength(2);
+		expect(uploads).toHaveLength(2);
+		expect(first[0].json).not.toHaveProperty('mistralBatch');
+		server.batch.advance(3_600_000);
+
+		const items = [...second, ...first];
+		const wrongField = await runNode({ node: 'mistralDocumentAi', parameters: parameters('collect'), items, credentials: credentials() });
+		expect(wrongField.error?.message).toMatch(/The item has no "mistralBatch" field with a batch job reference.*\[item 0\]/);
+
+		const collected = await runNode({ node: 'mistralDocumentAi', parameters: parameters('collect', { batchReferenceField: 'ocrJob' }), items, credentials: credentials() });
+		expect(collected.error).toBeUndefined();
+		expect(collected.items.map((item) => [item.pairedItem, (item.json.document as { fileName: string }).fileName, String(item.json.markdown).split('\n')[0]])).toEqual([
+			[{ item: 0 }, 'memo.pdf', 'memo page 0'],
+			[{ item: 1 }, 'annex.pdf', 'annex page 0'],
+			[{ item: 2 }, 'contract.pdf', 'contract page 0'],
+			[{ item: 3 }, 'scan.pdf', 'scan page 0'],
+		]);
+		const reads = server.requests.filter((request) => request.method === 'GET' && /^\/batch\/jobs\/[^/]+$/.test(request.path)).map((request) => request.path);
+		expect(new Set(reads)).toEqual(new Set(jobs.map((job) => `/batch/jobs/${job.id}`)));
+		expect(deletedPaths().sort()).toEqual(uploads.map((id) => `/files/${id}`).sort());
+		expect(server.batch.uploadedFileIds()).toEqual([]);
+	});
+
+	it('a job that ended FAILED: the documents it read come out, the others name the job and what Mistral said; the upload is deleted', async () => {
+		server.configure({ batch: { speed: 1, queueSeconds: 600, requestsPerSecond: 1000, failJobAfter: { requests: 2, message: 'OCR worker crashed' } } });
+		const submitted = await runNode({ node: 'mistralDocumentAi', parameters: parameters('submit', { options: { uploadAboveMb: 0.1 } }), items: documentItems(), credentials: credentials() });
+		expect(submitted.error).toBeUndefined();
+		const [job] = server.batch.jobSummaries();
+		server.batch.advance(3_600_000);
+		const items = submitted.items.map((item) => ({ json: item.json }));
+		const collected = await runNode({ node: 'mistralDocumentAi', parameters: parameters('collect'), items, credentials: credentials(), continueOnFail: true });
+		expect(server.batch.jobSummaries()[0].status).toBe('FAILED');
+		expect(collected.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(collected.items[0].json.markdown).toContain('contract page 2');
+		expect(collected.items[1].json.markdown).toContain('scan page 1');
+		expect(collected.items[2].json.error).toMatch(new RegExp(`batch job ${job.id} failed: 2 of 3 request\\(s\\) succeeded, 0 failed, 1 not run\\. Mistral said: OCR worker crashed.*\\[item 2\\]$`));
+		expect(server.batch.uploadedFileIds()).toEqual([]);
+	});
+
+	it('references of another node (Mistral Moderate) are refused per item, naming the job\'s endpoint and the one this node collects', async () => {
+		server.configure({ batch: { speed: 1, queueSeconds: 600, requestsPerSecond: 1000 } });
+		const moderated = await runNode({
+			node: 'mistralModerate',
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-moderation-latest' }, processing: 'batch', batchMode: 'submit' },
+			items: [{ json: { text: 'hello' } }, { json: { text: 'world' } }],
+			credentials: credentials(),
+		});
+		expect(moderated.error).toBeUndefined();
+		server.batch.advance(3_600_000);
+		const collected = await runNode({
+			node: 'mistralDocumentAi',
+			parameters: parameters('collect'),
+			items: moderated.outputs[0].map((item) => ({ json: item.json })),
+			credentials: credentials(),
+			continueOnFail: true,
+		});
+		expect(collected.error).toBeUndefined();
+		const [job] = server.batch.jobSummaries();
+		expect(collected.items.map((item) => [item.pairedItem, item.json.error])).toEqual([0, 1].map((i) => [
+			{ item: i },
+			`The "mistralBatch" reference is to Mistral batch job ${job.id}, which ran /v1/moderations requests; this node collects /v1/ocr jobs. Connect it after a node of the same kind in "Submit Only" mode [item ${i}]`,
+		]));
+		const stopped = await runNode({ node: 'mistralDocumentAi', parameters: parameters('collect'), items: moderated.outputs[0].map((item) => ({ json: item.json })), credentials: credentials() });
+		expect(stopped.error?.message).toMatch(/which ran \/v1\/moderations requests; this node collects \/v1\/ocr jobs.*\[item 0\]$/);
+	});
 });

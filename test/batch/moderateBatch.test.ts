@@ -218,4 +218,27 @@ describe('Mistral Moderate batch: Submit Only, then Collect Results (n8n engine)
 		expect(collected.outputs[1][0].json.error).toMatch(/^The item failed in an earlier node, so it has no "mistralBatch" batch job reference: "Text" is empty.*\[item 1\]$/);
 		expect(collected.outputs[1][0].json.error).not.toMatch(/Connect this node/);
 	});
+	it('conversations go as a /v1/chat/moderations job and come back to their items; a Mistral Chat reference is refused naming its endpoint', async () => {
+		const conversation = { input: 'conversation', conversationSource: 'chatTrigger' };
+		const items = await submitted([{ json: { sessionId: 'a', chatInput: 'hello there' } }, { json: { sessionId: 'b', chatInput: 'I want to kill him' } }], conversation);
+		expect(jobCreations()[0].body.endpoint).toBe('/v1/chat/moderations');
+		const collected = await runNode({ node: 'mistralModerate', parameters: parameters('collect', conversation), items, credentials: credentials() });
+		expect(collected.error).toBeUndefined();
+		expect(collected.outputs.map((output) => output.map((item) => [item.json.sessionId, item.pairedItem]))).toEqual([[['a', { item: 0 }]], [['b', { item: 1 }]]]);
+
+		const chat = await runNode({
+			node: 'mistralChat',
+			parameters: { model: { __rl: true, mode: 'id', value: 'mistral-small-latest' }, prompt: '={{ $json.text }}', processing: 'batch', batchMode: 'submit' },
+			items: [{ json: { text: 'hello' } }],
+			credentials: credentials(),
+		});
+		expect(chat.error).toBeUndefined();
+		server.batch.advance(3_600_000);
+		const chatJob = server.batch.jobSummaries().find((job) => job.model === 'mistral-small-latest');
+		const refused = await runNode({ node: 'mistralModerate', parameters: parameters('collect'), items: chat.items.map((item) => ({ json: item.json })), credentials: credentials(), continueOnFail: true });
+		expect(refused.outputs[0]).toEqual([]);
+		expect(refused.outputs[1].map((item) => item.json.error)).toEqual([
+			`The "mistralBatch" reference is to Mistral batch job ${chatJob?.id}, which ran /v1/chat/completions requests; this node collects /v1/moderations or /v1/chat/moderations jobs. Connect it after a node of the same kind in "Submit Only" mode [item 0]`,
+		]);
+	});
 });
