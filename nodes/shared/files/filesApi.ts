@@ -79,7 +79,7 @@ export class FilesApi {
 		try {
 			await this.client.delete(`/files/${encodeURIComponent(fileId)}`);
 		} catch (error) {
-			if (failureInfoOf(error)?.status !== 404) throw error;
+			if (failureInfoOf(error)?.status !== 404) throw error as Error;
 		}
 	}
 }
