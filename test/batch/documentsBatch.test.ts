@@ -28,6 +28,8 @@ describe('Mistral Document AI batch: Submit Only, then Collect Results (n8n engi
 	/** Submits the three documents while the job stays queued; the items as a Wait node would pass them on (json only). */
 	async function submit(): Promise<{ items: Array<{ json: Record<string, unknown> }>; jobId: string; fileId: string }> {
 		server.configure({ batch: { speed: 1, queueSeconds: 600, requestsPerSecond: 1000 } });
+		const jobsBefore = new Set(server.batch.jobSummaries().map((job) => job.id));
+		const filesBefore = new Set(server.batch.uploadedFileIds());
 		const submitted = await runNode({
 			node: 'mistralDocumentAi',
 			parameters: parameters('submit', { options: { uploadAboveMb: 0.1 } }),
@@ -35,8 +37,8 @@ describe('Mistral Document AI batch: Submit Only, then Collect Results (n8n engi
 			credentials: credentials(),
 		});
 		expect(submitted.error).toBeUndefined();
-		const [job] = server.batch.jobSummaries();
-		const [fileId] = server.batch.uploadedFileIds();
+		const [job] = server.batch.jobSummaries().filter((entry) => !jobsBefore.has(entry.id));
+		const [fileId] = server.batch.uploadedFileIds().filter((id) => !filesBefore.has(id));
 		return { items: submitted.items.map((item) => ({ json: item.json as Record<string, unknown> })), jobId: job.id, fileId };
 	}
 

@@ -74,12 +74,17 @@ export class FilesApi {
 		return answer.url;
 	}
 
-	/** Deletes a file; one Mistral no longer has (404, e.g. deleted by an earlier run of the same items) counts as deleted. */
+	/**
+	 * Deletes a file; one Mistral answers it no longer has (404, e.g. deleted by an earlier run of the
+	 * same items) counts as deleted. A request the client did not send (an earlier 404 ended the
+	 * execution's requests) is still a failure: that file may be there.
+	 */
 	async delete(fileId: string): Promise<void> {
 		try {
 			await this.client.delete(`/files/${encodeURIComponent(fileId)}`);
 		} catch (error) {
-			if (failureInfoOf(error)?.status !== 404) throw error as Error;
+			const info = failureInfoOf(error);
+			if (info?.status !== 404 || info.notSent === true) throw error as Error;
 		}
 	}
 }
