@@ -43,7 +43,6 @@ export const n8nAdapters = [
 	'nodes/shared/nodeOptions.ts',
 	'nodes/shared/parameterReaders.ts',
 	'nodes/shared/samplingOptions.ts',
-	'nodes/shared/transport/attemptSignals.ts',
 	'nodes/shared/transport/client.ts',
 	'nodes/shared/transport/httpAttempt.ts',
 	'nodes/shared/transport/rateLimitGate.ts',

@@ -34,6 +34,8 @@ const value = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))
 
 const ONLY = value('only')?.split(',');
 const PROFILE_ALL = flag('profile');
+/** --profile-of=s9.node,s8.node: CPU profiles of these scenarios, whatever their targets say. */
+const PROFILE_OF = value('profile-of')?.split(',') ?? [];
 const AUTO_PROFILE = !flag('no-auto-profile');
 const EXPERIMENTS = !flag('no-experiments');
 const EMBED_ITEMS = 10_000;
@@ -289,6 +291,7 @@ async function runScenarios(): Promise<void> {
 	if (PROFILE_ALL) {
 		for (const name of ['s1.node.base64', 's1.node.float', 's3.node', 's4.node.embed', 's4.node.chat']) await profileRun(name);
 	}
+	for (const name of PROFILE_OF) await profileRun(name);
 }
 
 // ----- report --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 # test/server) into .bench/, and runs it: the built nodes through n8n's real engine against the
 # local Mistral-compatible server over loopback. Prints a report and writes bench/results/latest.json.
 #
-# Options (after `npm run bench --`): --only=s1,s2,s3,s4,s5,s6,s7,s8  --repeat=N  --per-item=N  --profile
+# Options (after `npm run bench --`): --only=s1,...,s9  --repeat=N  --per-item=N  --profile  --profile-of=s9.node,...
 # --no-auto-profile  --no-experiments  (see bench/run.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,7 +7,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { type AudioSource, readTranscript, transcriptionBatchBody } from '../../shared/audio/transcription';
 import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
-import { planJobs } from '../../shared/batch/jobs';
+import { planItemJobs } from '../../shared/batch/jobs';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
 import { readTransportOptions } from '../../shared/commonOptions';
@@ -87,11 +87,7 @@ export async function executeTranscribeBatch(this: IExecuteFunctions): Promise<I
 			}
 		}
 
-		const jobs = planJobs(requests).map((job) => ({
-			model: job.model,
-			requests: job.requests.map((request) => ({ custom_id: String(request.itemIndex), body: request.body })),
-			items: job.requests,
-		}));
+		const jobs = planItemJobs(requests);
 		const submitted = await submitAndReference(runner, '/v1/audio/transcriptions', jobs, metadataFor(this), settings.timeoutHours);
 		this.logger.info(`${LABEL}: ${requests.length} recording(s) in ${submitted.length} batch job(s), ${files.uploads.count} uploaded`);
 

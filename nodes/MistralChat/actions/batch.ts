@@ -4,7 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { planJobs } from '../../shared/batch/jobs';
+import { planItemJobs } from '../../shared/batch/jobs';
 import { newBatchRunner, reportBatchRun, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
@@ -57,11 +57,7 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 		}
 	}
 
-	const jobs = planJobs(requests).map((job) => ({
-		model: job.model,
-		requests: job.requests.map((request) => ({ custom_id: String(request.itemIndex), body: request.body })),
-		items: job.requests,
-	}));
+	const jobs = planItemJobs(requests);
 	const submitted = await submitAndReference(runner, '/v1/chat/completions', jobs, metadataFor(this), settings.timeoutHours);
 	this.logger.info(`Mistral Chat: ${requests.length} request(s) in ${submitted.length} batch job(s)`);
 

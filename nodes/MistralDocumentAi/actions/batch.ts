@@ -7,7 +7,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
-import { planJobs } from '../../shared/batch/jobs';
+import { planItemJobs } from '../../shared/batch/jobs';
 import { metadataFor, readBatchSettings } from '../../shared/batch/parameters';
 import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
 import { readTransportOptions } from '../../shared/commonOptions';
@@ -60,11 +60,7 @@ export async function executeDocumentBatch(this: IExecuteFunctions): Promise<INo
 				outcomes[itemIndex] = { ok: false, error: failure };
 			}
 		}
-		const jobs = planJobs(requests).map((job) => ({
-			model: job.model,
-			requests: job.requests.map((request) => ({ custom_id: String(request.itemIndex), body: request.body })),
-			items: job.requests,
-		}));
+		const jobs = planItemJobs(requests);
 		const submitted = await submitAndReference(runner, '/v1/ocr', jobs, metadataFor(this), settings.timeoutHours);
 		this.logger.info(`${LABEL}: ${requests.length} document(s) in ${submitted.length} batch job(s)`);
 

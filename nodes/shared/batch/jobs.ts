@@ -118,6 +118,20 @@ export function planJobs<T extends { model: string }>(requests: readonly T[], ma
 }
 
 /**
+ * Jobs for nodes that send one request per item (Chat, Audio, Document AI): each request's
+ * custom_id is its item's index, and `items` keeps what the node planned for each.
+ */
+export function planItemJobs<T extends { model: string; itemIndex: number; body: BatchRequestLine['body'] }>(
+	requests: readonly T[],
+): Array<{ model: string; requests: BatchRequestLine[]; items: T[] }> {
+	return planJobs(requests).map((job) => ({
+		model: job.model,
+		requests: job.requests.map((request) => ({ custom_id: String(request.itemIndex), body: request.body })),
+		items: job.requests,
+	}));
+}
+
+/**
  * Metadata Mistral keeps with a job, to find it in the console: only names and ids, never the
  * credential's key or Base URL. Keys at most 32 characters, values 1 to 512 (the spec's limits).
  */

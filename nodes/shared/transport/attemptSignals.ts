@@ -1,14 +1,11 @@
 /**
- * The deadlines of one HTTP attempt, carried to n8n's request helper as the only abort signal it
- * accepts from a node: the execution's cancel signal, which the helper reads from the calling
- * context. The attempt runs under a copy of that context whose cancel signal also fires when
+ * The deadlines of one HTTP attempt, carried to n8n's request helper as its abort signal, which
+ * fires when the execution is cancelled and also when
  *  - the attempt's Timeout has passed: Timeout covers the whole answer, a streamed one included
  *    (a keep-alive every few milliseconds does not extend it), not only the pauses between bytes;
  *  - the client gives up on a host that accepts no connection (see MistralClient's first-contact check).
  * Timers are AbortSignal.timeout: nothing to clear, and they keep no process alive.
  */
-import type { CallerContext } from './httpAttempt';
-
 export class AttemptSignals {
 	/** Fires when the attempt's Timeout has passed. */
 	readonly deadline: AbortSignal;
@@ -38,11 +35,6 @@ export class AttemptSignals {
 		if (this.givenUp.signal.aborted) return 'given-up';
 		return undefined;
 	}
-}
-
-/** `context` whose execution cancel signal is `signal` (what n8n's request helper attaches to the request). */
-export function withCancelSignal(context: CallerContext, signal: AbortSignal): CallerContext {
-	return Object.create(context, { getExecutionCancelSignal: { value: () => signal } }) as CallerContext;
 }
 
 /** Resolves when `signal` fires (never rejects). */

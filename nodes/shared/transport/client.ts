@@ -6,9 +6,11 @@ import { apiUrl, hostOf } from './baseUrl';
 import { credentialAccess } from './credentialAccess';
 import { describeHttpError, isModelMissing, parseErrorBody, truncate } from './errorMessages';
 import {
+	authorizationHeader,
 	type CallerContext,
 	CREDENTIAL_TYPE,
 	type FullResponse,
+	headerValue,
 	outcomeOf,
 	type ResponseKind,
 	sendAttempt,
@@ -32,7 +34,7 @@ import {
 import { type LatchedFailure, scopeOf, SetupLatch } from './setupLatch';
 import type { FailureInfo } from './failureInfo';
 import { SseLimitError, sseData } from './sse';
-import { AttemptSignals, fired, withCancelSignal } from './attemptSignals';
+import { AttemptSignals, fired } from './attemptSignals';
 import { sendStreamAttempt } from './streamAttempt';
 import { describeTransportFailure, isTimeout } from './transportErrors';
 
@@ -82,7 +84,7 @@ const NOT_SENT =
 const NOT_RETRIED = ' This request was not retried further: an earlier request of this execution already failed this way.';
 
 /**
- * Every HTTP request of the package goes through here: authentication by n8n's credential helper,
+ * Every HTTP request of the package goes through here: the credential read once per execution,
  * JSON in and out, a timeout, retries by the retry policy, one shared rate-limit gate per execution,
  * a latch that fails the execution's requests at once after a setup failure, and errors that name
  * the cause without ever carrying headers, the API key or secrets of the Base URL.
@@ -99,6 +101,8 @@ export class MistralClient {
 	private baseUrl?: string;
 
 	private redactor = new Redactor();
+
+	private authorization?: string;
 
 	/** Whether the server has answered any request of this execution (then a refused connection is a restart). */
 	private answered = false;
@@ -182,6 +186,7 @@ export class MistralClient {
 		if (this.baseUrl) return this.baseUrl;
 		const access = credentialAccess(await this.context.getCredentials(CREDENTIAL_TYPE));
 		this.redactor = access.redactor;
+		this.authorization = authorizationHeader(access.apiKey);
 		if ('error' in access.baseUrl) {
 			throw this.failure({ kind: 'configuration' }, access.baseUrl.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
 		}
@@ -244,11 +249,8 @@ export class MistralClient {
 
 			this.stats.requests++;
 			const attempt = new AttemptSignals(this.options.timeoutMs, signal);
-			const context = withCancelSignal(this.context, attempt.signal);
-			const sending =
-				accept === 'stream'
-					? sendStreamAttempt(context, url, (body ?? {}) as IDataObject, this.options.timeoutMs)
-					: sendAttempt(context, method, url, body, this.options.timeoutMs, accept);
+			const request = { method, url, body, timeoutMs: this.options.timeoutMs, accept, authorization: this.authorization, signal: attempt.signal };
+			const sending = accept === 'stream' ? sendStreamAttempt(this.context, request) : sendAttempt(this.context, request);
 			const result = this.answered || this.contacted ? await sending : await this.firstContact(sending, attempt);
 			if ('events' in result) {
 				this.answered = true;
@@ -328,7 +330,13 @@ export class MistralClient {
 		this.contacted = true;
 		const probeSignal = AbortSignal.any([AbortSignal.timeout(CONNECT_TIMEOUT_MS), ...(attempt.cancel ? [attempt.cancel] : [])]);
 		this.stats.requests++;
-		const probe = sendAttempt(withCancelSignal(this.context, probeSignal), 'GET', apiUrl(this.baseUrl ?? '', '/models'), undefined, CONNECT_TIMEOUT_MS, 'json');
+		const probe = sendAttempt(this.context, {
+			method: 'GET',
+			url: apiUrl(this.baseUrl ?? '', '/models'),
+			timeoutMs: CONNECT_TIMEOUT_MS,
+			authorization: this.authorization,
+			signal: probeSignal,
+		});
 		const first = await Promise.race([settled, probe.then((answer) => ({ probe: answer }))]);
 		if ('result' in first) return first.result;
 		if ('response' in first.probe || attempt.cancel?.aborted) return await sending;
@@ -472,7 +480,16 @@ export class MistralClient {
 				itemIndex,
 			);
 		}
-		const text = describeHttpError({ status: outcome.status, body: response?.body, url, model: meta.model, attempts, billed: !repeatable });
+		const location = response ? headerValue(response.headers, 'location') : undefined;
+		const text = describeHttpError({
+			status: outcome.status,
+			body: response?.body,
+			url,
+			model: meta.model,
+			attempts,
+			billed: !repeatable,
+			...(location ? { location: this.redactor.text(location) } : {}),
+		});
 		const parsed = parseErrorBody(response?.body);
 		return this.failure(
 			{

@@ -97,6 +97,8 @@ export interface HttpErrorContext {
 	url: string;
 	model?: string;
 	attempts: number;
+	/** A redirect's Location header (already without secrets). */
+	location?: string;
 	/** A generating POST: a 500, 502 or 504 may come after the work was done, so it was retried at most Max Ambiguous Retries times. */
 	billed?: boolean;
 }
@@ -127,6 +129,13 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 	const serverSaid = parsed.message ?? '';
 	const said = serverSaid ? ` Server said: "${truncate(serverSaid, 300)}".` : '';
 
+	if (status >= 300 && status < 400) {
+		const to = context.location ? ` to ${truncate(context.location, 200)}` : '';
+		return {
+			message: `The server redirected the request${to} (${status})`,
+			description: `Set the Base URL in the "Mistral AI API" credential to the address the server points to (e.g. https:// instead of http://). A request is not sent again to another address, where it could be processed twice.`,
+		};
+	}
 	if (status === 401) {
 		return {
 			message: 'The API key was rejected (401 Unauthorized)',

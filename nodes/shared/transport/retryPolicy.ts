@@ -145,6 +145,8 @@ export function classifyFailure(outcome: AttemptOutcome, state: ExecutionState):
 			// A guardrail's 403 refuses this request's content, not the key or model: other items still go.
 			if (outcome.guardrailBlock) return 'final';
 			if (outcome.status === 401 || outcome.status === 403 || outcome.status === 404 || outcome.status === 407) return 'setup';
+			// A redirect (only a POST gets one back: see helperOptions) means the Base URL is not where the API is.
+			if (outcome.status >= 300 && outcome.status < 400) return 'setup';
 			if (outcome.modelMissing) return 'setup';
 			return 'final';
 		}

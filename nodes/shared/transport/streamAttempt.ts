@@ -1,11 +1,9 @@
 /**
- * One streamed HTTP attempt (`stream: true`, server-sent events) through n8n's authenticated request
- * helper. A 2xx `text/event-stream` answer hands over its body unread; any other answer (an error, or
- * a server that ignored `stream` and sent JSON) is read whole, so the retry loop judges it as any answer.
+ * One streamed HTTP attempt (`stream: true`, server-sent events) through n8n's request helper. A 2xx
+ * `text/event-stream` answer hands over its body unread; any other answer (an error, or a server that
+ * ignored `stream` and sent JSON) is read whole, so the retry loop judges it as any answer.
  */
-import type { IDataObject } from 'n8n-workflow';
-
-import { type CallerContext, CREDENTIAL_TYPE, type FullResponse, headerValue, type TransportError, transportErrorOf } from './httpAttempt';
+import { type AttemptRequest, type CallerContext, type FullResponse, headerValue, helperOptions, type TransportError, transportErrorOf } from './httpAttempt';
 
 export type StreamAttemptResult = { events: AsyncIterable<Uint8Array> } | { response: FullResponse } | { error: TransportError };
 
@@ -27,21 +25,10 @@ function parseJsonOrText(text: string): unknown {
 	}
 }
 
-export async function sendStreamAttempt(context: CallerContext, url: string, body: IDataObject, timeoutMs: number): Promise<StreamAttemptResult> {
+export async function sendStreamAttempt(context: CallerContext, request: AttemptRequest): Promise<StreamAttemptResult> {
 	let response: FullResponse;
 	try {
-		response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
-			method: 'POST',
-			url,
-			body,
-			json: true,
-			headers: { accept: 'text/event-stream' },
-			encoding: 'stream',
-			// Stays on the socket while the answer streams: a stream that stalls this long fails.
-			timeout: timeoutMs,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-		})) as FullResponse;
+		response = (await context.helpers.httpRequest(helperOptions({ ...request, accept: 'stream' }))) as FullResponse;
 	} catch (error) {
 		return { error: transportErrorOf(error) };
 	}

@@ -1,6 +1,6 @@
 import { judgeModelListAnswer } from '../../../../nodes/shared/credentialTest';
 import { apiUrl, displayUrl, hideUrlSecretsInText, hostOf, normalizeBaseUrl } from '../../../../nodes/shared/transport/baseUrl';
-import { type CallerContext, outcomeOf, sendAttempt, transportErrorOf } from '../../../../nodes/shared/transport/httpAttempt';
+import { authorizationHeader, type CallerContext, outcomeOf, sendAttempt, transportErrorOf } from '../../../../nodes/shared/transport/httpAttempt';
 import { Redactor } from '../../../../nodes/shared/transport/redaction';
 import { scopeOf, SetupLatch } from '../../../../nodes/shared/transport/setupLatch';
 import { describeTransportFailure } from '../../../../nodes/shared/transport/transportErrors';
@@ -121,21 +121,33 @@ describe('transport failures in words', () => {
 });
 
 describe('one attempt', () => {
-	it('asks n8n for every status as an answer: a thrown 401 would be sent a second time by n8n-core', async () => {
-		// n8n-core's httpRequestWithAuthentication re-sends a request that threw a 401 after trying to
-		// refresh the credential (seen in the 401-storm test: 2 requests per item without this option).
-		const calls: Array<[string, Record<string, unknown>]> = [];
+	it("asks n8n's helper for every status as an answer, with the key read once and the attempt's own abort signal", async () => {
+		const calls: Array<Record<string, unknown>> = [];
 		const context = {
 			helpers: {
-				httpRequestWithAuthentication: async (type: string, options: Record<string, unknown>) => {
-					calls.push([type, options]);
+				httpRequest: async (options: Record<string, unknown>) => {
+					calls.push(options);
 					return { statusCode: 401, headers: {}, body: { message: 'Unauthorized' } };
 				},
 			},
 		} as unknown as CallerContext;
-		const result = await sendAttempt(context, 'POST', 'https://host/v1/chat/completions', { model: 'm' }, 5000);
+		const signal = new AbortController().signal;
+		const request = { method: 'POST' as const, url: 'https://host/v1/chat/completions', body: { model: 'm' }, timeoutMs: 5000, authorization: 'Bearer k', signal };
+		const result = await sendAttempt(context, request);
 		expect(result).toEqual({ response: { statusCode: 401, headers: {}, body: { message: 'Unauthorized' } } });
-		expect(calls).toEqual([['mistralAiApi', expect.objectContaining({ ignoreHttpStatusErrors: true, returnFullResponse: true, timeout: 5000, json: true })]]);
+		expect(calls).toEqual([
+			expect.objectContaining({ ignoreHttpStatusErrors: true, returnFullResponse: true, timeout: 5000, json: true, abortSignal: signal, headers: { authorization: 'Bearer k' } }),
+		]);
+		// A POST is not re-sent where a redirect points; a GET follows it without the key on another host.
+		expect(calls[0].disableFollowRedirect).toBe(true);
+		await sendAttempt(context, { ...request, method: 'GET', body: undefined });
+		expect(calls[1]).toEqual(expect.objectContaining({ sendCredentialsOnCrossOriginRedirect: false }));
+		expect(calls[1].disableFollowRedirect).toBeUndefined();
+	});
+
+	it('sends no Authorization header for an empty key, as the credential does', () => {
+		expect(authorizationHeader('')).toBeUndefined();
+		expect(authorizationHeader('abc')).toBe('Bearer abc');
 	});
 });
 
