@@ -122,7 +122,7 @@ export const moderateProperties: INodeProperties[] = [
 		placeholder: 'Add Threshold',
 		default: {},
 		description:
-			"By default an item is flagged where Mistral's own verdict flags a category. A threshold here replaces that verdict for its category: a score (0 to 1) at or above it flags the item.",
+			"By default an item is flagged where Mistral's own verdict flags a category. A threshold here replaces that verdict for its category: a score (0 to 1) at or above it flags the item. With the Batch API in two steps, the thresholds of the \"Collect Results\" node apply.",
 		options: [
 			{
 				displayName: 'Threshold',

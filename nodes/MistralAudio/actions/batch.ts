@@ -52,7 +52,7 @@ export async function executeTranscribeBatch(this: IExecuteFunctions): Promise<I
 
 	try {
 		if (settings.mode === 'collect') {
-			const collected = await collectReferencedJobs(this, runner, settings);
+			const collected = await collectReferencedJobs(this, runner, { ...settings, endpoints: ['/v1/audio/transcriptions'] });
 			for (const reference of collected.references) {
 				if (typeof reference?.uploadedFileId === 'string') files.uploads.track({ id: reference.uploadedFileId, bytes: 0, filename: '', purpose: 'audio' });
 			}

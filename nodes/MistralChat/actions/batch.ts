@@ -28,7 +28,7 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 	const keepInputFields = inputFieldsKept(this);
 
 	if (settings.mode === 'collect') {
-		const collected = await collectReferencedJobs(this, runner, settings);
+		const collected = await collectReferencedJobs(this, runner, { ...settings, endpoints: ['/v1/chat/completions'] });
 		for (const itemIndex of items.keys()) {
 			const answer = referencedAnswer(this, collected, itemIndex);
 			if (!answer.ok) {

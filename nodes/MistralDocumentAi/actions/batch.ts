@@ -33,7 +33,7 @@ export async function executeDocumentBatch(this: IExecuteFunctions): Promise<INo
 
 	try {
 		if (settings.mode === 'collect') {
-			const collected = await collectReferencedJobs(this, runner, settings);
+			const collected = await collectReferencedJobs(this, runner, { ...settings, endpoints: ['/v1/ocr'] });
 			for (const reference of collected.references) {
 				for (const id of Array.isArray(reference?.fileIds) ? reference.fileIds : []) if (typeof id === 'string') files.uploads.track({ id, bytes: 0, filename: '', purpose: 'ocr' });
 			}

@@ -37,7 +37,7 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	const inputs = readItemInputs(this, items);
 
 	if (batch.mode === 'collect') {
-		const collected = await collectReferencedJobs(this, runner, batch, (reference, itemIndex) => {
+		const collected = await collectReferencedJobs(this, runner, { ...batch, endpoints: ['/v1/embeddings'] }, (reference, itemIndex) => {
 			const texts = slotsOf(inputs[itemIndex]).length;
 			if (inputs[itemIndex].kind !== 'invalid' && texts !== reference.parts.length) {
 				return `The item has ${texts} text(s) to embed but its "${field}" reference has ${reference.parts.length}: "Text" must read the same field as in the "Submit Only" node`;

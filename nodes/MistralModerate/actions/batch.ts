@@ -44,7 +44,7 @@ export async function executeModerateBatch(this: IExecuteFunctions): Promise<INo
 	const thresholds = readItemThresholds(this, items.length);
 
 	if (batch.mode === 'collect') {
-		const collected = await collectReferencedJobs(this, runner, batch, (_reference, itemIndex) => {
+		const collected = await collectReferencedJobs(this, runner, { ...batch, endpoints: ['/v1/moderations', '/v1/chat/moderations'] }, (_reference, itemIndex) => {
 			const threshold = thresholds[itemIndex];
 			return threshold instanceof Error ? threshold : undefined;
 		});

@@ -36,6 +36,8 @@ export interface BatchJobInfo {
 	output_file?: string | null;
 	error_file?: string | null;
 	metadata?: Record<string, unknown> | null;
+	/** The endpoint its requests went to, e.g. "/v1/ocr". */
+	endpoint?: string;
 }
 
 /** What one request of a job came to: its response body, or why it failed. */
@@ -70,6 +72,7 @@ export function readJob(raw: unknown): BatchJobInfo {
 		output_file: typeof raw.output_file === 'string' ? raw.output_file : null,
 		error_file: typeof raw.error_file === 'string' ? raw.error_file : null,
 		metadata: isObject(raw.metadata) ? raw.metadata : null,
+		...(typeof raw.endpoint === 'string' ? { endpoint: raw.endpoint } : {}),
 	};
 }
 

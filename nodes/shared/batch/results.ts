@@ -8,7 +8,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { stopError } from '../itemResults';
 import { isObject } from '../json';
 import { describeHttpError } from '../transport/errorMessages';
-import { type BatchJobInfo, jobEndProblem, type RequestResult } from './jobs';
+import { type BatchEndpoint, type BatchJobInfo, jobEndProblem, type RequestResult } from './jobs';
 import type { BatchRunner, WaitSettings } from './runner';
 
 /** One request of an item: its job, its custom_id and, for embeddings, the text's position in it. */
@@ -29,7 +29,11 @@ export interface BatchReference extends IDataObject {
 export function readReference(json: IDataObject, field: string): BatchReference | string {
 	const raw = json[field];
 	const hint = `Connect this node after a node of the same kind in "Submit Only" mode (directly or through e.g. a Wait node), and keep its "${field}" field`;
-	if (raw === undefined) return `The item has no "${field}" field with a batch job reference. ${hint}`;
+	if (raw === undefined) {
+		// An error item of the submitting node (Continue On Fail) reaches here without a reference: its own failure is what to fix.
+		if (typeof json.error === 'string' && json.error !== '') return `The item failed in an earlier node, so it has no "${field}" batch job reference: ${json.error.replace(/ \[item \d+\]$/, '')}`;
+		return `The item has no "${field}" field with a batch job reference. ${hint}`;
+	}
 	if (!isObject(raw) || !Array.isArray(raw.parts) || raw.parts.length === 0) {
 		return `The "${field}" field is not a batch job reference. ${hint}`;
 	}
@@ -57,6 +61,11 @@ export class JobResults {
 	/** These results and those of later jobs (follow-up jobs of the same run). */
 	with(other: JobResults): JobResults {
 		return new JobResults(new Map([...this.jobs, ...other.jobs]), new Map([...this.results, ...other.results]));
+	}
+
+	/** The job as Mistral last described it, if it was read. */
+	job(id: string): BatchJobInfo | undefined {
+		return this.jobs.get(id);
 	}
 
 	get(part: BatchPart): RequestResult {
@@ -93,11 +102,12 @@ export interface CollectedReferences {
  * "Collect Results" mode of every node: reads each item's reference (and the node's own check of it),
  * stops at the first bad item unless Continue On Fail is on, then waits for the referenced jobs
  * (never cancelling them: they belong to the submitting execution too) and reads their results.
+ * A reference to a job of another endpoint (a "Submit Only" node of another kind) fails its item.
  */
 export async function collectReferencedJobs(
 	context: IExecuteFunctions,
 	runner: BatchRunner,
-	settings: { referenceField: string; maxWaitMs: number },
+	settings: { referenceField: string; maxWaitMs: number; endpoints: BatchEndpoint[] },
 	checkItem?: (reference: BatchReference, itemIndex: number) => Error | string | undefined,
 ): Promise<CollectedReferences> {
 	const node = context.getNode();
@@ -113,6 +123,16 @@ export async function collectReferencedJobs(
 	if (firstBad !== -1 && !context.continueOnFail()) throw stopError(context, problems[firstBad], firstBad);
 	const jobIds = [...new Set(references.flatMap((reference) => reference?.jobIds ?? []))];
 	const results = await collectJobs(runner, jobIds, { maxWaitMs: settings.maxWaitMs, cancelOnGiveUp: false });
+	references.forEach((reference, itemIndex) => {
+		const foreign = reference?.jobIds.map((id) => results.job(id)).find((job) => typeof job?.endpoint === 'string' && !(settings.endpoints as string[]).includes(job.endpoint));
+		if (!foreign) return;
+		references[itemIndex] = undefined;
+		problems[itemIndex] = new NodeOperationError(
+			node,
+			`The "${settings.referenceField}" reference is to Mistral batch job ${foreign.id}, which ran ${String(foreign.endpoint)} requests; this node collects ${settings.endpoints.join(' or ')} jobs. Connect it after a node of the same kind in "Submit Only" mode`,
+			{ itemIndex },
+		);
+	});
 	return { references, problems, results };
 }
 

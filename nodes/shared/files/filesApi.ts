@@ -7,7 +7,7 @@
  * Deleting after a Stop needs a client whose requests do not carry the cancelled execution's signal
  * (see `detachedFromCancel` in ../batch/glue.ts).
  */
-import type { MistralClient } from '../transport/client';
+import { failureInfoOf, type MistralClient } from '../transport/client';
 import { multipartBody, type MultipartBody, type UploadBuffer } from '../transport/multipart';
 import { InputError, AnswerError } from '../errors';
 
@@ -73,8 +73,18 @@ export class FilesApi {
 		return answer.url;
 	}
 
+	/**
+	 * Deletes a file; one Mistral answers it no longer has (404, e.g. deleted by an earlier run of the
+	 * same items) counts as deleted. A request the client did not send (an earlier 404 ended the
+	 * execution's requests) is still a failure: that file may be there.
+	 */
 	async delete(fileId: string): Promise<void> {
-		await this.client.delete(`/files/${encodeURIComponent(fileId)}`);
+		try {
+			await this.client.delete(`/files/${encodeURIComponent(fileId)}`);
+		} catch (error) {
+			const info = failureInfoOf(error);
+			if (info?.status !== 404 || info.notSent === true) throw error as Error;
+		}
 	}
 }
 
