@@ -3,6 +3,7 @@
  * against the local server: its OCR reads each document (an uploaded one from its Files API, so a
  * file deleted too early fails its request), and its counters say what was uploaded and deleted.
  */
+import type { IDataObject } from 'n8n-workflow';
 import { binaryItem, runNode } from '../harness/engine';
 import { makePdf, samplePages } from '../fixtures/documents';
 import { startMistralServer, type MistralTestServer } from '../server/mistralServer';
@@ -26,7 +27,7 @@ describe('Mistral Document AI batch: Submit Only, then Collect Results (n8n engi
 	const parameters = (batchMode: string, extra: Record<string, unknown> = {}) => ({ model, processing: 'batch', batchMode, ...extra });
 
 	/** Submits the three documents while the job stays queued; the items as a Wait node would pass them on (json only). */
-	async function submit(): Promise<{ items: Array<{ json: Record<string, unknown> }>; jobId: string; fileId: string }> {
+	async function submit(): Promise<{ items: Array<{ json: IDataObject }>; jobId: string; fileId: string }> {
 		server.configure({ batch: { speed: 1, queueSeconds: 600, requestsPerSecond: 1000 } });
 		const jobsBefore = new Set(server.batch.jobSummaries().map((job) => job.id));
 		const filesBefore = new Set(server.batch.uploadedFileIds());
@@ -39,7 +40,7 @@ describe('Mistral Document AI batch: Submit Only, then Collect Results (n8n engi
 		expect(submitted.error).toBeUndefined();
 		const [job] = server.batch.jobSummaries().filter((entry) => !jobsBefore.has(entry.id));
 		const [fileId] = server.batch.uploadedFileIds().filter((id) => !filesBefore.has(id));
-		return { items: submitted.items.map((item) => ({ json: item.json as Record<string, unknown> })), jobId: job.id, fileId };
+		return { items: submitted.items.map((item) => ({ json: item.json })), jobId: job.id, fileId };
 	}
 
 	beforeAll(async () => {
@@ -249,6 +250,30 @@ describe('Mistral Document AI batch: Submit Only, then Collect Results (n8n engi
 		expect(new Set(reads)).toEqual(new Set(jobs.map((job) => `/batch/jobs/${job.id}`)));
 		expect(deletedPaths().sort()).toEqual(uploads.map((id) => `/files/${id}`).sort());
 		expect(server.batch.uploadedFileIds()).toEqual([]);
+	});
+
+	it('one upload already deleted (its items collected before), the other not: a 404 on one file does not stop the other delete', async () => {
+		server.configure({ batch: { speed: 1, queueSeconds: 600, requestsPerSecond: 1000 } });
+		const submitOne = async (items: ReturnType<typeof documentItems>) => {
+			const result = await runNode({ node: 'mistralDocumentAi', parameters: parameters('submit', { options: { uploadAboveMb: 0.1 } }), items, credentials: credentials() });
+			expect(result.error).toBeUndefined();
+			return result.items.map((item) => ({ json: item.json }));
+		};
+		const [contract, scan, memo] = documentItems();
+		const first = await submitOne([contract, scan]);
+		const second = await submitOne([memo, binaryItem(makePdf(samplePages('annex', 2), { padBytes: 200 * 1024 }), 'application/pdf', 'annex.pdf')]);
+		const uploads = server.batch.uploadedFileIds();
+		expect(uploads).toHaveLength(2);
+		server.batch.advance(3_600_000);
+		const firstRun = await runNode({ node: 'mistralDocumentAi', parameters: parameters('collect'), items: first, credentials: credentials() });
+		expect(firstRun.error).toBeUndefined();
+		expect(server.batch.uploadedFileIds()).toHaveLength(1);
+
+		const all = await runNode({ node: 'mistralDocumentAi', parameters: parameters('collect'), items: [...first, ...second], credentials: credentials() });
+		expect(all.error).toBeUndefined();
+		expect(all.items.map((item) => String(item.json.markdown).split('\n')[0])).toEqual(['contract page 0', 'scan page 0', 'memo page 0', 'annex page 0']);
+		expect(server.batch.uploadedFileIds()).toEqual([]);
+		expect(all.logs.filter((line) => /could not delete/.test(line))).toEqual([]);
 	});
 
 	it('a job that ended FAILED: the documents it read come out, the others name the job and what Mistral said; the upload is deleted', async () => {

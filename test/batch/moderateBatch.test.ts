@@ -3,6 +3,7 @@
  * against the local server, which scores each text by its own words (test/server/moderation.ts): an
  * answer given to the wrong item shows in its scores.
  */
+import type { IDataObject } from 'n8n-workflow';
 import { runNode } from '../harness/engine';
 import { startMistralServer, type MistralTestServer } from '../server/mistralServer';
 import { scoreText, V1_CATEGORIES } from '../server/moderation';
@@ -21,14 +22,14 @@ describe('Mistral Moderate batch: Submit Only, then Collect Results (n8n engine)
 	const jobReads = () => server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/batch/jobs'));
 	const realtimeModerations = () => server.requests.filter((request) => request.path === '/moderations' || request.path === '/chat/moderations');
 	const parameters = (batchMode: string, extra: Record<string, unknown> = {}) => ({ model: model(), processing: 'batch', batchMode, ...extra });
-	const scoresOf = (item: { json: Record<string, unknown> }) => (item.json.moderation as { scores: Record<string, number> }).scores;
+	const scoresOf = (item: { json: IDataObject }) => (item.json.moderation as { scores: Record<string, number> }).scores;
 
 	/** Submits the items while the job stays queued, then lets the job's clock run it to the end; the items as a Wait node passes them on. */
-	async function submitted(items: Array<{ json: Record<string, unknown> }>, extra: Record<string, unknown> = {}) {
+	async function submitted(items: Array<{ json: IDataObject }>, extra: Record<string, unknown> = {}) {
 		const result = await runNode({ node: 'mistralModerate', parameters: parameters('submit', extra), items, credentials: credentials() });
 		expect(result.error).toBeUndefined();
 		server.batch.advance(3_600_000);
-		return result.outputs[0].map((item) => ({ json: item.json as Record<string, unknown> }));
+		return result.outputs[0].map((item) => ({ json: item.json }));
 	}
 
 	beforeAll(async () => {

@@ -220,7 +220,7 @@ export class BatchRunner {
 	async cancel(ids: string[]): Promise<void> {
 		for (const id of ids) {
 			try {
-				const job = readJob(await this.cleanupClient.post<unknown>(`/batch/jobs/${encodeURIComponent(id)}/cancel`, {}));
+				const job = readJob(await this.cleanupClient.post<unknown>(`/batch/jobs/${encodeURIComponent(id)}/cancel`, {}, { repeatable: true, resource: `batch job "${id}"` }));
 				this.log(`cancelled ${describeProgress(job)}`);
 			} catch (error) {
 				this.context.logger.warn(this.client.redact(`${this.label}: could not cancel batch job ${id}: ${(error as Error).message}`));
@@ -247,7 +247,7 @@ export class BatchRunner {
 	/** A job by id; a 404 means the job is gone or belongs to another key, not a wrong Base URL. */
 	private async fetchJob(id: string, query = ''): Promise<unknown> {
 		try {
-			return await this.client.get<unknown>(`/batch/jobs/${encodeURIComponent(id)}${query}`);
+			return await this.client.get<unknown>(`/batch/jobs/${encodeURIComponent(id)}${query}`, { resource: `batch job "${id}"` });
 		} catch (error) {
 			const status = failureInfoOf(error)?.status;
 			if (status !== 404 && status !== 422) throw error as Error;
@@ -266,7 +266,7 @@ export class BatchRunner {
 	}
 
 	private async readFile(fileId: string, into: Map<string, RequestResult>): Promise<void> {
-		const text = await this.client.getText(`/files/${encodeURIComponent(fileId)}/content`);
+		const text = await this.client.getText(`/files/${encodeURIComponent(fileId)}/content`, { resource: `file "${fileId}"` });
 		readResultLines(parseJsonLines(text), into);
 	}
 

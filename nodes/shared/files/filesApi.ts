@@ -68,19 +68,19 @@ export class FilesApi {
 	/** A URL Mistral (or anyone holding it) can read the file from, valid for `expiryHours` (1 to 168). */
 	async signedUrl(fileId: string, expiryHours = 1, itemIndex?: number): Promise<string> {
 		const hours = Math.min(168, Math.max(1, Math.round(expiryHours)));
-		const answer = await this.client.get<Record<string, unknown>>(`/files/${encodeURIComponent(fileId)}/url?expiry=${hours}`);
+		const answer = await this.client.get<Record<string, unknown>>(`/files/${encodeURIComponent(fileId)}/url?expiry=${hours}`, { resource: `file "${fileId}"` });
 		if (typeof answer?.url !== 'string' || answer.url === '') throw new AnswerError(`Mistral answered without a signed URL for file ${fileId}${itemIndex !== undefined ? ` [item ${itemIndex}]` : ''}`);
 		return answer.url;
 	}
 
 	/**
 	 * Deletes a file; one Mistral answers it no longer has (404, e.g. deleted by an earlier run of the
-	 * same items) counts as deleted. A request the client did not send (an earlier 404 ended the
+	 * same items) counts as deleted. A request the client did not send (a setup failure ended the
 	 * execution's requests) is still a failure: that file may be there.
 	 */
 	async delete(fileId: string): Promise<void> {
 		try {
-			await this.client.delete(`/files/${encodeURIComponent(fileId)}`);
+			await this.client.delete(`/files/${encodeURIComponent(fileId)}`, { resource: `file "${fileId}"` });
 		} catch (error) {
 			const info = failureInfoOf(error);
 			if (info?.status !== 404 || info.notSent === true) throw error as Error;

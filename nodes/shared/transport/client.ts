@@ -65,6 +65,12 @@ export interface RequestMeta {
 	 * GETs and DELETEs are always repeatable.
 	 */
 	repeatable?: boolean;
+	/**
+	 * What the request is about when it names one resource, e.g. `batch job 1a2b`: a 404 then fails
+	 * this request alone and says that resource does not exist, instead of ending the execution's
+	 * requests as a wrong Base URL would.
+	 */
+	resource?: string;
 }
 
 
@@ -281,7 +287,7 @@ export class MistralClient {
 				outcome = answered;
 			}
 			// Judged before this answer counts: a refused first connection is a setup failure.
-			const state = { answeredBefore: this.answered, repeatable: method !== 'POST' || meta.repeatable === true };
+			const state = { answeredBefore: this.answered, repeatable: method !== 'POST' || meta.repeatable === true, namesResource: meta.resource !== undefined };
 			if (response) this.answered = true;
 
 			if (shouldRetry(outcome, state, this.policy, retries, ambiguousRetries)) {
@@ -488,6 +494,7 @@ export class MistralClient {
 			model: meta.model,
 			attempts,
 			billed: !repeatable,
+			...(meta.resource ? { resource: meta.resource } : {}),
 			...(location ? { location: this.redactor.text(location) } : {}),
 		});
 		const parsed = parseErrorBody(response?.body);

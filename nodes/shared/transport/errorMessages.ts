@@ -97,6 +97,8 @@ export interface HttpErrorContext {
 	url: string;
 	model?: string;
 	attempts: number;
+	/** The one resource the request names (e.g. `batch job 1a2b`), if it names one. */
+	resource?: string;
 	/** A redirect's Location header (already without secrets). */
 	location?: string;
 	/** A generating POST: a 500, 502 or 504 may come after the work was done, so it was retried at most Max Ambiguous Retries times. */
@@ -159,6 +161,12 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 		return {
 			message: `Model "${model}" was not found (${status})`,
 			description: `Pick a model from the list, or check the model ID and that your key may use it.${said}`,
+		};
+	}
+	if (status === 404 && context.resource) {
+		return {
+			message: `Mistral has no ${context.resource} (404)`,
+			description: `It may have been deleted, or it belongs to another Mistral account or workspace than this credential's key.${said}`,
 		};
 	}
 	if (status === 404) {

@@ -59,6 +59,8 @@ export interface ExecutionState {
 	 * false or absent for a POST that generates and bills (chat, batch job creation, OCR, audio, …).
 	 */
 	repeatable?: boolean;
+	/** The request names one resource (a batch job, a file): its 404 says that one is gone, not that the Base URL is wrong. */
+	namesResource?: boolean;
 }
 
 /** The server says it did not start the work, whatever the request. */
@@ -144,6 +146,7 @@ export function classifyFailure(outcome: AttemptOutcome, state: ExecutionState):
 			if (server) return server;
 			// A guardrail's 403 refuses this request's content, not the key or model: other items still go.
 			if (outcome.guardrailBlock) return 'final';
+			if (outcome.status === 404 && state.namesResource) return 'final';
 			if (outcome.status === 401 || outcome.status === 403 || outcome.status === 404 || outcome.status === 407) return 'setup';
 			// A redirect (only a POST gets one back: see helperOptions) means the Base URL is not where the API is.
 			if (outcome.status >= 300 && outcome.status < 400) return 'setup';
