@@ -34,7 +34,6 @@ export const n8nAdapters = [
 	'nodes/shared/commonOptions.ts',
 	'nodes/shared/credentialTest.ts',
 	'nodes/shared/embeddingOptions.ts',
-	'nodes/shared/files/filesApi.ts',
 	'nodes/shared/files/glue.ts',
 	'nodes/shared/itemResults.ts',
 	'nodes/shared/models.ts',

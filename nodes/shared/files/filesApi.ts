@@ -3,11 +3,12 @@
  * get a signed URL for it, delete it; and `UploadedFiles`, which remembers what one execution
  * uploaded and deletes it all at the end, also when the execution failed or was stopped.
  *
- * Imports no n8n: it speaks through the package's MistralClient (authentication, retries, redaction).
+ * Imports no n8n: it speaks through the transport's MistralApi (authentication, retries, redaction).
  * Deleting after a Stop needs a client whose requests do not carry the cancelled execution's signal
  * (see `detachedFromCancel` in ../batch/glue.ts).
  */
-import { failureInfoOf, type MistralClient } from '../transport/client';
+import type { MistralApi } from '../transport/api';
+import { failureInfoOf } from '../transport/failureInfo';
 import { multipartBody, type MultipartBody, type UploadBuffer } from '../transport/multipart';
 import { InputError, AnswerError } from '../errors';
 
@@ -30,7 +31,7 @@ export function uploadName(name: string | undefined, fallbackExtension: string):
 }
 
 export class FilesApi {
-	constructor(private readonly client: MistralClient) {}
+	constructor(private readonly client: MistralApi) {}
 
 	/**
 	 * Uploads `data` (sent once: an upload that may have gone through is not sent again, or two files would be stored).

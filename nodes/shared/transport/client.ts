@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } 
 import { NodeApiError } from 'n8n-workflow';
 
 import { abortableSleep } from '../abortableSleep';
+import type { MistralApi, RequestMeta } from './api';
 import { apiUrl, hostOf } from './baseUrl';
 import { credentialAccess } from './credentialAccess';
 import { describeHttpError, isModelMissing, parseErrorBody, truncate } from './errorMessages';
@@ -40,6 +41,7 @@ import { describeTransportFailure, isTimeout } from './transportErrors';
 
 export { CREDENTIAL_TYPE } from './httpAttempt';
 export { failureInfoOf, type FailureInfo } from './failureInfo';
+export type { RequestMeta } from './api';
 
 export interface ClientOptions {
 	timeoutMs: number;
@@ -55,23 +57,6 @@ export interface ClientStats {
 	retryWaitMs: number;
 }
 
-export interface RequestMeta {
-	/** Named in "model not found" errors; a 403 or unknown model ends only this model's requests. */
-	model?: string;
-	/**
-	 * A POST that is cheap and harmless to send twice (embeddings, a file upload): its 500, 502 and
-	 * 504 are retried up to Max Retries. Without it a POST counts as generating (billed): those
-	 * answers may come after the work was done, so it is retried at most Max Ambiguous Retries times.
-	 * GETs and DELETEs are always repeatable.
-	 */
-	repeatable?: boolean;
-	/**
-	 * What the request is about when it names one resource, e.g. `batch job 1a2b`: a 404 then fails
-	 * this request alone and says that resource does not exist, instead of ending the execution's
-	 * requests as a wrong Base URL would.
-	 */
-	resource?: string;
-}
 
 
 /** What `postStream` opened: server-sent events, or a plain JSON answer from a server that ignored `stream: true`. */
@@ -95,7 +80,7 @@ const NOT_RETRIED = ' This request was not retried further: an earlier request o
  * a latch that fails the execution's requests at once after a setup failure, and errors that name
  * the cause without ever carrying headers, the API key or secrets of the Base URL.
  */
-export class MistralClient {
+export class MistralClient implements MistralApi {
 	readonly stats: ClientStats = { requests: 0, retries: 0, retryWaitMs: 0 };
 
 	private readonly policy: RetryPolicy;
@@ -281,7 +266,7 @@ export class MistralClient {
 				if (answered === undefined) {
 					this.answered = true;
 					// Every answer is text from outside: a server may echo the key into content as into errors.
-					const body = this.redactor.body(response.body);
+					const body = this.redactor.body(response.body, response.text);
 					return (accept === 'stream' ? { kind: 'json', body } : body) as T;
 				}
 				outcome = answered;
@@ -459,7 +444,7 @@ export class MistralClient {
 	): NodeApiError {
 		const host = hostOf(url);
 		// Redact before anything is cut short, or a key straddling the cut would survive in part.
-		if (response) response = { ...response, body: this.redactor.body(response.body) };
+		if (response) response = { ...response, body: this.redactor.body(response.body, response.text) };
 		if (outcome.kind === 'network') {
 			const code = transportError?.code;
 			const text = describeTransportFailure({

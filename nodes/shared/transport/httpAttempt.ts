@@ -16,6 +16,8 @@ export interface FullResponse {
 	statusCode: number;
 	headers: Record<string, string | string[] | undefined>;
 	body: unknown;
+	/** A JSON answer's text as it came, before parsing (lets the redactor skip a body without secrets). */
+	text?: string;
 }
 
 export interface TransportError {
@@ -64,9 +66,9 @@ export function helperOptions(request: AttemptRequest): IHttpRequestOptions {
 		url: request.url,
 		body: multipart ? (request.body as MultipartBody).body : request.body,
 		headers,
+		// Asks for JSON, but takes the text and parses it here: see `readJsonAnswer`.
 		json: request.accept !== 'text',
-		...(request.accept === 'text' ? { encoding: 'text' as const } : {}),
-		...(request.accept === 'stream' ? { encoding: 'stream' as const } : {}),
+		encoding: request.accept === 'stream' ? ('stream' as const) : ('text' as const),
 		// Stays on the socket as a stall check; the signal carries the deadline for the whole answer.
 		timeout: request.timeoutMs,
 		abortSignal: request.signal,
@@ -79,10 +81,28 @@ export function helperOptions(request: AttemptRequest): IHttpRequestOptions {
 }
 
 export async function sendAttempt(context: CallerContext, request: AttemptRequest): Promise<AttemptResult> {
+	let response: FullResponse;
 	try {
-		return { response: (await context.helpers.httpRequest(helperOptions(request))) as FullResponse };
+		response = (await context.helpers.httpRequest(helperOptions(request))) as FullResponse;
 	} catch (error) {
 		return { error: transportErrorOf(error) };
+	}
+	return { response: request.accept === 'text' ? response : readJsonAnswer(response) };
+}
+
+/**
+ * The answer with its JSON parsed, keeping the text it came as; a body that is not JSON stays text
+ * (an HTML error page, a cut-off answer), for the retry loop to judge. Parsed here rather than by
+ * n8n's helper so the redactor can look for secrets in the text once, instead of walking every
+ * value of a large answer (a float vector answer holds millions of numbers).
+ */
+export function readJsonAnswer(response: FullResponse): FullResponse {
+	const raw = Buffer.isBuffer(response.body) ? response.body.toString('utf8') : response.body;
+	if (typeof raw !== 'string') return response;
+	try {
+		return { ...response, body: JSON.parse(raw) as unknown, text: raw };
+	} catch {
+		return { ...response, body: raw };
 	}
 }
 

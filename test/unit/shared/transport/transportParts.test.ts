@@ -46,6 +46,22 @@ describe('Base URL', () => {
 });
 
 describe('Redactor', () => {
+	it('with the JSON text an answer was parsed from: skips the walk only when no form of a secret and no escape is in it', () => {
+		const redactor = new Redactor('sk-live-123456', ['pass/word1']);
+		const vectors = { data: [{ index: 0, embedding: [0.1, -0.2, 0.3] }] };
+		const vectorsText = JSON.stringify(vectors);
+		expect(redactor.body(vectors, vectorsText)).toBe(vectors);
+		// The key echoed in content: found in the text, replaced in the value.
+		const echoed = { content: 'your key is sk-live-123456' };
+		expect(redactor.body(echoed, JSON.stringify(echoed))).toEqual({ content: 'your key is ***' });
+		// A URL secret echoed with JSON's optional escape of "/" (pass\/word1): not in the text as such, still found.
+		const escapedText = '{"content":"login pass\\/word1 failed"}';
+		expect(redactor.body(JSON.parse(escapedText), escapedText)).toEqual({ content: 'login *** failed' });
+		// \u escapes spell the key out: still found.
+		const unicodeText = '{"content":"\\u0073k-live-123456"}';
+		expect(redactor.body(JSON.parse(unicodeText), unicodeText)).toEqual({ content: '***' });
+	});
+
 	it('replaces the key and long URL secrets anywhere, longest first', () => {
 		const redactor = new Redactor('sk-live-123456', ['abcdefgh', 'abcdefghij']);
 		expect(redactor.text('key sk-live-123456, url abcdefghij and abcdefgh, gluedsk-live-123456x')).toBe('key ***, url *** and ***, glued***x');
