@@ -17,30 +17,49 @@ let scratchFloats = new Float32Array(scratch.buffer, scratch.byteOffset, scratch
 /** Float32Array reads the platform's byte order; base64 vectors are little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Standard or URL-safe base64, padded or not: Buffer would skip any other character silently. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$|^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
+/**
+ * The bytes a base64 text of this length holds (standard or URL-safe, padded or not), or -1 when no
+ * base64 text has this length. Buffer skips any character that is not base64 silently; every
+ * skipped character shortens what it decodes, so comparing the two finds them without a scan.
+ */
+function base64Bytes(encoded: string): number {
+	let end = encoded.length;
+	if (end > 0 && encoded.charCodeAt(end - 1) === 61 /* = */) end--;
+	if (end > 0 && encoded.charCodeAt(end - 1) === 61) end--;
+	if (end % 4 === 1 || (end !== encoded.length && encoded.length % 4 !== 0)) return -1;
+	return Math.floor((end * 3) / 4);
+}
 
 /**
  * Decodes a base64 vector: little-endian float32 for float, one byte per value otherwise. Throws on
- * text that is not base64, on no values, and on bytes that are not whole float32 values.
+ * text that is not base64, on no values, on bytes that are not whole float32 values, and on values
+ * that are not finite.
  */
 export function decodeBase64Vector(encoded: string, dtype: Dtype): number[] {
 	if (encoded.length === 0) throw new AnswerError('an empty text');
-	if (!BASE64.test(encoded)) throw new AnswerError('text that is not base64');
+	const expected = base64Bytes(encoded);
+	if (expected < 0) throw new AnswerError('text that is not base64');
 	const maxBytes = Math.ceil((encoded.length * 3) / 4);
 	if (scratch.length < maxBytes) {
 		scratch = Buffer.alloc((Math.max(maxBytes, scratch.length * 2) + 3) & ~3);
 		scratchFloats = new Float32Array(scratch.buffer, scratch.byteOffset, scratch.length >> 2);
 	}
 	const length = scratch.write(encoded, 'base64');
+	if (length !== expected) throw new AnswerError('text that is not base64');
 	// Plain loops into exactly sized arrays: Array.from over a typed array is slower and over-allocates.
 	if (dtype === 'float') {
 		if (length % 4 !== 0) throw new AnswerError(`base64 of ${length} bytes, not a whole number of float32 values`);
 		const values = new Array<number>(length >> 2);
+		// x - x is 0 for every finite number, NaN for NaN and the infinities.
+		let check = 0;
 		if (LITTLE_ENDIAN) {
-			for (let i = 0; i < values.length; i++) values[i] = scratchFloats[i];
+			for (let i = 0; i < values.length; i++) check += (values[i] = scratchFloats[i]) * 0;
 		} else {
-			for (let i = 0; i < values.length; i++) values[i] = scratch.readFloatLE(i * 4);
+			for (let i = 0; i < values.length; i++) check += (values[i] = scratch.readFloatLE(i * 4)) * 0;
+		}
+		if (check !== 0) {
+			const at = values.findIndex((value) => !Number.isFinite(value));
+			throw new AnswerError(`${String(values[at])} at position ${at}`);
 		}
 		return values;
 	}
@@ -85,15 +104,18 @@ export function vectorsByIndex(response: unknown, inputCount: number, dtype: Dty
 		}
 		if (vectors[index] !== undefined) throw new AnswerError(`The server answered twice for input ${index}`);
 		const embedding = record.embedding;
-		let vector: unknown = embedding;
-		try {
-			if (typeof embedding === 'string') vector = decodeBase64Vector(embedding, dtype);
-		} catch (error) {
-			throw unusable(index, (error as Error).message);
+		if (typeof embedding === 'string') {
+			// Decoding checks every value as it goes.
+			try {
+				vectors[index] = decodeBase64Vector(embedding, dtype);
+			} catch (error) {
+				throw unusable(index, (error as Error).message);
+			}
+			return;
 		}
-		const problem = vectorProblem(vector);
+		const problem = vectorProblem(embedding);
 		if (problem) throw unusable(index, problem);
-		vectors[index] = vector as number[];
+		vectors[index] = embedding as number[];
 	});
 	const missing = vectors.findIndex((vector) => vector === undefined);
 	if (missing !== -1 || data.length < inputCount) {
