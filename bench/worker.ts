@@ -142,6 +142,10 @@ interface Prepared {
 }
 
 let runNode: RunNode | undefined;
+/**
+ * Measured runs pass `cloneItems: false`: n8n's engine hands a node the previous node's items without
+ * copying them; the harness's copy (which keeps test fixtures intact) is not the node's cost.
+ */
 async function loadEngine(): Promise<RunNode> {
 	if (!runNode) {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -216,7 +220,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 			let result: Awaited<ReturnType<RunNode>> | undefined;
 			return {
 				run: async () => {
-					result = await run({ node: 'mistralEmbed', parameters, items, credentials, continueOnFail: job.continueOnFail });
+					result = await run({ node: 'mistralEmbed', parameters, items, credentials, continueOnFail: job.continueOnFail, cloneItems: false });
 				},
 				check: () => {
 					const check = checkEmbedOutput(result!.items, job.items);
@@ -343,7 +347,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 			let result: Awaited<ReturnType<RunNode>> | undefined;
 			return {
 				run: async () => {
-					result = await run({ node: 'mistralDocumentAi', parameters, items, credentials });
+					result = await run({ node: 'mistralDocumentAi', parameters, items, credentials, cloneItems: false });
 				},
 				check: () => {
 					const output = result!.items;
@@ -432,7 +436,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 			let result: Awaited<ReturnType<RunNode>> | undefined;
 			return {
 				run: async () => {
-					result = await run({ node: 'mistralChat', parameters, items, credentials, continueOnFail: job.continueOnFail });
+					result = await run({ node: 'mistralChat', parameters, items, credentials, continueOnFail: job.continueOnFail, cloneItems: false });
 				},
 				check: () => {
 					let failedItems = 0;
@@ -463,7 +467,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 			let result: Awaited<ReturnType<RunNode>> | undefined;
 			return {
 				run: async () => {
-					result = await run({ node: 'mistralModerate', parameters, items, credentials });
+					result = await run({ node: 'mistralModerate', parameters, items, credentials, cloneItems: false });
 				},
 				check: () => {
 					const [passed = [], flagged = []] = result!.outputs;
@@ -523,7 +527,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 			let result: Awaited<ReturnType<RunNode>> | undefined;
 			return {
 				run: async () => {
-					result = await run({ node: 'mistralAudio', parameters, items, credentials });
+					result = await run({ node: 'mistralAudio', parameters, items, credentials, cloneItems: false });
 				},
 				check: () => {
 					let failedItems = 0;
