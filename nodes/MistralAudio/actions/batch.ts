@@ -8,8 +8,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { type AudioSource, readTranscript, transcriptionBatchBody } from '../../shared/audio/transcription';
 import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { planItemJobs } from '../../shared/batch/jobs';
-import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
-import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
+import { metadataFor, readBatchSettings } from '../../shared/batch/parameters';
+import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedItem, referencedOutcomes, submittedRequests } from '../../shared/batch/results';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { deleteUploads, executionFiles } from '../../shared/files/glue';
 import { collectOutput, type ItemOutcomes, settle, stopError } from '../../shared/itemResults';
@@ -56,16 +56,10 @@ export async function executeTranscribeBatch(this: IExecuteFunctions): Promise<I
 			for (const reference of collected.references) {
 				if (typeof reference?.uploadedFileId === 'string') files.uploads.track({ id: reference.uploadedFileId, bytes: 0, filename: '', purpose: 'audio' });
 			}
-			for (const itemIndex of items.keys()) {
-				const answer = referencedAnswer(this, collected, itemIndex);
-				if (!answer.ok) {
-					outcomes[itemIndex] = answer;
-					continue;
-				}
-				const input = withoutReference(items[itemIndex].json, settings.referenceField);
-				outcomes[itemIndex] = settle(() => output(itemIndex, answer.body, describedSource(answer.reference), answer.reference.fileName, input));
-			}
-			return [collectOutput(this, outcomes, keepInput)];
+			const collectedOutcomes = await referencedOutcomes(this, collected, settings.referenceField, (answer, itemIndex, input) =>
+				settle(() => output(itemIndex, answer.body, describedSource(answer.reference), answer.reference.fileName, input)),
+			);
+			return [collectOutput(this, collectedOutcomes, keepInput)];
 		}
 
 		// Every item checked (and its binary uploaded) before any job is submitted.

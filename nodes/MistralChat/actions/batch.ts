@@ -6,8 +6,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { planItemJobs } from '../../shared/batch/jobs';
 import { newBatchRunner, reportBatchRun, submitAndReference } from '../../shared/batch/newBatchRunner';
-import { metadataFor, readBatchSettings, withoutReference } from '../../shared/batch/parameters';
-import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
+import { metadataFor, readBatchSettings } from '../../shared/batch/parameters';
+import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedItem, referencedOutcomes, submittedRequests } from '../../shared/batch/results';
 import { collectOutput, itemError, type ItemOutcomes, settle, stopError } from '../../shared/itemResults';
 import { answerItems, buildRequest, inputFieldsKept } from './items';
 
@@ -29,18 +29,11 @@ export async function executeChatBatch(this: IExecuteFunctions): Promise<INodeEx
 
 	if (settings.mode === 'collect') {
 		const collected = await collectReferencedJobs(this, runner, { ...settings, endpoints: ['/v1/chat/completions'] });
-		for (const itemIndex of items.keys()) {
-			const answer = referencedAnswer(this, collected, itemIndex);
-			if (!answer.ok) {
-				outcomes[itemIndex] = answer;
-				continue;
-			}
-			const input = withoutReference(items[itemIndex].json, settings.referenceField);
-			const expectJson = answer.reference.expectJson === true;
-			outcomes[itemIndex] = settle(() => answerItems(this, answer.body as IDataObject, itemIndex, input, expectJson, simplify, keepInputFields(itemIndex)));
-		}
-		reportBatchRun(this, runner, 'collect', outcomes, (itemIndex) => collected.references[itemIndex]?.parts[0].jobId);
-		return [collectOutput(this, outcomes, keepInputFields)];
+		const collectedOutcomes = await referencedOutcomes(this, collected, settings.referenceField, (answer, itemIndex, input) =>
+			settle(() => answerItems(this, answer.body as IDataObject, itemIndex, input, answer.reference.expectJson === true, simplify, keepInputFields(itemIndex))),
+		);
+		reportBatchRun(this, runner, 'collect', collectedOutcomes, (itemIndex) => collected.references[itemIndex]?.parts[0].jobId);
+		return [collectOutput(this, collectedOutcomes, keepInputFields)];
 	}
 
 	// Every item's request, built exactly as in realtime mode, before anything is submitted.

@@ -9,7 +9,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { newBatchRunner, submitAndReference } from '../../shared/batch/newBatchRunner';
 import { planItemJobs } from '../../shared/batch/jobs';
 import { metadataFor, readBatchSettings } from '../../shared/batch/parameters';
-import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedAnswer, referencedItem, submittedRequests } from '../../shared/batch/results';
+import { type BatchReference, collectJobs, collectReferencedJobs, partAnswer, referencedItem, referencedOutcomes, submittedRequests } from '../../shared/batch/results';
 import { readTransportOptions } from '../../shared/commonOptions';
 import { readOcrAnswer } from '../../shared/documents/ocrAnswer';
 import { deleteUploads, executionFiles } from '../../shared/files/glue';
@@ -37,16 +37,11 @@ export async function executeDocumentBatch(this: IExecuteFunctions): Promise<INo
 			for (const reference of collected.references) {
 				for (const id of Array.isArray(reference?.fileIds) ? reference.fileIds : []) if (typeof id === 'string') files.uploads.track({ id, bytes: 0, filename: '', purpose: 'ocr' });
 			}
-			for (const itemIndex of items.keys()) {
-				const answer = referencedAnswer(this, collected, itemIndex);
-				if (!answer.ok) {
-					outcomes[itemIndex] = answer;
-					continue;
-				}
+			const collectedOutcomes = await referencedOutcomes(this, collected, settings.referenceField, async (answer, itemIndex) => {
 				const info = (answer.reference.document ?? { source: 'binary' }) as DocumentInfo;
-				outcomes[itemIndex] = await settleAsync(async () => await resultItems(this, readOcrAnswer(answer.body), { itemIndex, info }, perPage), this, itemIndex);
-			}
-			return [collectOutput(this, outcomes)];
+				return await settleAsync(async () => await resultItems(this, readOcrAnswer(answer.body), { itemIndex, info }, perPage), this, itemIndex);
+			});
+			return [collectOutput(this, collectedOutcomes)];
 		}
 
 		const uploadAbove = uploadThresholdBytes(this);

@@ -5,10 +5,11 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { stopError } from '../itemResults';
+import { type ItemOutcomes, stopError } from '../itemResults';
 import { isObject } from '../json';
 import { describeHttpError } from '../transport/errorMessages';
 import { type BatchEndpoint, type BatchJobInfo, jobEndProblem, type RequestResult } from './jobs';
+import { withoutReference } from './parameters';
 import type { BatchRunner, WaitSettings } from './runner';
 
 /** One request of an item: its job, its custom_id and, for embeddings, the text's position in it. */
@@ -140,7 +141,7 @@ export async function collectReferencedJobs(
  * The answer to an item whose reference names one request (Chat, Audio, Document AI, Moderate):
  * the request's body, or the item's error (a bad reference, or the request's failure in its job).
  */
-export function referencedAnswer(
+function referencedAnswer(
 	context: IExecuteFunctions,
 	collected: CollectedReferences,
 	itemIndex: number,
@@ -149,6 +150,24 @@ export function referencedAnswer(
 	if (!reference) return { ok: false, error: collected.problems[itemIndex] ?? new NodeOperationError(context.getNode(), 'The item has no batch job reference', { itemIndex }) };
 	const answer = partAnswer(context, collected.results, reference.parts[0], itemIndex, typeof reference.model === 'string' ? reference.model : undefined);
 	return answer.ok ? { ...answer, reference } : answer;
+}
+
+/**
+ * "Collect Results" for nodes with one request per item: each item's error, or what `settleItem`
+ * makes of its request's answer, given the item's own fields without the reference.
+ */
+export async function referencedOutcomes(
+	context: IExecuteFunctions,
+	collected: CollectedReferences,
+	referenceField: string,
+	settleItem: (answer: { body: unknown; reference: BatchReference }, itemIndex: number, input: IDataObject) => ItemOutcomes[number] | Promise<ItemOutcomes[number]>,
+): Promise<ItemOutcomes> {
+	const outcomes: ItemOutcomes = [];
+	for (const [itemIndex, item] of context.getInputData().entries()) {
+		const answer = referencedAnswer(context, collected, itemIndex);
+		outcomes.push(answer.ok ? await settleItem(answer, itemIndex, withoutReference(item.json, referenceField)) : answer);
+	}
+	return outcomes;
 }
 
 export type PartAnswer = { ok: true; body: unknown } | { ok: false; error: Error };
