@@ -57,8 +57,6 @@ export interface ClientStats {
 	retryWaitMs: number;
 }
 
-
-
 /** What `postStream` opened: server-sent events, or a plain JSON answer from a server that ignored `stream: true`. */
 export type StreamAnswer = { kind: 'events'; events: AsyncGenerator<string> } | { kind: 'json'; body: unknown };
 
