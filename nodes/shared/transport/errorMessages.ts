@@ -135,7 +135,7 @@ export function describeHttpError(context: HttpErrorContext): ErrorText {
 		const to = context.location ? ` to ${truncate(context.location, 200)}` : '';
 		return {
 			message: `The server redirected the request${to} (${status})`,
-			description: `Set the Base URL in the "Mistral AI API" credential to the address the server points to (e.g. https:// instead of http://). A request is not sent again to another address, where it could be processed twice.`,
+			description: `Set the Base URL in the "Mistral AI API" credential to the address the server points to (e.g. https:// instead of http://). Requests are not sent on to another address: a 301 or 302 would turn them into GETs, and every redirect would send the API key to a second address.`,
 		};
 	}
 	if (status === 401) {

@@ -72,8 +72,9 @@ export function helperOptions(request: AttemptRequest): IHttpRequestOptions {
 		// Stays on the socket as a stall check; the signal carries the deadline for the whole answer.
 		timeout: request.timeoutMs,
 		abortSignal: request.signal,
-		// A POST is never re-sent to where a redirect points (it may be billed twice, or turn into a GET);
-		// the redirect is answered as an error naming it. A GET follows, without the key on another host.
+		// A POST is never re-sent to where a redirect points (a 301/302 would turn it into a GET, and any
+		// redirect would send the key on to a second address): the redirect is answered as an error
+		// naming it. A GET follows, without the key on another host.
 		...(request.method === 'POST' ? { disableFollowRedirect: true } : { sendCredentialsOnCrossOriginRedirect: false }),
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
