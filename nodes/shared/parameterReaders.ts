@@ -1,4 +1,6 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { InputError } from './errors';
 
 /**
  * Reads a per-item string parameter for every item. n8n evaluates an expression per item through
@@ -13,4 +15,13 @@ export function itemFieldReader(context: IExecuteFunctions, items: INodeExecutio
 		return (itemIndex) => items[itemIndex].json[field];
 	}
 	return (itemIndex) => context.getNodeParameter(parameter, itemIndex, '');
+}
+
+/** The item's binary property `property`, or an InputError naming `label` and the properties the item has. */
+export function itemBinary(context: IExecuteFunctions, itemIndex: number, property: string, label: string): IBinaryData {
+	const binaries = context.getInputData()[itemIndex]?.binary ?? {};
+	const binary = binaries[property];
+	if (binary) return binary;
+	const available = Object.keys(binaries);
+	throw new InputError(`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`);
 }

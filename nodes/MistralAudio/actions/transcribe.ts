@@ -22,6 +22,7 @@ import { asNodeError, BATCH_PARAMETERS, checkNodeOptions, TRANSPORT_OPTIONS } fr
 import { checkOptions } from '../../shared/optionRanges';
 import { settleWithConcurrency } from '../../shared/concurrency';
 import { collectOutput } from '../../shared/itemResults';
+import { itemBinary } from '../../shared/parameterReaders';
 import { describeStats, MistralClient } from '../../shared/transport/client';
 import { multipartBody } from '../../shared/transport/multipart';
 import { DEFAULT_AUDIO_CONCURRENCY, DEFAULT_AUDIO_TIMEOUT_S } from '../description';
@@ -58,14 +59,14 @@ export async function readSource(context: IExecuteFunctions, itemIndex: number):
 	const rawName = context.getNodeParameter('binaryPropertyName', itemIndex, 'data');
 	const property = typeof rawName === 'string' && rawName.trim() ? rawName.trim() : 'data';
 	const label = `The binary property "${property}"`;
-	const binary = context.getInputData()[itemIndex]?.binary?.[property];
-	if (!binary) {
-		const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
-		throw new NodeOperationError(
-			context.getNode(),
-			`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`,
-			{ itemIndex, description: 'Set "Input Binary Field" to the property that holds the recording, or switch "Audio Source" to URL.' },
-		);
+	let binary;
+	try {
+		binary = itemBinary(context, itemIndex, property, label);
+	} catch (error) {
+		throw new NodeOperationError(context.getNode(), (error as Error).message, {
+			itemIndex,
+			description: 'Set "Input Binary Field" to the property that holds the recording, or switch "Audio Source" to URL.',
+		});
 	}
 	const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 	return audioFromBytes(bytes, binary.fileName, label, binary.mimeType);

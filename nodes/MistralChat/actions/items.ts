@@ -10,6 +10,7 @@ import { checkImageUrl, imageDataUrl } from '../../shared/chat/images';
 import { buildConversation, type ChatMessage, type ContentChunk, normalizeHistory, normalizeMessage } from '../../shared/chat/messages';
 import { buildChatBody, type ChatOptions } from '../../shared/chat/requestBody';
 import { InputError } from '../../shared/errors';
+import { itemBinary } from '../../shared/parameterReaders';
 import { itemError, stopError } from '../../shared/itemResults';
 import { audioChunkFromBytes, audioChunkFromUrl } from '../../shared/audio/chatAudio';
 import { chatDocumentType, inlineDocumentChunk, urlDocumentChunk } from '../../shared/documents/chatDocuments';
@@ -51,13 +52,7 @@ async function imageChunks(context: IExecuteFunctions, itemIndex: number): Promi
 		if (source === 'binary') {
 			const property = (entry.binaryProperty ?? 'data').trim();
 			const label = `Image ${position + 1} (binary property "${property}")`;
-			const binary = context.getInputData()[itemIndex]?.binary?.[property];
-			if (!binary) {
-				const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
-				throw new InputError(
-					`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`,
-				);
-			}
+			const binary = itemBinary(context, itemIndex, property, label);
 			const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 			url = imageDataUrl(bytes, label, binary.mimeType);
 		} else {
@@ -88,11 +83,7 @@ async function documentChunks(context: IExecuteFunctions, itemIndex: number, fil
 		}
 		const property = (entry.binaryProperty ?? 'data').trim() || 'data';
 		const label = `Document ${position + 1} (binary property "${property}")`;
-		const binary = context.getInputData()[itemIndex]?.binary?.[property];
-		if (!binary) {
-			const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
-			throw new InputError(`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`);
-		}
+		const binary = itemBinary(context, itemIndex, property, label);
 		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 		const type = chatDocumentType(bytes, label, binary.mimeType);
 		const name = uploadName(binary.fileName, type.extension);
@@ -124,13 +115,7 @@ async function audioChunks(context: IExecuteFunctions, itemIndex: number): Promi
 		}
 		const property = (entry.binaryProperty ?? 'data').trim();
 		const label = `Audio ${position + 1} (binary property "${property}")`;
-		const binary = context.getInputData()[itemIndex]?.binary?.[property];
-		if (!binary) {
-			const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
-			throw new InputError(
-				`${label} is missing from the input item${available.length ? `; it has ${available.map((name) => `"${name}"`).join(', ')}` : '; it has no binary data'}`,
-			);
-		}
+		const binary = itemBinary(context, itemIndex, property, label);
 		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 		chunks.push(audioChunkFromBytes(bytes, label, binary.fileName, binary.mimeType));
 	}

@@ -161,12 +161,7 @@ export function fileNameFor(fileName: string | undefined, type: AudioType): stri
 export function audioFromUrl(raw: unknown, label: string): AudioSource {
 	if (typeof raw !== 'string' || raw.trim() === '') throw new InputError(`${label} is empty. Enter the http(s) URL of an audio file`);
 	const url = raw.trim();
-	let parsed: URL | undefined;
-	try {
-		parsed = new URL(url);
-	} catch {
-		parsed = undefined;
-	}
+	const parsed = URL.canParse(url) ? new URL(url) : undefined;
 	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
 		throw new InputError(`${label} "${url.slice(0, 100)}" is not an http(s) URL. Enter a link Mistral can download, or use a binary property`);
 	}

@@ -33,12 +33,7 @@ export function urlDocumentChunk(raw: unknown, label: string): DocumentChunk {
 	if (typeof raw !== 'string' || raw.trim() === '') throw new InputError(`${label} is empty. Enter the http(s) URL of a PDF`);
 	const url = raw.trim();
 	if (/^data:application\/[\w.+-]+;base64,/i.test(url)) return { type: 'document_url', document_url: url };
-	let parsed: URL | undefined;
-	try {
-		parsed = new URL(url);
-	} catch {
-		parsed = undefined;
-	}
+	const parsed = URL.canParse(url) ? new URL(url) : undefined;
 	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
 		throw new InputError(`${label} "${url.slice(0, 100)}" is not an http(s) URL or a base64 data URL of a document`);
 	}
