@@ -9,9 +9,11 @@
 import { embedSlots } from '../shared/embeddings/embedSlots';
 import { type EmbedSlot, slotOf } from '../shared/embeddings/inputs';
 import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../shared/embeddings/settings';
+import { countExactly } from '../shared/embeddings/tokenCounts';
 import { InputError } from '../shared/errors';
 import type { BatchLimits } from '../shared/packing/batching';
 import { TokenCalibration } from '../shared/packing/calibration';
+import { countsWithMistralEmbedVocabulary } from '../shared/packing/mistralEmbedTokens';
 import type { MistralClient } from '../shared/transport/client';
 
 export interface EmbedderSettings {
@@ -23,12 +25,15 @@ export interface EmbedderSettings {
 export class MistralEmbedder {
 	/** What the server's token counts taught, kept for the store's next calls. */
 	private readonly calibration: TokenCalibration;
+	/** A store's chunks are long: with mistral-embed they are always packed by their exact counts. */
+	private readonly exactCounts: boolean;
 
 	constructor(
 		private readonly client: MistralClient,
 		private readonly settings: EmbedderSettings,
 	) {
-		this.calibration = new TokenCalibration(settings.limits.maxTokens, true);
+		this.exactCounts = countsWithMistralEmbedVocabulary(settings.request.model);
+		this.calibration = new TokenCalibration(settings.limits.maxTokens, { cautiousStart: true, exactCounts: this.exactCounts });
 	}
 
 	async embedDocuments(texts: string[]): Promise<number[][]> {
@@ -42,6 +47,7 @@ export class MistralEmbedder {
 			}
 			return slotOf(index, text);
 		});
+		if (this.exactCounts) countExactly(slots, this.settings.request.model);
 		const vectors: number[][] = new Array(texts.length);
 		const { request } = this.settings;
 		const { outcomes } = await embedSlots(slots, {

@@ -17,6 +17,7 @@ import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from 
 import { type Dtype, UNUSABLE_ANSWER_FIX, vectorsByIndex } from '../../shared/embeddings/vectors';
 import { collectOutput, itemError, type ItemOutcomes } from '../../shared/itemResults';
 import { halve, packForBatch } from '../../shared/packing/batching';
+import { countExactly } from '../../shared/embeddings/tokenCounts';
 import { TokenCalibration } from '../../shared/packing/calibration';
 import { blamesAnInput } from '../../shared/packing/sendPacked';
 import { parseErrorBody } from '../../shared/transport/errorMessages';
@@ -83,7 +84,8 @@ export async function executeEmbedBatch(this: IExecuteFunctions): Promise<INodeE
 	// The same packing and the same bodies as realtime; one batch request per packed request.
 	const slots = inputs.flatMap(slotsOf);
 	// The calibration's prior per shape: a job learns nothing before it is submitted.
-	const packs = packForBatch(slots, { ...limits, tokensOf: new TokenCalibration(limits.maxTokens).tokensOf });
+	const exactCounts = countExactly(slots, settings.model);
+	const packs = packForBatch(slots, { ...limits, tokensOf: new TokenCalibration(limits.maxTokens, { exactCounts }).tokensOf });
 	const partOf = new Map<EmbedSlot, BatchPart>();
 	const jobs = planEmbedJobs(packs.map((pack, packIndex) => ({ pack, customId: String(packIndex) })), settings);
 	const submitted = await submitAndReference(runner, '/v1/embeddings', jobs, metadataFor(this), batch.timeoutHours);

@@ -4,6 +4,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { readTransportOptions } from '../../shared/commonOptions';
 import { embedSlots } from '../../shared/embeddings/embedSlots';
 import type { EmbedSlot } from '../../shared/embeddings/inputs';
+import { countExactly, packedByTokens } from '../../shared/embeddings/tokenCounts';
 import { DEFAULT_EMBED_CONCURRENCY, DEFAULT_EMBED_TIMEOUT_S, embeddingsRequestBody, withoutBatchPosition } from '../../shared/embeddings/settings';
 import { UNUSABLE_ANSWER_FIX } from '../../shared/embeddings/vectors';
 import { collectOutput, itemError } from '../../shared/itemResults';
@@ -23,7 +24,8 @@ export async function executeEmbedRealtime(this: IExecuteFunctions): Promise<INo
 	const slots: EmbedSlot[] = inputs.flatMap(slotsOf);
 	const results = new Map<EmbedSlot, SlotResult>();
 	// Batches are packed as they are sent, with a budget learned from the server's token counts.
-	const calibration = new TokenCalibration(limits.maxTokens, true);
+	const exactCounts = packedByTokens(slots, limits) && countExactly(slots, settings.model);
+	const calibration = new TokenCalibration(limits.maxTokens, { cautiousStart: true, exactCounts });
 	/**
 	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
 	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.

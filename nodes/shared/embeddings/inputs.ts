@@ -7,7 +7,7 @@ export interface EmbedSlot {
 	/** Position in the item's list when "Text" is a list of strings. */
 	elementIndex?: number;
 	text: string;
-	/** The tokens Mistral is expected to count for it (estimateText). */
+	/** The tokens Mistral is expected to count for it: estimateText, or the exact count (tokenCounts.ts). */
 	estimatedTokens: number;
 	/** What the text is mostly made of (estimateText): the calibration learns one ratio per shape. */
 	shape?: number;

@@ -60,6 +60,11 @@ const LOWEST_RATIO = 0.9;
 export const RATIO_BOUNDS = { min: 0.5, max: 3 } as const;
 /** Headroom kept under the cap: a batch of one shape varies by a percent or two around its ratio. */
 export const SAFETY_MARGIN = 0.035;
+/**
+ * Headroom kept under the cap when the counts are exact (mistral-embed's own vocabulary): only for a
+ * server that counts a little differently, which a realtime run then learns and a batch job cannot.
+ */
+export const EXACT_COUNT_MARGIN = 0.01;
 /** A batch teaches its main shape's ratio when that shape makes up this much of its estimate. */
 const DOMINANT_SHARE = 0.9;
 /**
@@ -82,6 +87,19 @@ export interface CalibrationState {
 
 const UNSHAPED = -1;
 
+export interface CalibrationMode {
+	/**
+	 * Realtime, whose first batch goes alone: pack it as FIRST_BATCH_RATIO says until the first answer.
+	 * Batch mode, which learns nothing before it submits, packs by the priors throughout.
+	 */
+	cautiousStart?: boolean;
+	/**
+	 * The slots' token counts are the server's own (mistral-embed's vocabulary): every ratio starts at
+	 * 1, the first batch needs no caution, and the margin is EXACT_COUNT_MARGIN.
+	 */
+	exactCounts?: boolean;
+}
+
 export class TokenCalibration {
 	private readonly ratios = new Map<number, number>();
 	private observedRatio?: number;
@@ -90,17 +108,25 @@ export class TokenCalibration {
 	private rejectionsInARow = 0;
 	private answers = 0;
 
-	/**
-	 * @param maxTokens the budget per request in the server's tokens (the node's "Max Tokens per Request").
-	 * @param cautiousStart pack until the first answer as FIRST_BATCH_RATIO says (realtime, whose first
-	 * batch goes alone); batch mode, which learns nothing, packs by the priors throughout.
-	 */
+	private readonly cautiousStart: boolean;
+	private readonly exactCounts: boolean;
+	private readonly margin: number;
+
+	/** @param maxTokens the budget per request in the server's tokens (the node's "Max Tokens per Request"). */
 	constructor(
 		private maxTokens: number,
-		private readonly cautiousStart = false,
+		mode: CalibrationMode = {},
 	) {
 		// A budget that is not a positive number would make every batch one input, or none.
 		if (!(Number.isFinite(maxTokens) && maxTokens >= 1)) throw new RangeError(`The token budget per request must be a positive number (got ${String(maxTokens)})`);
+		this.exactCounts = mode.exactCounts === true;
+		this.cautiousStart = mode.cautiousStart === true && !this.exactCounts;
+		this.margin = this.exactCounts ? EXACT_COUNT_MARGIN : SAFETY_MARGIN;
+	}
+
+	/** Whether the first batch should be answered before the next is packed (what it teaches packs them). */
+	get learnsFromFirstAnswer(): boolean {
+		return this.cautiousStart;
 	}
 
 	/** The cap a batch is packed under, in the server's tokens. */
@@ -112,15 +138,15 @@ export class TokenCalibration {
 	ratioOf(shape: number | undefined): number {
 		const key = shape ?? UNSHAPED;
 		if (this.cautiousStart && this.answers === 0 && this.rejections === 0) return Math.max(FIRST_BATCH_RATIO, this.ratios.get(key) ?? 0);
-		return this.ratios.get(key) ?? priorOf(key);
+		return this.ratios.get(key) ?? (this.exactCounts ? 1 : priorOf(key));
 	}
 
 	/** The tokens a slot is packed as: its estimate at its shape's ratio, margin included. */
-	readonly tokensOf = (slot: PackedSlot): number => slot.estimatedTokens * this.ratioOf(slot.shape) * (1 + SAFETY_MARGIN);
+	readonly tokensOf = (slot: PackedSlot): number => slot.estimatedTokens * this.ratioOf(slot.shape) * (1 + this.margin);
 
 	/** Budget in estimated tokens for a text of an unreported shape (what a fixed packing uses). */
 	budget(): number {
-		return Math.max(1, Math.floor(this.maxTokens / (PRIOR_RATIO * (1 + SAFETY_MARGIN))));
+		return Math.max(1, Math.floor(this.maxTokens / (this.ratioOf(UNSHAPED) * (1 + this.margin))));
 	}
 
 	snapshot(): Readonly<CalibrationState> {

@@ -96,7 +96,7 @@ export async function sendPacked<S extends PackedSlot, A>(
 	let firstAnswered: Promise<void> | undefined;
 	const sendCalibrating = (batch: S[]) => {
 		const done = sendOne(batch);
-		if (calibration.snapshot().reports === 0) {
+		if (calibration.learnsFromFirstAnswer && calibration.snapshot().reports === 0) {
 			firstAnswered ??= done.then(
 				() => undefined,
 				() => undefined,

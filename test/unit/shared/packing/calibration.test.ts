@@ -220,3 +220,20 @@ describe('lazy batches', () => {
 		expect(inputs).toEqual([0, 1, 2]);
 	});
 });
+
+describe('exact counts (mistral-embed)', () => {
+	it('packs at ratio 1 with a 1% margin from the first batch on, and still learns from a server that counts more', () => {
+		const calibration = new TokenCalibration(CAP, { cautiousStart: true, exactCounts: true });
+		expect(calibration.learnsFromFirstAnswer).toBe(false);
+		expect(calibration.tokensOf(slot(0, 1000))).toBeCloseTo(1010, 6);
+		// 10,000 counted where 9,000 were expected: that shape's ratio rises.
+		calibration.observe(batchOf(9000), 10_000);
+		expect(calibration.ratioOf(7)).toBeGreaterThanOrEqual(10_000 / 9000 - 1e-9);
+	});
+
+	it('estimates keep their cautious first batch and prior', () => {
+		const calibration = new TokenCalibration(CAP, { cautiousStart: true });
+		expect(calibration.learnsFromFirstAnswer).toBe(true);
+		expect(calibration.tokensOf(slot(0, 1000))).toBeGreaterThan(1000 * PRIOR_RATIO * (1 + SAFETY_MARGIN));
+	});
+});

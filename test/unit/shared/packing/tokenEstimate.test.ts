@@ -54,7 +54,7 @@ describe('token estimate against the real tokenizer', () => {
 	});
 
 	it('rare words are what it under-counts: Italian (1.33x) and lorem ipsum (1.7x) stay under what the first batch of a run is packed as', () => {
-		const cautious = new TokenCalibration(16_384, true);
+		const cautious = new TokenCalibration(16_384, { cautiousStart: true });
 		const lorem = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. '.repeat(12);
 		for (const text of [...textsOfShape('prose-it', 10, 1500, 'rare'), lorem]) {
 			expect(countEmbeddingTokens(text)).toBeLessThanOrEqual(cautious.tokensOf(slotOf(0, text)));
