@@ -24,8 +24,10 @@ export async function executeEmbedRealtime(this: IExecuteFunctions): Promise<INo
 	const slots: EmbedSlot[] = inputs.flatMap(slotsOf);
 	const results = new Map<EmbedSlot, SlotResult>();
 	// Batches are packed as they are sent, with a budget learned from the server's token counts.
-	const exactCounts = packedByTokens(slots, limits) && countExactly(slots, settings.model);
-	const calibration = new TokenCalibration(limits.maxTokens, { cautiousStart: true, exactCounts });
+	// Texts cut by Batch Size rather than by tokens need no count, and no first answer to learn from.
+	const byTokens = packedByTokens(slots, limits);
+	const exactCounts = byTokens && countExactly(slots, settings.model);
+	const calibration = new TokenCalibration(limits.maxTokens, { cautiousStart: byTokens, exactCounts });
 	/**
 	 * Records a failure that no retry or split will undo. Without Continue On Fail the node is going
 	 * to stop, so it throws: the pool then starts no new batch, and this batch sends no more halves.

@@ -56,8 +56,12 @@ export async function sendPacked<S extends PackedSlot, A>(
 	const splitting = { requests: 0, accepted: 0, refusedAlone: 0 };
 	const maySplit = () =>
 		splitting.requests < SPLIT_LIMITS.requests && !(splitting.accepted === 0 && splitting.refusedAlone >= SPLIT_LIMITS.fruitlessSingles);
-	const sendPieces = async (pieces: S[][]) => {
-		for (const piece of pieces) await sendOne(piece, true);
+	/** The pieces of a refused batch, one after the other, while the split budget lasts; the rest fail with the refusal. */
+	const sendPieces = async (pieces: S[][], refusal: unknown) => {
+		for (const piece of pieces) {
+			if (maySplit()) await sendOne(piece, true);
+			else options.onFailure(piece, notSplitFurther(refusal, splitting), 'input');
+		}
 	};
 	const sendOne = async (batch: S[], fromSplit = false): Promise<void> => {
 		if (batch.length === 0) return;
@@ -75,9 +79,9 @@ export async function sendPacked<S extends PackedSlot, A>(
 			if (!maySplit()) return options.onFailure(batch, notSplitFurther(error, splitting), 'input');
 			if (saysTooManyTokensInRequest(info?.message)) {
 				calibration.rejected(batch, info?.message);
-				return await sendPieces(splitUnderBudget(batch, calibration.cap, calibration.tokensOf));
+				return await sendPieces(splitUnderBudget(batch, calibration.cap, calibration.tokensOf), error);
 			}
-			return await sendPieces(halve(batch));
+			return await sendPieces(halve(batch), error);
 		}
 		if (fromSplit) splitting.accepted++;
 		let answers: A[];
@@ -110,14 +114,16 @@ export async function sendPacked<S extends PackedSlot, A>(
 	return { batches, outcomes };
 }
 
+const NOT_SPLIT_FURTHER = 'this batch was not split further';
+
 /** The server's refusal of a whole batch, saying why it was not split to find the text at fault. */
 function notSplitFurther(error: unknown, splitting: { requests: number; accepted: number }): unknown {
-	if (error instanceof Error) {
+	if (error instanceof Error && !error.message.includes(NOT_SPLIT_FURTHER)) {
 		const why =
 			splitting.accepted === 0
 				? `the server refused every piece of the batches split before (${splitting.requests} request(s)), so it seems to refuse every request`
 				: `${splitting.requests} request(s) were already spent splitting refused batches`;
-		error.message = `${error.message} (this batch was not split further to find the text at fault: ${why}; check the texts, Batch Size and the server)`;
+		error.message = `${error.message} (${NOT_SPLIT_FURTHER} to find the text at fault: ${why}; check the texts, Batch Size and the server)`;
 	}
 	return error;
 }

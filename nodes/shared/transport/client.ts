@@ -33,6 +33,7 @@ import {
 	shouldRetry,
 } from './retryPolicy';
 import { type LatchedFailure, scopeOf, SetupLatch } from './setupLatch';
+import { VerifiedSetups, verifiedSetups } from './verifiedSetups';
 import type { FailureInfo } from './failureInfo';
 import { SseLimitError, sseData } from './sse';
 import { AttemptSignals, fired } from './attemptSignals';
@@ -99,7 +100,13 @@ export class MistralClient implements MistralApi {
 	/** Whether the first-contact check ran (once per execution). */
 	private contacted = false;
 
+	/** Settles when the execution's other requests may go: the first one has an answer, or its setup is trusted. */
 	private firstRequest?: Promise<void>;
+
+	private releaseWaiting?: () => void;
+
+	/** The digest of this execution's Base URL and key (verifiedSetups). */
+	private setupKey?: string;
 
 	constructor(
 		private readonly context: CallerContext,
@@ -180,6 +187,7 @@ export class MistralClient implements MistralApi {
 			throw this.failure({ kind: 'configuration' }, access.baseUrl.error, 'Fix the Base URL in the "Mistral AI API" credential.', itemIndex);
 		}
 		this.baseUrl = access.baseUrl.url;
+		this.setupKey = VerifiedSetups.keyOf(this.baseUrl, this.authorization);
 		return this.baseUrl;
 	}
 
@@ -190,7 +198,8 @@ export class MistralClient implements MistralApi {
 
 	/**
 	 * The first request of an execution goes alone: a wrong key, Base URL or model then fails once,
-	 * instead of once per request already in flight. The rest start when it has an answer.
+	 * instead of once per request already in flight. The rest start when it has an answer, or as soon
+	 * as the credential is read when the server accepted this Base URL and key lately (verifiedSetups).
 	 */
 	private async request<T>(
 		method: IHttpRequestMethods,
@@ -204,12 +213,16 @@ export class MistralClient implements MistralApi {
 			await this.firstRequest;
 			return await this.send<T>(method, path, body, meta, itemIndex, accept);
 		}
+		const trusted = new Promise<void>((resolve) => (this.releaseWaiting = resolve));
 		const first = this.send<T>(method, path, body, meta, itemIndex, accept);
 		// Only its settling matters here; its caller gets its error.
-		this.firstRequest = first.then(
-			() => undefined,
-			() => undefined,
-		);
+		this.firstRequest = Promise.race([
+			trusted,
+			first.then(
+				() => undefined,
+				() => undefined,
+			),
+		]);
 		return await first;
 	}
 
@@ -222,6 +235,7 @@ export class MistralClient implements MistralApi {
 		accept: ResponseKind | 'stream' = 'json',
 	): Promise<T> {
 		const url = apiUrl(await this.resolveBaseUrl(itemIndex), path);
+		if (this.releaseWaiting && this.setupKey && verifiedSetups.trusts(this.setupKey)) this.releaseWaiting();
 		const signal = this.cancelSignal();
 		let retries = 0;
 		let ambiguousRetries = 0;
@@ -263,6 +277,7 @@ export class MistralClient implements MistralApi {
 				const answered = outcomeOf(response, isModelMissing(response.statusCode, response.body, meta.model), accept === 'stream' ? 'json' : accept);
 				if (answered === undefined) {
 					this.answered = true;
+					if (this.setupKey) verifiedSetups.accepted(this.setupKey);
 					// Every answer is text from outside: a server may echo the key into content as into errors.
 					const body = this.redactor.body(response.body, response.text);
 					return (accept === 'stream' ? { kind: 'json', body } : body) as T;
@@ -292,7 +307,9 @@ export class MistralClient implements MistralApi {
 			if (endsExecution(outcome, state)) {
 				const status = outcome.kind === 'http' ? outcome.status : undefined;
 				const modelMissing = outcome.kind === 'http' && outcome.modelMissing === true;
-				this.latch.set(scopeOf(status, modelMissing, meta.model), {
+				const scope = scopeOf(status, modelMissing, meta.model);
+				if (scope.kind === 'execution' && this.setupKey) verifiedSetups.refused(this.setupKey);
+				this.latch.set(scope, {
 					message: error.message,
 					description: error.description ?? '',
 					info: { ...(error.context.mistral as FailureInfo) },
