@@ -51,6 +51,14 @@ function loadVocabulary(): Vocabulary {
 
 /** Byte-pair encoding of one piece (ids of its characters): the lowest-ranked pair merges first, leftmost on ties. */
 function bpeLength(ids: number[], merges: Map<number, number>): number {
+	return ids.length > LONG_PIECE ? bpeLengthLong(ids, merges) : bpeLengthShort(ids, merges);
+}
+
+/** Pieces longer than this are merged through a heap: rescanning them per merge would be quadratic. */
+const LONG_PIECE = 24;
+
+/** A few characters (a word): rescan for the best pair after each merge. */
+function bpeLengthShort(ids: number[], merges: Map<number, number>): number {
 	for (;;) {
 		let best = -1;
 		let bestValue = Infinity;
@@ -66,8 +74,78 @@ function bpeLength(ids: number[], merges: Map<number, number>): number {
 	}
 }
 
+/**
+ * The same merges in O(n log n), for long runs without spaces (minified JSON, base64, URLs): the
+ * candidate pairs in a binary heap keyed by (rank, position of the left symbol), the symbols in a
+ * linked list; a popped pair that no longer stands where it was is skipped.
+ */
+function bpeLengthLong(ids: number[], merges: Map<number, number>): number {
+	const n = ids.length;
+	const next = new Int32Array(n);
+	const previous = new Int32Array(n);
+	const alive = new Uint8Array(n).fill(1);
+	for (let i = 0; i < n; i++) {
+		next[i] = i + 1 < n ? i + 1 : -1;
+		previous[i] = i - 1;
+	}
+	const heap: number[] = [];
+	const push = (left: number) => {
+		const right = next[left];
+		if (left < 0 || right < 0) return;
+		const value = merges.get(ids[left] * 32768 + ids[right]);
+		if (value === undefined) return;
+		// rank * 2^24 + position: below 2^53 for any rank (< 2^16) and position (< 2^24).
+		heap.push(Math.floor(value / 32768) * 0x1000000 + left);
+		for (let child = heap.length - 1; child > 0; ) {
+			const parent = (child - 1) >> 1;
+			if (heap[parent] <= heap[child]) break;
+			[heap[parent], heap[child]] = [heap[child], heap[parent]];
+			child = parent;
+		}
+	};
+	const pop = (): number => {
+		const top = heap[0];
+		const last = heap.pop()!;
+		if (heap.length > 0) {
+			heap[0] = last;
+			for (let parent = 0; ; ) {
+				const left = 2 * parent + 1;
+				const right = left + 1;
+				let smallest = parent;
+				if (left < heap.length && heap[left] < heap[smallest]) smallest = left;
+				if (right < heap.length && heap[right] < heap[smallest]) smallest = right;
+				if (smallest === parent) break;
+				[heap[parent], heap[smallest]] = [heap[smallest], heap[parent]];
+				parent = smallest;
+			}
+		}
+		return top;
+	};
+	for (let i = 0; i + 1 < n; i++) push(i);
+	let count = n;
+	while (heap.length > 0) {
+		const key = pop();
+		const left = key % 0x1000000;
+		const rank = Math.floor(key / 0x1000000);
+		const right = next[left];
+		if (!alive[left] || right < 0) continue;
+		const value = merges.get(ids[left] * 32768 + ids[right]);
+		if (value === undefined || Math.floor(value / 32768) !== rank) continue;
+		ids[left] = value % 32768;
+		alive[right] = 0;
+		next[left] = next[right];
+		if (next[right] >= 0) previous[next[right]] = left;
+		count--;
+		push(previous[left]);
+		push(left);
+	}
+	return count;
+}
+
 /** Pieces remembered; cleared when full (a long-running n8n process embeds many kinds of text). */
 const CACHE_LIMIT = 100_000;
+/** Longer pieces (a base64 blob) rarely come again and would make the cache large. */
+const MAX_CACHED_PIECE = 256;
 const pieceCache = new Map<string, number>();
 
 const idOfCodePoint = (v: Vocabulary, codePoint: number) => (codePoint < 0x10000 ? v.bmpIds[codePoint] : (v.astralIds.get(codePoint) ?? -1));
@@ -75,6 +153,8 @@ const idOfCodePoint = (v: Vocabulary, codePoint: number) => (codePoint < 0x10000
 /** Tokens of text[start, end), after the dummy-prefix "▁" when `prefixed`: from the cache, or by BPE. */
 function pieceTokens(v: Vocabulary, text: string, start: number, end: number, prefixed: boolean): number {
 	if (start === end) return prefixed ? 1 : 0;
+	// Past the heap's positions (16 M characters, far over any input limit): every character a token, at most.
+	if (end - start >= 0xffffff) return end - start + (prefixed ? 1 : 0);
 	// A control character never occurs inside a piece (byte fallback), so it can mark the prefix.
 	const key = prefixed ? `\u0001${text.slice(start, end)}` : text.slice(start, end);
 	const cached = pieceCache.get(key);
@@ -86,6 +166,7 @@ function pieceTokens(v: Vocabulary, text: string, start: number, end: number, pr
 		i += codePoint > 0xffff ? 2 : 1;
 	}
 	const tokens = bpeLength(ids, v.merges);
+	if (key.length > MAX_CACHED_PIECE) return tokens;
 	if (pieceCache.size >= CACHE_LIMIT) pieceCache.clear();
 	pieceCache.set(key, tokens);
 	return tokens;

@@ -32,6 +32,20 @@ describe("mistral-embed's exact token count", () => {
 		for (const text of texts) expect([text, mistralEmbedContentTokens(text)]).toEqual([text, encodeLength(text)]);
 	});
 
+	it("counts long runs without spaces (minified JSON, base64, repeated letters) as the package's encoder does", () => {
+		const json = JSON.stringify(Array.from({ length: 60 }, (_, i) => ({ id: `c0ffee${i}`, n: [i, i * 2], ok: i % 2 === 0, tag: 'alpha-beta' })));
+		const base64 = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256)).toString('base64');
+		const texts = [json, base64, 'a'.repeat(500), 'ab'.repeat(300), `https://example.com/${'path/segment_'.repeat(80)}?q=${'x'.repeat(40)}`, 'Antidisestablishmentarianism'.repeat(40)];
+		for (const text of texts) expect([text.slice(0, 40), mistralEmbedContentTokens(text)]).toEqual([text.slice(0, 40), encodeLength(text)]);
+	});
+
+	it('a 2 MB text without a space is counted (linear-logarithmic, not quadratic), at most one token per character', () => {
+		const blob = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => (i * 2_654_435_761) % 256)).toString('base64');
+		const tokens = mistralEmbedContentTokens(blob);
+		expect(tokens).toBeGreaterThan(blob.length / 4);
+		expect(tokens).toBeLessThanOrEqual(blob.length + 1);
+	});
+
 	it('counts the begin and end markers of every input, as Mistral\'s documented example does', () => {
 		// docs.mistral.ai, embeddings endpoint: usage.prompt_tokens 15 for these two inputs.
 		expect(mistralEmbedTokens('Embed this sentence.') + mistralEmbedTokens('As well as this one.')).toBe(15);
