@@ -47,13 +47,12 @@ describe('the first request of an execution, alone or not', () => {
 		expect(server.requests).toHaveLength(8);
 		expect(startedBeforeFirstAnswer(server.requests)).toBe(1);
 
-		// The next execution: four requests at once from the start, so one round trip less.
+		// The next execution: four requests at once from the start, so one round trip less (the wall times are printed, not asserted: timing is the bench's).
 		const second = await chat(key);
 		expect(second.items.every((item) => typeof item.json.error === 'undefined')).toBe(true);
 		expect(server.requests).toHaveLength(8);
 		expect(startedBeforeFirstAnswer(server.requests)).toBe(4);
 		console.log(`[trusted setup] 8 chat items at concurrency 4, ${LATENCY_MS} ms latency: first execution ${first.durationMs} ms, next ${second.durationMs} ms`);
-		expect(second.durationMs).toBeLessThan(first.durationMs - LATENCY_MS / 2);
 
 		// The key is revoked: the requests already in flight fail (4 at most, none billed), the rest are not sent.
 		server.configure({ apiKey: 'rotated-key' });
