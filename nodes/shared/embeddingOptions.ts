@@ -22,7 +22,7 @@ export const maxTokensPerRequestOption: INodeProperties = {
 	typeOptions: editorBounds('maxTokensPerRequest'),
 	default: DEFAULT_MAX_TOKENS_PER_REQUEST,
 	description:
-		"Most tokens one request may hold, as the server counts them (Mistral's limit: 16,384). The node estimates each text's tokens, then learns how far off the estimate is from the token counts the server reports, and packs the next batches to just under this. Lower it for a server with a smaller limit; a batch refused for too many tokens is split and sent again.",
+		"Most tokens one request may hold, as the server counts them (Mistral's limit: 16,384). For mistral-embed the node counts each text's tokens with the model's own tokenizer; for other models it estimates them and learns from the counts the server reports. Either way it packs batches to just under this. Lower it for a server with a smaller limit; a batch refused for too many tokens is split and sent again.",
 };
 export const vectorTransportOption: INodeProperties = {
 	displayName: 'Vector Transport',
