@@ -109,6 +109,11 @@ export type Job =
 			experiments?: Array<'keep-alive'>;
 			/** 'batch': the node's Batch API mode (Submit and Wait). */
 			processing?: 'realtime' | 'batch';
+			/**
+			 * Measure the first execution of a process: the warm-up's accepted setup is forgotten, so the
+			 * first request goes alone as against a Base URL and key never used before.
+			 */
+			firstExecution?: boolean;
 	  }
 	| { kind: 'raw-embed'; items: number; transport: 'base64' | 'float'; concurrency: number; batchSize: number; maxTokens: number }
 	/** One request per item: plain fetch, or n8n's own HTTP stack (OutboundHttp, what helpers.httpRequest and the HTTP Request node use). */
