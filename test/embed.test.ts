@@ -62,6 +62,24 @@ describe('Mistral Embed through the n8n engine', () => {
 		expect(result.items[124].json.embedding).toEqual(embeddingFor(text(124), 'mistral-embed', 1024));
 	});
 
+	it('texts over the 8,192-token input limit but under the request cap go alone: refused once each, no good text refused with them', async () => {
+		// About 9,000 tokens each: packed by the request cap alone, each would share a request with
+		// short texts, be refused with them, and cost a cascade of halvings.
+		const long = (i: number) => `${i} ${'word '.repeat(9000)}`;
+		const longAt = new Set([5, 50, 95]);
+		const items = Array.from({ length: 100 }, (_, i) => ({ json: { text: longAt.has(i) ? long(i) : text(i) } }));
+		const result = await runNode({ node: 'mistralEmbed', parameters: { model: model() }, items, credentials: credentials(), continueOnFail: true });
+
+		expect(result.error).toBeUndefined();
+		const refused = embedRequests().filter((request) => request.status !== 200);
+		expect(refused.map((request) => request.inputCount)).toEqual([1, 1, 1]);
+		// The 97 short texts in one request, each long text in one of its own.
+		expect(embedRequests()).toHaveLength(4);
+		const errors = result.items.map((item, i) => [i, item.json.error]).filter(([, error]) => error);
+		expect(errors).toEqual([...longAt].map((i) => [i, expect.stringMatching(new RegExp(`8192.*\\[item ${i}\\]`))]));
+		expect(result.items[6].json.embedding).toEqual(embeddingFor(text(6), 'mistral-embed', 1024));
+	});
+
 	it('without Continue On Fail, stops sending once an item has failed for good: no new batch starts', async () => {
 		const huge = 'word '.repeat(9000);
 		const items = Array.from({ length: 200 }, (_, i) => ({ json: { id: i, text: i === 23 ? huge : text(i) } }));

@@ -3,6 +3,7 @@
  * the client is passed in). Used by Mistral Embed in realtime mode and by Mistral Embeddings.
  */
 import type { Settled } from '../concurrency';
+import { MISTRAL_MAX_TOKENS_PER_INPUT } from '../packing/batching';
 import type { TokenCalibration } from '../packing/calibration';
 import { sendPacked } from '../packing/sendPacked';
 import type { EmbedSlot } from './inputs';
@@ -50,6 +51,7 @@ export async function embedSlots(
 		read: (response, batch) => vectorsByIndex(response, batch.length, options.dtype),
 		calibration: options.calibration,
 		maxInputs: options.maxInputs,
+		maxTokensPerInput: MISTRAL_MAX_TOKENS_PER_INPUT,
 		maxConcurrency: options.maxConcurrency,
 		stopOnError: options.stopOnError,
 		onAnswers: options.onVectors,

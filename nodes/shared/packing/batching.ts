@@ -10,6 +10,12 @@ export interface BatchLimits {
 	maxTokens: number;
 	/** The tokens a slot is packed as (the calibration's tokensOf); its estimate when not given. */
 	tokensOf?: (slot: PackedSlot) => number;
+	/**
+	 * An input counted over this goes in a request of its own (Mistral refuses an embeddings input
+	 * over 8,192 tokens): refused, it fails alone, and no batch of good inputs is refused and split
+	 * because of it.
+	 */
+	maxTokensPerInput?: number;
 }
 
 const estimateOf = (slot: PackedSlot) => slot.estimatedTokens;
@@ -49,6 +55,14 @@ export class BatchQueue<S extends PackedSlot> {
 			if (this.taken[i]) continue;
 			const slot = this.slots[i];
 			const slotTokens = tokensOf(slot);
+			if (limits.maxTokensPerInput !== undefined && slotTokens > limits.maxTokensPerInput) {
+				if (batch.length > 0) {
+					passed++;
+					continue;
+				}
+				this.taken[i] = 1;
+				return [slot];
+			}
 			if (batch.length > 0 && tokens + slotTokens > limits.maxTokens) {
 				passed++;
 				continue;
@@ -88,27 +102,14 @@ export function splitUnderBudget<S extends PackedSlot>(batch: readonly S[], maxT
 }
 
 /** Mistral rejects an embeddings input over this many tokens. */
-const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
+export const MISTRAL_MAX_TOKENS_PER_INPUT = 8192;
 
 /**
- * The realtime packing for batch jobs, by the estimate alone (a job learns nothing before it is
- * submitted: pass the calibration's prior `tokensOf`), except that a text estimated over Mistral's
- * per-input limit gets a request of its own: in a job nothing bisects a rejected request, so a text
- * Mistral rejects must fail alone.
+ * The realtime packing for batch jobs, by the counts alone (a job learns nothing before it is
+ * submitted: pass the calibration's prior `tokensOf`), a text over Mistral's per-input limit in a
+ * request of its own: in a job nothing bisects a rejected request, so a text Mistral rejects must
+ * fail alone.
  */
 export function packForBatch<S extends PackedSlot>(slots: readonly S[], limits: BatchLimits): S[][] {
-	const tokensOf = limits.tokensOf ?? estimateOf;
-	const packs: S[][] = [];
-	let run: S[] = [];
-	for (const slot of slots) {
-		if (tokensOf(slot) <= MISTRAL_MAX_TOKENS_PER_INPUT) {
-			run.push(slot);
-			continue;
-		}
-		if (run.length > 0) packs.push(...packBatches(run, limits));
-		run = [];
-		packs.push([slot]);
-	}
-	if (run.length > 0) packs.push(...packBatches(run, limits));
-	return packs;
+	return packBatches(slots, { ...limits, maxTokensPerInput: MISTRAL_MAX_TOKENS_PER_INPUT });
 }

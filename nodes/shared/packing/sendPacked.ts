@@ -33,6 +33,8 @@ export interface SendPackedOptions<S extends PackedSlot, A> {
 	read: (response: unknown, batch: S[]) => A[];
 	calibration: TokenCalibration;
 	maxInputs: number;
+	/** An input counted over this goes in a request of its own (BatchLimits.maxTokensPerInput). */
+	maxTokensPerInput?: number;
 	maxConcurrency: number;
 	/** No new batch starts after a failure (a node without Continue On Fail, a vector store). */
 	stopOnError: boolean;
@@ -96,7 +98,8 @@ export async function sendPacked<S extends PackedSlot, A>(
 	};
 
 	const queue = new BatchQueue(slots);
-	const nextBatch = () => queue.take({ maxInputs: options.maxInputs, maxTokens: calibration.cap, tokensOf: calibration.tokensOf });
+	const nextBatch = () =>
+		queue.take({ maxInputs: options.maxInputs, maxTokens: calibration.cap, tokensOf: calibration.tokensOf, maxTokensPerInput: options.maxTokensPerInput });
 	let firstAnswered: Promise<void> | undefined;
 	const sendCalibrating = (batch: S[]) => {
 		const done = sendOne(batch);
