@@ -145,7 +145,7 @@ function bpeLengthLong(ids: number[], merges: Map<number, number>): number {
 /** Pieces remembered; cleared when full (a long-running n8n process embeds many kinds of text). */
 const CACHE_LIMIT = 100_000;
 /** Longer pieces (a base64 blob) rarely come again and would make the cache large. */
-const MAX_CACHED_PIECE = 256;
+const MAX_CACHED_PIECE = 64;
 const pieceCache = new Map<string, number>();
 
 const idOfCodePoint = (v: Vocabulary, codePoint: number) => (codePoint < 0x10000 ? v.bmpIds[codePoint] : (v.astralIds.get(codePoint) ?? -1));
