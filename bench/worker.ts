@@ -54,24 +54,9 @@ const inputs = require(path.join(OUT_ROOT, 'dist/nodes/shared/packing/tokenEstim
 	estimateTokens(text: string): number;
 };
 
-// The process's memory of accepted setups (built), to measure a first execution after the warm-up.
+// The process's memory of accepted setups (built): forgotten to measure a first execution after the warm-up.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const setups = require(path.join(OUT_ROOT, 'dist/nodes/shared/transport/verifiedSetups.js')) as {
-	VerifiedSetups: { keyOf(baseUrl: string, authorization: string | undefined): string };
-	verifiedSetups: { refused(key: string): void };
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const setupParts = {
-	...(require(path.join(OUT_ROOT, 'dist/nodes/shared/transport/baseUrl.js')) as { normalizeBaseUrl(raw: unknown): { url: string } | { error: string } }),
-	...(require(path.join(OUT_ROOT, 'dist/nodes/shared/transport/httpAttempt.js')) as { authorizationHeader(apiKey: string): string | undefined }),
-};
-
-/** Forgets that the server accepted this Base URL and key: the next execution's first request goes alone. */
-function forgetAcceptedSetup(baseUrl: string, apiKey: string): void {
-	const normalized = setupParts.normalizeBaseUrl(baseUrl);
-	if ('error' in normalized) throw new Error(normalized.error);
-	setups.verifiedSetups.refused(setups.VerifiedSetups.keyOf(normalized.url, setupParts.authorizationHeader(apiKey)));
-}
+const { verifiedSetups } = require(path.join(OUT_ROOT, 'dist/nodes/shared/transport/verifiedSetups.js')) as { verifiedSetups: { forgetAll(): void } };
 
 const SAMPLES = 25;
 const MODERATION_MODEL = 'mistral-moderation-latest';
@@ -239,7 +224,7 @@ async function prepare(job: Job, url: string): Promise<Prepared> {
 			let result: Awaited<ReturnType<RunNode>> | undefined;
 			return {
 				run: async () => {
-					if (job.firstExecution) forgetAcceptedSetup(credentials.baseUrl, credentials.apiKey);
+					if (job.firstExecution) verifiedSetups.forgetAll();
 					result = await run({ node: 'mistralEmbed', parameters, items, credentials, continueOnFail: job.continueOnFail, cloneItems: false });
 				},
 				check: () => {

@@ -88,5 +88,8 @@ describe('VerifiedSetups', () => {
 		setups.accepted(key);
 		setups.refused(key);
 		expect(setups.trusts(key)).toBe(false);
+		setups.accepted(key);
+		setups.forgetAll();
+		expect(setups.trusts(key)).toBe(false);
 	});
 });

@@ -45,6 +45,11 @@ export class VerifiedSetups {
 	refused(key: string): void {
 		this.acceptedAt.delete(key);
 	}
+
+	/** Forgets every setup: the next execution of each sends its first request alone (a fresh process). */
+	forgetAll(): void {
+		this.acceptedAt.clear();
+	}
 }
 
 /** The process's memory of accepted setups, shared by every node and execution. */
